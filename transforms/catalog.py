@@ -1,0 +1,195 @@
+"""The template catalog: every code, printed label and identity of the two templates.
+
+The data lives in ``transforms/template/*.csv`` (items, columns and cells are the warehouse
+contract; labels holds the printed labels as patterns). Every layer reads it from here: the
+readers match labels, the loader fills dimension tables, the suites build their identities.
+"""
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).parent / "template"
+TEMPLATES = ("2019", "2021")
+TABLES = ("proactive", "applications", "review_litigation")
+
+# Table 三's applicant columns and table 四's result columns, in printed order.
+APPLICANT_COLUMNS = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "public_interest_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+)
+RESULT_COLUMNS = ("upheld", "corrected", "other_result", "pending", "total")
+REVIEW_GROUPS = ("administrative_review", "litigation_direct", "litigation_after_review")
+
+
+@dataclass(frozen=True)
+class Item:
+    table_code: str
+    block: str
+    item_code: str
+    label_zh: str
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    table_code: str
+    block: str
+    column_code: str
+    label_zh: str
+    unit: str
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    template: str
+    table_code: str
+    item_code: str
+    column_code: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """A printed label as a regular expression over normalised text (see labels.normalize)."""
+
+    kind: str  # section, block, item, column, template_marker
+    table_code: str
+    block: str
+    code: str
+    templates: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class IdentityTerm:
+    """One scope of one identity: sum(left) must equal sum(right); cells are (table, item, column)."""
+
+    expectation: str
+    scope: str
+    left: tuple[tuple[str, str, str], ...]
+    right: tuple[tuple[str, str, str], ...]
+
+
+IDENTITIES = {
+    "applications_balance": "new_received + carried_over = total_processed + carried_forward",
+    "applications_outcomes": "total_processed = sum of every outcome row",
+    "applications_applicants": "total = sum of the six applicant columns",
+    "review_litigation_total": "total = upheld + corrected + other_result + pending",
+}
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(TEMPLATE_DIR / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _templates(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(","))
+
+
+@cache
+def items() -> tuple[Item, ...]:
+    return tuple(
+        Item(r["table_code"], r["block"], r["item_code"], r["label_zh"], _templates(r["templates"]))
+        for r in _rows("items.csv")
+    )
+
+
+@cache
+def columns() -> tuple[Column, ...]:
+    return tuple(
+        Column(
+            r["table_code"], r["block"], r["column_code"], r["label_zh"], r["unit"],
+            _templates(r["templates"]),
+        )
+        for r in _rows("columns.csv")
+    )
+
+
+@cache
+def cells(template: str) -> tuple[Cell, ...]:
+    """Every cell of a template, in the order of cells.csv."""
+    return tuple(
+        Cell(r["template"], r["table_code"], r["item_code"], r["column_code"], r["unit"])
+        for r in _rows("cells.csv")
+        if r["template"] == template
+    )
+
+
+@cache
+def cell_units(template: str) -> dict[tuple[str, str, str], str]:
+    return {(c.table_code, c.item_code, c.column_code): c.unit for c in cells(template)}
+
+
+@cache
+def labels(kind: str) -> tuple[Label, ...]:
+    return tuple(
+        Label(
+            r["kind"], r["table_code"], r["block"], r["code"], _templates(r["templates"]),
+            re.compile(r["pattern"]),
+        )
+        for r in _rows("labels.csv")
+        if r["kind"] == kind
+    )
+
+
+def item_codes(template: str, table_code: str, block: str | None = None) -> list[str]:
+    """Item codes of one table (optionally one block) in printed order."""
+    return [
+        i.item_code
+        for i in items()
+        if i.table_code == table_code and template in i.templates and block in (None, i.block)
+    ]
+
+
+def block_columns(template: str, table_code: str, block: str) -> list[str]:
+    """The printed columns of a block of table 二 (or a table) in printed order."""
+    present = {c.column_code for c in cells(template) if c.table_code == table_code}
+    seen: list[str] = []
+    for c in columns():
+        if (c.table_code, c.block) == (table_code, block) and template in c.templates:
+            if c.column_code in present and c.column_code not in seen:
+                seen.append(c.column_code)
+    return seen
+
+
+@cache
+def identity_terms(template: str) -> tuple[IdentityTerm, ...]:
+    """Every scope of the four in-report identities for one template."""
+    apps = "applications"
+    outcome_rows = [i for i in item_codes(template, apps, "outcome") if i != "total_processed"]
+    terms: list[IdentityTerm] = []
+    for col in APPLICANT_COLUMNS:
+        terms.append(IdentityTerm(
+            "applications_balance", col,
+            ((apps, "new_received", col), (apps, "carried_over", col)),
+            ((apps, "total_processed", col), (apps, "carried_forward", col)),
+        ))
+    for col in APPLICANT_COLUMNS:
+        terms.append(IdentityTerm(
+            "applications_outcomes", col,
+            ((apps, "total_processed", col),),
+            tuple((apps, row, col) for row in outcome_rows),
+        ))
+    for row in item_codes(template, apps):
+        terms.append(IdentityTerm(
+            "applications_applicants", row,
+            ((apps, row, "total"),),
+            tuple((apps, row, col) for col in APPLICANT_COLUMNS[:-1]),
+        ))
+    for group in REVIEW_GROUPS:
+        terms.append(IdentityTerm(
+            "review_litigation_total", group,
+            (("review_litigation", group, "total"),),
+            tuple(("review_litigation", group, col) for col in RESULT_COLUMNS[:-1]),
+        ))
+    return tuple(terms)

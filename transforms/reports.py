@@ -1,0 +1,75 @@
+"""Reading one report file into a ParsedReport: format, metadata, table cells and status."""
+
+from pathlib import PurePath
+
+from transforms import catalog, metadata
+from transforms.labels import detect_template, normalize
+from transforms.model import ParsedReport, ReadError, Row
+from transforms.tables import read_tables
+from transforms.text_layout import decode, text_rows
+
+PARSER_VERSION = "1"
+FORMATS = {".txt": "text", ".md": "text"}
+
+
+def format_of(name: str) -> str | None:
+    return FORMATS.get(PurePath(name).suffix.lower())
+
+
+def read_report(name: str, data: bytes) -> ParsedReport:
+    """Read a report from its bytes; ``name`` gives the format. Raises ReadError with a reason."""
+    fmt = format_of(name)
+    if fmt is None:
+        raise ReadError(f"unsupported file type '{PurePath(name).suffix or name}'")
+    if not data.strip():
+        raise ReadError("empty file")
+    text = decode(data)
+    return interpret(fmt, text.splitlines(), text_rows(text))
+
+
+def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
+    """Metadata from the document's lines, cells from its rows, and the status they earn."""
+    report = ParsedReport(format=fmt)
+    report.agency = metadata.agency_from(lines)
+    report.year = metadata.year_from(lines)
+    report.published = metadata.published_from(lines)
+    report.template = detect_template(normalize("".join(lines)))
+    if report.template is None:
+        report.template = "2021" if (report.year or 0) >= 2021 else "2019"
+        report.notes.append(f"template not recognised from the labels; {report.template} assumed from the year")
+    reader = read_tables(rows, report.template)
+    report.cells = list(reader.cells.values())
+    report.notes.extend(reader.notes)
+    report.status, report.status_reason = assess(report)
+    return report
+
+
+def assess(report: ParsedReport) -> tuple[str, str | None]:
+    """'parsed', 'partial' (a whole table, row or column not read) or 'rejected' (no table)."""
+    if not report.cells:
+        raise ReadError("no statistical table of the annual report template found")
+    found = {(c.table_code, c.item_code, c.column_code) for c in report.cells}
+    expected = [(c.table_code, c.item_code, c.column_code) for c in catalog.cells(report.template)]
+    missing = [key for key in expected if key not in found]
+    lost: list[str] = []
+    for table in catalog.TABLES:
+        keys = [k for k in expected if k[0] == table]
+        if not any(k in found for k in keys):
+            lost.append(f"table {table} not read")
+            continue
+        for axis, name in ((1, "row"), (2, "column")):
+            for code in dict.fromkeys(k[axis] for k in keys):
+                if not any(k in found for k in keys if k[axis] == code):
+                    lost.append(f"{table} {name} {code} not read")
+    problems = []
+    if report.agency is None:
+        problems.append("agency not found in the title")
+    if report.year is None:
+        problems.append("reporting year not found")
+    if lost or problems:
+        detail = "; ".join(problems + lost)
+        return "partial", f"{len(missing)} of {len(expected)} cells missing: {detail}"
+    if missing:
+        cells = ", ".join("/".join(k[1:]) for k in missing)
+        return "parsed", f"{len(missing)} of {len(expected)} cells not printed: {cells}"
+    return "parsed", None

@@ -1,0 +1,209 @@
+"""Reading the three statistical tables from rows of cells, whatever format the rows came from.
+
+Rows are walked once. Section headings and first rows switch between table 二 (proactive),
+table 三 (applications) and table 四 (review_litigation). Labels broken over several rows are
+joined until a row brings values; a row whose label matches no item keeps its values aside for
+the next item row that comes without values (merged cells in PDFs shift numbers that way).
+Short rows of table 三 are aligned to the right, where 总计 is always printed. Nothing is
+guessed: a value that cannot be placed is left out and named in the notes.
+"""
+
+from dataclasses import dataclass, field
+
+from transforms import catalog
+from transforms.labels import match_block, match_columns, match_item, normalize, section_of, starts_with_marker
+from transforms.model import FoundCell, Row, SourceCell
+from transforms.text_layout import is_rule
+from transforms.values import parse_value, to_unit
+
+PROSE = 60  # a label longer than this (normalised) is narrative, not a table label
+REVIEW_CELLS = len(catalog.REVIEW_GROUPS) * len(catalog.RESULT_COLUMNS)
+
+
+@dataclass
+class _Split:
+    label: str  # normalised text of the label cells
+    label_cells: list[SourceCell]
+    values: list[SourceCell]  # from the first to the last value cell; empty cells between are blanks
+
+
+def split_row(row: Row) -> _Split:
+    kinds = []
+    for cell in row:
+        if not cell.text.strip():
+            kinds.append("empty")
+        elif parse_value(cell.text) is not None:
+            kinds.append("value")
+        else:
+            kinds.append("label")
+    value_at = [i for i, k in enumerate(kinds) if k == "value"]
+    values: list[SourceCell] = []
+    if value_at:
+        values = [c for i, c in enumerate(row[value_at[0] : value_at[-1] + 1]) if kinds[value_at[0] + i] != "label"]
+    label_cells = [c for c, k in zip(row, kinds) if k == "label"]
+    return _Split(normalize("".join(c.text for c in label_cells)), label_cells, values)
+
+
+@dataclass
+class TableReader:
+    template: str
+    cells: dict[tuple[str, str, str], FoundCell] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    # ---- placing values -------------------------------------------------------------------
+    def place(self, table: str, item: str, column: str, source: SourceCell, bare_scale: float = 1.0) -> None:
+        key = (table, item, column)
+        unit = catalog.cell_units(self.template).get(key)
+        if unit is None:
+            self.notes.append(f"{_where(source)}: {table}/{item}/{column} is not a cell of the {self.template} template")
+            return
+        if key in self.cells:
+            self.notes.append(f"{_where(source)}: {table}/{item}/{column} printed twice; the first is kept")
+            return
+        value = parse_value(source.text)
+        assert value is not None
+        self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, bare_scale), unit, source)
+
+    # ---- table 二 --------------------------------------------------------------------------
+    def proactive(self, rows: list[_Split]) -> None:
+        block: str | None = None
+        header = ""
+        columns: list[str] | None = None
+        for r in rows:
+            found = match_block(r.label)
+            if found:
+                block, header, columns = found, "", None
+                continue
+            if not r.values:
+                header += r.label
+                continue
+            text = header + r.label
+            item = match_item(text, self.template, "proactive", block)
+            if item is None and block is not None:
+                item = match_item(text, self.template, "proactive")
+            if item is None:
+                self.notes.append(f"{_where(r.values[0])}: table 二 row '{r.label}' matches no item; values left out")
+                header = ""
+                continue
+            item_block = next(i.block for i in catalog.items() if i.item_code == item)
+            if columns is None or item_block != block:
+                block = item_block
+                columns = match_columns(header, self.template, block) or catalog.block_columns(
+                    self.template, "proactive", block
+                )
+            header = ""
+            if len(r.values) > len(columns):
+                self.notes.append(
+                    f"{_where(r.values[0])}: table 二 {item}: {len(r.values)} values for {len(columns)} columns; the extra ones are left out"
+                )
+            for column, source in zip(columns, r.values):
+                scale = 10000.0 if column == "fee_amount" else 1.0  # the 2021 header prints 万元
+                self.place("proactive", item, column, source, scale)
+
+    # ---- table 三 --------------------------------------------------------------------------
+    def applications(self, rows: list[_Split]) -> None:
+        buf = ""
+        pending: list[str] = []  # items whose row came without values
+        orphans: list[list[SourceCell]] = []  # values whose row had no item label
+
+        def flush(text: str) -> None:
+            item = match_item(text, self.template, "applications")
+            if item and starts_with_marker(text):
+                pending.append(item)
+
+        for r in rows:
+            if not r.values:
+                if len(r.label) > PROSE:
+                    buf = ""
+                elif starts_with_marker(r.label) and buf:
+                    flush(buf)
+                    buf = r.label
+                else:
+                    buf += r.label
+            else:
+                own = match_item(r.label, self.template, "applications") if r.label else None
+                before = match_item(buf, self.template, "applications") if buf else None
+                if own and before and own != before:
+                    flush(buf)
+                    text = r.label
+                else:
+                    text = buf + r.label
+                buf = ""
+                item = own or match_item(text, self.template, "applications")
+                if item:
+                    self.applicant_row(item, r.values)
+                else:
+                    orphans.append(r.values)
+            while pending and orphans:
+                self.applicant_row(pending.pop(0), orphans.pop(0))
+        for item in pending:
+            self.notes.append(f"table 三 row {item} is printed without values")
+        for values in orphans:
+            self.notes.append(f"{_where(values[0])}: table 三 values on a row with no known label are left out")
+
+    def applicant_row(self, item: str, values: list[SourceCell]) -> None:
+        cols = catalog.APPLICANT_COLUMNS
+        if len(values) != len(cols):
+            self.notes.append(
+                f"{_where(values[0])}: table 三 {item}: {len(values)} values for {len(cols)} columns; "
+                "aligned to the right (总计 last)"
+            )
+        for column, source in zip(cols[-len(values):] if len(values) <= len(cols) else cols, values[-len(cols):]):
+            self.place("applications", item, column, source)
+
+    # ---- table 四 --------------------------------------------------------------------------
+    def review(self, rows: list[_Split]) -> None:
+        header = ""
+        values: list[SourceCell] = []
+        for r in rows:
+            if not any(word in header for word in ("维持", "审结")):
+                header += r.label  # vertical headers arrive one character per row
+                continue
+            if not r.values:
+                if values and len(r.label) > PROSE // 2:
+                    break  # narrative after a short table
+                continue
+            values.extend(r.values)
+            if len(values) >= REVIEW_CELLS:
+                break
+        if not values:
+            return
+        if len(values) < REVIEW_CELLS:
+            self.notes.append(
+                f"{_where(values[0])}: table 四 shows {len(values)} values for {REVIEW_CELLS} cells; none can be placed"
+            )
+            return
+        cols = [(g, c) for g in catalog.REVIEW_GROUPS for c in catalog.RESULT_COLUMNS]
+        for (group, column), source in zip(cols, values):
+            self.place("review_litigation", group, column, source)
+
+
+def read_tables(rows: list[Row], template: str) -> TableReader:
+    """Read every table cell the rows show; the reader's ``cells`` and ``notes`` hold the result."""
+    sections: dict[str, list[_Split]] = {t: [] for t in catalog.TABLES}
+    current: str | None = None
+    for row in rows:
+        if is_rule(row):
+            continue
+        split = split_row(row)
+        section = section_of(split.label) if len(split.label) <= PROSE else None
+        if section == "end":
+            current = None
+            continue
+        if section:
+            current = section
+        if current:
+            sections[current].append(split)
+    reader = TableReader(template)
+    reader.proactive(sections["proactive"])
+    reader.applications(sections["applications"])
+    reader.review(sections["review_litigation"])
+    return reader
+
+
+def _where(cell: SourceCell) -> str:
+    if cell.page is not None:
+        return f"page {cell.page}"
+    if cell.line is not None:
+        return f"line {cell.line}"
+    return f"table {cell.table_no} row {cell.row_no}"

@@ -1,0 +1,79 @@
+"""Turning report text into rows of cells, whatever layout the text was saved in.
+
+Three layouts occur: tab-separated tables (one row per line), one cell per line with tab
+indentation (one row per blank-line-separated block), and text pulled out of a PDF (one row per
+line, cells separated by spaces). Every cell keeps its 1-based line number.
+"""
+
+import re
+
+from transforms.model import ReadError, Row, SourceCell
+from transforms.values import parse_value
+
+_SIGN_WORDS = {"增加", "减少", "增", "减"}
+_UNIT_WORDS = {"万元", "元", "（元）", "(元)", "（万元）", "(万元)"}
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ReadError("text in an unknown encoding (neither UTF-8 nor GBK/GB18030)")
+
+
+def detect_layout(lines: list[str]) -> str:
+    """'tab', 'block' or 'token' (see the module docstring)."""
+    multi = sum(1 for ln in lines if sum(1 for c in ln.split("\t") if c.strip()) >= 2)
+    single = sum(
+        1 for ln in lines if ln.startswith("\t") and sum(1 for c in ln.split("\t") if c.strip()) <= 1
+    )
+    if multi >= 10 and multi >= single:
+        return "tab"
+    if single >= 10:
+        return "block"
+    return "token"
+
+
+def _tokens(line: str) -> list[str]:
+    """Split a line on spaces, keeping "增加 806" and "10822 万元" as one token each."""
+    out: list[str] = []
+    for tok in line.split():
+        if out and tok in _UNIT_WORDS and parse_value(out[-1]) is not None:
+            out[-1] += tok
+        elif out and out[-1] in _SIGN_WORDS and parse_value(tok) is not None:
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
+
+
+def text_rows(text: str) -> list[Row]:
+    lines = text.splitlines()
+    layout = detect_layout(lines)
+    rows: list[Row] = []
+    if layout == "block":
+        block: Row = []
+        for no, ln in enumerate(lines, start=1):
+            if ln.strip():
+                block.append(SourceCell(ln.strip(), line=no))
+            elif block:
+                rows.append(block)
+                block = []
+        if block:
+            rows.append(block)
+        return rows
+    for no, ln in enumerate(lines, start=1):
+        if not ln.strip():
+            continue
+        parts = ln.split("\t") if layout == "tab" else _tokens(ln)
+        rows.append([SourceCell(p.strip(), line=no) for p in parts])
+    return rows
+
+
+def is_rule(row: Row) -> bool:
+    """A markdown table rule such as ``---|---``: no content."""
+    texts = [c.text for c in row if c.text]
+    return bool(texts) and all(re.fullmatch(r"[-:|=]{3,}", t) for t in texts)
