@@ -1,0 +1,29 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+WAREHOUSE ?= data/warehouse.duckdb
+
+.PHONY: install run test dev clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## ingest data/samples into data/warehouse.duckdb and print the summary
+	$(BIN)/gongkai ingest data/samples --warehouse $(WAREHOUSE)
+
+test: install
+	$(BIN)/pytest
+
+dev: install  ## the Dagster UI on http://127.0.0.1:3000
+	mkdir -p data/dagster_home
+	DAGSTER_HOME=$(abspath data/dagster_home) $(BIN)/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf $(VENV) $(WAREHOUSE) data/dagster_home

@@ -1,0 +1,39 @@
+"""The ingest job, its nightly schedule and the sensor that starts it when files land."""
+
+import hashlib
+
+import dagster as dg
+
+from pipelines import landing
+from pipelines.resources import LandingFolder
+
+ingest_job = dg.define_asset_job(
+    "ingest",
+    selection=dg.AssetSelection.groups("ingest"),
+    description="Ingest every new or changed report file of the landing folder in one run.",
+)
+
+nightly_ingest = dg.ScheduleDefinition(
+    name="nightly_ingest",
+    job=ingest_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
+def listing_digest(files: list[landing.LandedFile]) -> str:
+    """A fingerprint of the landing folder: paths, sizes and modification times."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f"{f.path}\0{f.size}\0{f.mtime}\n".encode())
+    return h.hexdigest()
+
+
+@dg.sensor(job=ingest_job, minimum_interval_seconds=60, description="One run for all files that landed or changed.")
+def landing_sensor(context: dg.SensorEvaluationContext, landing_folder: LandingFolder):
+    files = landing.scan(landing_folder.path)
+    digest = listing_digest(files)
+    if digest == context.cursor:
+        return dg.SkipReason(f"no change among {len(files)} files")
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=digest)], cursor=digest)

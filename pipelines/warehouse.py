@@ -1,0 +1,164 @@
+"""The DuckDB warehouse: its tables, and the transactions that replace a report's rows."""
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms import catalog
+
+DDL = """
+create table if not exists reports (
+    report_id varchar not null,          -- sha256 of the file's bytes
+    source_path varchar primary key,
+    format varchar,
+    agency varchar,
+    year integer,
+    template varchar,
+    status varchar not null,             -- parsed, partial, rejected, duplicate
+    status_reason varchar,
+    published_date varchar,
+    cells_found integer,
+    notes varchar[],
+    duplicate_of varchar,
+    size_bytes bigint,
+    mtime double,
+    parser_version varchar,
+    loaded_at timestamp default current_timestamp
+);
+create table if not exists facts (
+    report_id varchar not null,
+    agency varchar,
+    year integer,
+    table_code varchar not null,
+    item_code varchar not null,
+    column_code varchar not null,
+    value double,                        -- NULL for a blank cell; money in yuan
+    unit varchar,
+    raw_text varchar,                    -- the cell as printed
+    page integer,                        -- provenance: page and box (PDF),
+    line integer,                        -- line (text),
+    bbox double[],
+    table_no integer,                    -- or table, row and column index (DOCX, HTML)
+    row_no integer,
+    col_no integer
+);
+create table if not exists expectation_results (
+    report_id varchar not null,
+    expectation varchar not null,
+    scope varchar not null,
+    observed double,
+    expected double,
+    difference double,
+    success boolean,                     -- NULL when not assessable
+    blank_cells varchar[],
+    missing_cells varchar[],
+    evaluated_at timestamp default current_timestamp
+);
+create table if not exists items (
+    table_code varchar, block varchar, item_code varchar, label_zh varchar, templates varchar[]
+);
+create table if not exists columns (
+    table_code varchar, block varchar, column_code varchar, label_zh varchar, unit varchar,
+    templates varchar[]
+);
+create table if not exists cells (
+    template varchar, table_code varchar, item_code varchar, column_code varchar, unit varchar
+);
+"""
+
+LOADED = ("parsed", "partial")
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with its tables and the catalog's dimensions."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(DDL)
+    if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
+        _load_catalog(con)
+    return con
+
+
+def _load_catalog(con: duckdb.DuckDBPyConnection) -> None:
+    con.executemany(
+        "insert into items values (?, ?, ?, ?, ?)",
+        [(i.table_code, i.block, i.item_code, i.label_zh, list(i.templates)) for i in catalog.items()],
+    )
+    con.executemany(
+        "insert into columns values (?, ?, ?, ?, ?, ?)",
+        [
+            (c.table_code, c.block, c.column_code, c.label_zh, c.unit, list(c.templates))
+            for c in catalog.columns()
+        ],
+    )
+    con.executemany(
+        "insert into cells values (?, ?, ?, ?, ?)",
+        [(c.template, c.table_code, c.item_code, c.column_code, c.unit) for t in catalog.TEMPLATES for c in catalog.cells(t)],
+    )
+
+
+def known_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql("select source_path, report_id, status, size_bytes, mtime, parser_version from reports").pl()
+
+
+def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts: pl.DataFrame) -> None:
+    """In one transaction: the files' ``reports`` rows replaced, their facts replaced, and the
+    facts and results of report_ids no longer loaded under any path removed."""
+    if reports.is_empty():
+        return
+    con.execute("begin transaction")
+    try:
+        con.register("new_reports", reports.to_arrow())
+        con.register("new_facts", facts.to_arrow())
+        con.execute("delete from reports where source_path in (select source_path from new_reports)")
+        cols = ", ".join(reports.columns)
+        con.execute(f"insert into reports ({cols}) select {cols} from new_reports")
+        con.execute("delete from facts where report_id in (select distinct report_id from new_facts)")
+        cols = ", ".join(facts.columns)
+        con.execute(f"insert into facts ({cols}) select {cols} from new_facts")
+        for table in ("facts", "expectation_results"):
+            con.execute(
+                f"delete from {table} where report_id not in "
+                f"(select report_id from reports where status in {LOADED})"
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_reports")
+        con.unregister("new_facts")
+
+
+def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame) -> None:
+    """Replace the identity results of the reports in ``results`` in one transaction."""
+    if results.is_empty():
+        return
+    con.execute("begin transaction")
+    try:
+        con.register("new_results", results.to_arrow())
+        con.execute(
+            "delete from expectation_results where report_id in (select distinct report_id from new_results)"
+        )
+        cols = ", ".join(results.columns)
+        con.execute(f"insert into expectation_results ({cols}) select {cols} from new_results")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_results")
+
+
+def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> pl.DataFrame:
+    return con.sql("select * from facts where list_contains(?, report_id)", params=[report_ids]).pl()
+
+
+def templates_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> dict[str, str]:
+    rows = con.execute(
+        "select distinct report_id, template from reports where list_contains(?, report_id) "
+        f"and status in {LOADED}",
+        [report_ids],
+    ).fetchall()
+    return dict(rows)

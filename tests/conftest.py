@@ -1,0 +1,37 @@
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import ingest
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def truths() -> dict[str, dict]:
+    """Ground truth of every sample, keyed by the report's file name."""
+    return {json.loads(p.read_text())["file"]: json.loads(p.read_text()) for p in sorted(SAMPLES.glob("*.truth.json"))}
+
+
+@pytest.fixture(scope="session")
+def landing(tmp_path_factory) -> Path:
+    """A copy of data/samples that tests may not change (each test that changes files copies again)."""
+    target = tmp_path_factory.mktemp("landing")
+    for p in SAMPLES.iterdir():
+        shutil.copy2(p, target / p.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(landing, tmp_path_factory) -> Path:
+    """The samples ingested once through the full Dagster job."""
+    path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    assert ingest(landing, path, echo=False)
+    return path
+
+
+def query(path: Path, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()

@@ -1,0 +1,124 @@
+"""The samples through the whole Dagster job into DuckDB, compared with the truth cell by cell."""
+
+import shutil
+
+import pytest
+
+from conftest import SAMPLES, query, truths
+from pipelines.cli import ingest, main
+
+TRUTHS = truths()
+TABLES = ("reports", "facts", "expectation_results", "items", "columns", "cells")
+
+
+def report_row(warehouse, name):
+    rows = query(
+        warehouse,
+        "select report_id, agency, year, template, status from reports where source_path like ?",
+        [f"%/{name}"],
+    )
+    assert len(rows) == 1
+    return rows[0]
+
+
+@pytest.mark.parametrize("name", sorted(TRUTHS))
+def test_warehouse_matches_truth(sample_warehouse, name):
+    truth = TRUTHS[name]
+    report_id, agency, year, template, status = report_row(sample_warehouse, name)
+    assert (agency, year, template, status) == (truth["agency"], truth["year"], truth["template"], truth["expected_status"])
+    facts = query(
+        sample_warehouse,
+        "select table_code, item_code, column_code, value, line from facts where report_id = ?",
+        [report_id],
+    )
+    got = {(t, i, c): v for t, i, c, v, _ in facts}
+    assert len(got) == len(facts)  # one row per cell
+    for cell in truth["cells"]:
+        assert got[(cell["table"], cell["item"], cell["column"])] == cell["value"], cell
+    assert not {tuple(u) for u in truth["unknown"]} & set(got)
+    assert all(line is not None for *_, line in facts)  # provenance filled in
+
+
+def test_identity_failures_are_exactly_the_printed_ones(sample_warehouse):
+    failures = query(
+        sample_warehouse,
+        "select r.source_path, e.expectation, e.scope from expectation_results e "
+        "join reports r using (report_id) where e.success = false",
+    )
+    got = {(path.rsplit("/", 1)[1], exp, scope) for path, exp, scope in failures}
+    want = {(name, exp, scope) for name, t in TRUTHS.items() for exp, scope in t["identity_failures"]}
+    assert got == want
+    assert len(want) == 4
+
+
+def test_lost_columns_make_identities_not_assessable(sample_warehouse):
+    rows = query(
+        sample_warehouse,
+        "select expectation, scope, observed, missing_cells from expectation_results e join reports r "
+        "using (report_id) where r.source_path like '%/000_%' and e.success is null",
+    )
+    scopes = {(e, s) for e, s, _, _ in rows}
+    assert {("review_litigation_total", g) for g in ("administrative_review", "litigation_direct", "litigation_after_review")} <= scopes
+    assert ("applications_balance", "natural_person") in scopes
+    assert ("applications_balance", "total") not in scopes  # 总计 was read: that scope is assessed
+    assert all(obs is None and missing for _, _, obs, missing in rows)
+
+
+def test_second_run_changes_nothing(landing, sample_warehouse):
+    before = {t: query(sample_warehouse, f"select count(*) from {t}")[0][0] for t in TABLES}
+    facts_before = query(sample_warehouse, "select * from facts order by all")
+    assert ingest(landing, sample_warehouse, echo=False)
+    assert {t: query(sample_warehouse, f"select count(*) from {t}")[0][0] for t in TABLES} == before
+    assert query(sample_warehouse, "select * from facts order by all") == facts_before
+
+
+def test_changed_file_replaces_its_rows(tmp_path):
+    land = tmp_path / "landing"
+    land.mkdir()
+    name = "002_9440981a45cb5a2e.txt"
+    shutil.copy2(SAMPLES / name, land / name)
+    db = tmp_path / "w.duckdb"
+    assert ingest(land, db, echo=False)
+    old_id = query(db, "select report_id from reports")[0][0]
+    text = (land / name).read_text(encoding="utf-8")
+    (land / name).write_text(text.replace("行政处罚\t1830", "行政处罚\t1831"), encoding="utf-8")
+    assert ingest(land, db, echo=False)
+    new_id = query(db, "select report_id from reports")[0][0]
+    assert new_id != old_id
+    assert query(db, "select count(*) from facts where report_id = ?", [old_id]) == [(0,)]
+    assert query(db, "select count(*) from expectation_results where report_id = ?", [old_id]) == [(0,)]
+    assert query(db, "select value from facts where item_code = 'administrative_penalty' and column_code = 'prior_year_count'") == [(1831.0,)]
+    assert query(db, "select count(*) from facts") == [(196,)]
+
+
+def test_bad_files_are_rejected_while_the_others_load(tmp_path, capsys):
+    land = tmp_path / "landing"
+    land.mkdir()
+    good = "004_cf77e8731c91250a.txt"
+    shutil.copy2(SAMPLES / good, land / good)
+    shutil.copy2(SAMPLES / good, land / "copy_of_004.txt")
+    (land / "empty.txt").write_bytes(b"")
+    (land / "notes.txt").write_text("会议纪要：本周工作安排。\n", encoding="utf-8")
+    (land / "table.xyz").write_bytes(b"\x00\x01")
+    (land / "garbled.txt").write_bytes(b"\xff\xff\x80\xff" * 4)  # neither UTF-8 nor GB18030
+    db = tmp_path / "w.duckdb"
+    assert main(["ingest", str(land), "--warehouse", str(db), "--quiet"]) == 0
+    rows = dict(
+        (path.rsplit("/", 1)[1], (status, reason))
+        for path, status, reason in query(db, "select source_path, status, status_reason from reports")
+    )
+    assert rows[good] == ("parsed", None)
+    assert rows["copy_of_004.txt"][0] == "duplicate" and good in rows["copy_of_004.txt"][1]
+    assert rows["empty.txt"] == ("rejected", "empty file")
+    assert rows["notes.txt"] == ("rejected", "no statistical table of the annual report template found")
+    assert rows["table.xyz"] == ("rejected", "unsupported file type '.xyz'")
+    assert rows["garbled.txt"][0] == "rejected" and "encoding" in rows["garbled.txt"][1]
+    assert query(db, "select count(*) from facts") == [(198,)]  # the duplicate is not loaded twice
+    out = capsys.readouterr().out
+    assert "files: 1 duplicate, 1 parsed, 4 rejected" in out
+    assert "rejected" in out and "empty file" in out
+
+
+def test_cli_refuses_a_missing_directory(tmp_path, capsys):
+    assert main(["ingest", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
+    assert "is not a directory" in capsys.readouterr().err
