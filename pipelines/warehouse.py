@@ -1,5 +1,6 @@
 """The DuckDB warehouse: its tables, and the transactions that replace a report's rows."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -102,53 +103,54 @@ def known_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql("select source_path, report_id, status, size_bytes, mtime, parser_version from reports").pl()
 
 
-def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts: pl.DataFrame) -> None:
-    """In one transaction: the files' ``reports`` rows replaced, their facts replaced, and the
-    facts and results of report_ids no longer loaded under any path removed."""
-    if reports.is_empty():
-        return
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame):
+    """Begin; yield with ``frames`` registered as views; commit, or roll back on any error."""
     con.execute("begin transaction")
     try:
-        con.register("new_reports", reports.to_arrow())
-        con.register("new_facts", facts.to_arrow())
-        con.execute("delete from reports where source_path in (select source_path from new_reports)")
-        cols = ", ".join(reports.columns)
-        con.execute(f"insert into reports ({cols}) select {cols} from new_reports")
-        con.execute("delete from facts where report_id in (select distinct report_id from new_facts)")
-        cols = ", ".join(facts.columns)
-        con.execute(f"insert into facts ({cols}) select {cols} from new_facts")
-        for table in ("facts", "expectation_results"):
-            con.execute(
-                f"delete from {table} where report_id not in "
-                f"(select report_id from reports where status in {LOADED})"
-            )
+        for name, df in frames.items():
+            con.register(name, df.to_arrow())
+        yield con
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     finally:
-        con.unregister("new_reports")
-        con.unregister("new_facts")
+        for name in frames:
+            con.unregister(name)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, view: str, df: pl.DataFrame) -> None:
+    cols = ", ".join(df.columns)
+    con.execute(f"insert into {table} ({cols}) select {cols} from {view}")
+
+
+def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts: pl.DataFrame) -> None:
+    """In one transaction: the files' ``reports`` rows replaced, their facts replaced, and the
+    facts and results of report_ids no longer loaded under any path removed."""
+    if reports.is_empty():
+        return
+    with transaction(con, new_reports=reports, new_facts=facts):
+        con.execute("delete from reports where source_path in (select source_path from new_reports)")
+        _insert(con, "reports", "new_reports", reports)
+        con.execute("delete from facts where report_id in (select distinct report_id from new_facts)")
+        _insert(con, "facts", "new_facts", facts)
+        for table in ("facts", "expectation_results"):
+            con.execute(
+                f"delete from {table} where report_id not in "
+                f"(select report_id from reports where status in {LOADED})"
+            )
 
 
 def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame) -> None:
     """Replace the identity results of the reports in ``results`` in one transaction."""
     if results.is_empty():
         return
-    con.execute("begin transaction")
-    try:
-        con.register("new_results", results.to_arrow())
+    with transaction(con, new_results=results):
         con.execute(
             "delete from expectation_results where report_id in (select distinct report_id from new_results)"
         )
-        cols = ", ".join(results.columns)
-        con.execute(f"insert into expectation_results ({cols}) select {cols} from new_results")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("new_results")
+        _insert(con, "expectation_results", "new_results", results)
 
 
 def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> pl.DataFrame:
