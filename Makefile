@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: install run test dev clean
+.PHONY: install run test accuracy corpus dev clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ run: install  ## ingest data/samples into data/warehouse.duckdb and print the su
 
 test: install
 	$(BIN)/pytest
+
+accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
+	$(BIN)/python -m tools.accuracy tests/corpus data/samples
+
+corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
+	rm -rf tests/corpus
+	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

@@ -122,3 +122,26 @@ def test_bad_files_are_rejected_while_the_others_load(tmp_path, capsys):
 def test_cli_refuses_a_missing_directory(tmp_path, capsys):
     assert main(["ingest", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_every_format_loads_with_provenance(tmp_path):
+    corpus = SAMPLES.parents[1] / "tests" / "corpus"
+    land = tmp_path / "landing"
+    land.mkdir()
+    for producer in ("pdf_reportlab", "pdf_libreoffice", "pdf_chromium", "docx", "html_gbk", "text_tokens"):
+        name = sorted(p.name for p in corpus.glob(f"*_{producer}.*") if not p.name.endswith(".truth.json"))[0]
+        shutil.copy2(corpus / name, land / name)
+    db = tmp_path / "w.duckdb"
+    assert ingest(land, db, echo=False)
+    assert query(db, "select format, count(*) from reports where status = 'parsed' group by all order by 1") == [
+        ("docx", 1), ("html", 1), ("pdf", 3), ("text", 1)
+    ]
+    unplaced = query(
+        db,
+        "select count(*) from facts f join reports r using (report_id) where case r.format "
+        "when 'pdf' then f.page is null or f.bbox is null "
+        "when 'text' then f.line is null "
+        "else f.line is null and (f.table_no is null or f.row_no is null or f.col_no is null) end",
+    )
+    assert unplaced == [(0,)]
+    assert query(db, "select count(*) from facts")[0][0] >= 6 * 190

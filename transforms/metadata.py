@@ -16,7 +16,9 @@ _DATE = re.compile(r"(20\d{2})年(\d{1,2})月(\d{1,2})日")
 
 
 def find_title(lines: list[str]) -> tuple[int, str] | None:
-    """Index and normalised text of the title: the first short line naming the annual report."""
+    """Index and normalised text of the title: among the first short lines naming the report,
+    the first that carries a year (site navigation such as "政府信息公开年报" carries none)."""
+    candidates = []
     seen = 0
     for i, line in enumerate(lines):
         norm = normalize(line)
@@ -24,12 +26,13 @@ def find_title(lines: list[str]) -> tuple[int, str] | None:
             continue
         seen += 1
         if seen > 40:
-            return None
-        if "政府信息公开" in norm and len(norm) <= 60 and ("报告" in norm or "年度" in norm or "报" in norm):
-            if "报告" not in norm and i + 1 < len(lines):
+            break
+        if "政府信息公开" in norm and len(norm) <= 60 and any(w in norm for w in ("报告", "年度", "年报")):
+            if norm.endswith(("报", "年度")) and i + 1 < len(lines):
                 norm += normalize(lines[i + 1])  # a title broken before its last word
-            return i, norm
-    return None
+            candidates.append((i, norm))
+    with_year = [c for c in candidates if _YEAR.search(c[1])]
+    return (with_year or candidates or [None])[0]
 
 
 def government_of(place: str) -> str:
@@ -47,7 +50,7 @@ def canonical_agency(name: str) -> str | None:
     "隆德县联财镇" → 联财镇人民政府; "哈图布呼镇镇" (from 哈图布呼镇镇政府…) → 哈图布呼镇人民政府;
     "刚察县教育局" stays as printed.
     """
-    name = _VERBS.sub("", name)
+    name = _VERBS.sub("", re.sub(r"^[^\u4e00-\u9fff]+", "", name))
     if not name:
         return None
     if name.endswith("人民政府"):

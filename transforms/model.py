@@ -16,7 +16,13 @@ class SourceCell:
     col_no: int | None = None
 
 
-Row = list[SourceCell]
+@dataclass
+class Row:
+    """Cells in reading order. ``grid`` rows come from a real table (PDF, DOCX, HTML): every
+    position is a cell, so an empty one is a blank; a merged cell repeats the same SourceCell."""
+
+    cells: list[SourceCell]
+    grid: bool = False
 
 
 @dataclass(frozen=True)

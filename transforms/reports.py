@@ -5,11 +5,19 @@ from pathlib import PurePath
 from transforms import catalog, metadata
 from transforms.labels import detect_template, normalize
 from transforms.model import ParsedReport, ReadError, Row
+from transforms.docx_tables import docx_document
+from transforms.html_tables import html_document
+from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
 PARSER_VERSION = "1"
-FORMATS = {".txt": "text", ".md": "text"}
+FORMATS = {
+    ".txt": "text", ".md": "text",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
+}
 
 
 def format_of(name: str) -> str | None:
@@ -20,11 +28,22 @@ def read_report(name: str, data: bytes) -> ParsedReport:
     """Read a report from its bytes; ``name`` gives the format. Raises ReadError with a reason."""
     fmt = format_of(name)
     if fmt is None:
-        raise ReadError(f"unsupported file type '{PurePath(name).suffix or name}'")
+        suffix = PurePath(name).suffix.lower()
+        if suffix in (".doc", ".wps", ".rtf"):
+            raise ReadError(f"unsupported file type '{suffix}' (save it as .docx or PDF)")
+        raise ReadError(f"unsupported file type '{suffix or PurePath(name).name}'")
     if not data.strip():
         raise ReadError("empty file")
-    text = decode(data)
-    return interpret(fmt, text.splitlines(), text_rows(text))
+    if fmt == "pdf":
+        lines, rows = pdf_document(data)
+    elif fmt == "docx":
+        lines, rows = docx_document(data)
+    elif fmt == "html":
+        lines, rows = html_document(data)
+    else:
+        text = decode(data)
+        lines, rows = text.splitlines(), text_rows(text)
+    return interpret(fmt, lines, rows)
 
 
 def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
@@ -33,7 +52,8 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     report.agency = metadata.agency_from(lines)
     report.year = metadata.year_from(lines)
     report.published = metadata.published_from(lines)
-    report.template = detect_template(normalize("".join(lines)))
+    everything = "".join(lines) + "".join(c.text for row in rows for c in row.cells)
+    report.template = detect_template(normalize(everything))
     if report.template is None:
         report.template = "2021" if (report.year or 0) >= 2021 else "2019"
         report.notes.append(f"template not recognised from the labels; {report.template} assumed from the year")

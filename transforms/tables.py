@@ -24,24 +24,36 @@ REVIEW_CELLS = len(catalog.REVIEW_GROUPS) * len(catalog.RESULT_COLUMNS)
 class _Split:
     label: str  # normalised text of the label cells
     label_cells: list[SourceCell]
-    values: list[SourceCell]  # from the first to the last value cell; empty cells between are blanks
+    values: list[SourceCell]  # the value cells of the row, blanks included
+    blank_tail: list[SourceCell]  # grid rows only: the empty cells after the label of a row with no value
 
 
 def split_row(row: Row) -> _Split:
+    """Label and values of a row. In text, values run from the first to the last value cell (empty
+    cells between are blanks); in a grid, every cell after the last label cell is a value."""
+    cells = [c for i, c in enumerate(row.cells) if i == 0 or c is not row.cells[i - 1]]  # merged repeats
     kinds = []
-    for cell in row:
+    for cell in cells:
         if not cell.text.strip():
             kinds.append("empty")
         elif parse_value(cell.text) is not None:
             kinds.append("value")
         else:
             kinds.append("label")
+    label_cells = [c for c, k in zip(cells, kinds) if k == "label"]
+    label = normalize("".join(c.text for c in label_cells))
     value_at = [i for i, k in enumerate(kinds) if k == "value"]
+    if row.grid:
+        last_label = max((i for i, k in enumerate(kinds) if k == "label"), default=-1)
+        tail = cells[last_label + 1 :]
+        if any(kinds[i] == "value" for i in range(last_label + 1, len(cells))):
+            return _Split(label, label_cells, tail, [])
+        return _Split(label, label_cells, [], tail)
     values: list[SourceCell] = []
     if value_at:
-        values = [c for i, c in enumerate(row[value_at[0] : value_at[-1] + 1]) if kinds[value_at[0] + i] != "label"]
-    label_cells = [c for c, k in zip(row, kinds) if k == "label"]
-    return _Split(normalize("".join(c.text for c in label_cells)), label_cells, values)
+        span = range(value_at[0], value_at[-1] + 1)
+        values = [cells[i] for i in span if kinds[i] != "label"]
+    return _Split(label, label_cells, values, [])
 
 
 @dataclass
@@ -70,11 +82,12 @@ class TableReader:
         header = ""
         columns: list[str] | None = None
         for r in rows:
-            found = match_block(r.label)
+            found = match_block(r.label) or (None if match_block(header) else match_block(header + r.label))
             if found:
                 block, header, columns = found, "", None
                 continue
-            if not r.values:
+            values = r.values or self._blank_row(r, "proactive")
+            if not values:
                 header += r.label
                 continue
             text = header + r.label
@@ -82,7 +95,7 @@ class TableReader:
             if item is None and block is not None:
                 item = match_item(text, self.template, "proactive")
             if item is None:
-                self.notes.append(f"{_where(r.values[0])}: table 二 row '{r.label}' matches no item; values left out")
+                self.notes.append(f"{_where(values[0])}: table 二 row '{r.label}' matches no item; values left out")
                 header = ""
                 continue
             item_block = next(i.block for i in catalog.items() if i.item_code == item)
@@ -92,13 +105,20 @@ class TableReader:
                     self.template, "proactive", block
                 )
             header = ""
-            if len(r.values) > len(columns):
+            if any(v.text.strip() for v in values[len(columns):]):
                 self.notes.append(
-                    f"{_where(r.values[0])}: table 二 {item}: {len(r.values)} values for {len(columns)} columns; the extra ones are left out"
+                    f"{_where(values[0])}: table 二 {item}: {len(values)} values for {len(columns)} columns; "
+                    "the extra ones are left out"
                 )
-            for column, source in zip(columns, r.values):
+            for column, source in zip(columns, values):
                 scale = 10000.0 if column == "fee_amount" else 1.0  # the 2021 header prints 万元
                 self.place("proactive", item, column, source, scale)
+
+    def _blank_row(self, r: _Split, table: str) -> list[SourceCell]:
+        """A grid row whose label is an item and whose cells are all empty: all blanks."""
+        if r.blank_tail and r.label and match_item(r.label, self.template, table):
+            return r.blank_tail
+        return []
 
     # ---- table 三 --------------------------------------------------------------------------
     def applications(self, rows: list[_Split]) -> None:
@@ -112,7 +132,8 @@ class TableReader:
                 pending.append(item)
 
         for r in rows:
-            if not r.values:
+            values = r.values or self._blank_row(r, "applications")
+            if not values:
                 if len(r.label) > PROSE:
                     buf = ""
                 elif starts_with_marker(r.label) and buf:
@@ -131,9 +152,9 @@ class TableReader:
                 buf = ""
                 item = own or match_item(text, self.template, "applications")
                 if item:
-                    self.applicant_row(item, r.values)
+                    self.applicant_row(item, values)
                 else:
-                    orphans.append(r.values)
+                    orphans.append(values)
             while pending and orphans:
                 self.applicant_row(pending.pop(0), orphans.pop(0))
         for item in pending:
@@ -182,16 +203,23 @@ def read_tables(rows: list[Row], template: str) -> TableReader:
     """Read every table cell the rows show; the reader's ``cells`` and ``notes`` hold the result."""
     sections: dict[str, list[_Split]] = {t: [] for t in catalog.TABLES}
     current: str | None = None
+    recent: list[str] = []  # labels of the two label-only rows just above: headings broken over lines
     for row in rows:
         if is_rule(row):
             continue
         split = split_row(row)
-        section = section_of(split.label) if len(split.label) <= PROSE else None
+        section = None
+        if len(split.label) <= PROSE:
+            section = section_of(split.label)
+            if section is None and not section_of("".join(recent)):
+                section = section_of("".join(recent) + split.label)
+        recent = [] if split.values else (recent + [split.label])[-2:]
         if section == "end":
             current = None
             continue
         if section:
             current = section
+            recent = []
         if current:
             sections[current].append(split)
     reader = TableReader(template)

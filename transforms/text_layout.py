@@ -6,6 +6,7 @@ line, cells separated by spaces). Every cell keeps its 1-based line number.
 """
 
 import re
+from dataclasses import replace
 
 from transforms.model import ReadError, Row, SourceCell
 from transforms.values import parse_value
@@ -37,17 +38,27 @@ def detect_layout(lines: list[str]) -> str:
     return "token"
 
 
-def _tokens(line: str) -> list[str]:
-    """Split a line on spaces, keeping "增加 806" and "10822 万元" as one token each."""
-    out: list[str] = []
-    for tok in line.split():
-        if out and tok in _UNIT_WORDS and parse_value(out[-1]) is not None:
-            out[-1] += tok
-        elif out and out[-1] in _SIGN_WORDS and parse_value(tok) is not None:
-            out[-1] += tok
-        else:
-            out.append(tok)
+def merge_tokens(cells: list[SourceCell]) -> list[SourceCell]:
+    """Space-separated tokens with "增加 806" and "10822 万元" joined back into one cell each."""
+    out: list[SourceCell] = []
+    for cell in cells:
+        if out and out[-1].text.isdigit() and re.match(r"[.、．]\D", cell.text):
+            prev = out.pop()  # "5 .属于三类内部事务信息": a row number cut off by a stray space
+            cell = replace(prev, text=prev.text + cell.text, bbox=_union(prev.bbox, cell.bbox))
+        elif out and (
+            (cell.text in _UNIT_WORDS and parse_value(out[-1].text) is not None)
+            or (out[-1].text in _SIGN_WORDS and parse_value(cell.text) is not None)
+        ):
+            prev = out.pop()
+            cell = replace(prev, text=f"{prev.text} {cell.text}", bbox=_union(prev.bbox, cell.bbox))
+        out.append(cell)
     return out
+
+
+def _union(a, b):
+    if a and b:
+        return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+    return a or b
 
 
 def text_rows(text: str) -> list[Row]:
@@ -55,25 +66,27 @@ def text_rows(text: str) -> list[Row]:
     layout = detect_layout(lines)
     rows: list[Row] = []
     if layout == "block":
-        block: Row = []
+        block: list[SourceCell] = []
         for no, ln in enumerate(lines, start=1):
             if ln.strip():
                 block.append(SourceCell(ln.strip(), line=no))
             elif block:
-                rows.append(block)
+                rows.append(Row(block))
                 block = []
         if block:
-            rows.append(block)
+            rows.append(Row(block))
         return rows
     for no, ln in enumerate(lines, start=1):
         if not ln.strip():
             continue
-        parts = ln.split("\t") if layout == "tab" else _tokens(ln)
-        rows.append([SourceCell(p.strip(), line=no) for p in parts])
+        if layout == "tab":
+            rows.append(Row([SourceCell(p.strip(), line=no) for p in ln.split("\t")]))
+        else:
+            rows.append(Row(merge_tokens([SourceCell(p, line=no) for p in ln.split()])))
     return rows
 
 
 def is_rule(row: Row) -> bool:
     """A markdown table rule such as ``---|---``: no content."""
-    texts = [c.text for c in row if c.text]
+    texts = [c.text for c in row.cells if c.text]
     return bool(texts) and all(re.fullmatch(r"[-:|=]{3,}", t) for t in texts)

@@ -1,0 +1,139 @@
+"""Reader accuracy against ground truth: ``python -m tools.accuracy [DIR ...]`` (``make accuracy``).
+
+Every report file with a ``.truth.json`` beside it is read with the transforms alone. A truth
+cell counts as right when the reader found it with the same value (NULL for a blank); a cell
+the reader reports that the truth does not hold (or lists as unknown) counts as wrong too.
+Prints cell accuracy overall, per format, per producer, per table and per template; agency,
+year and template accuracy; every wrong cell; and the wrong cells that are silent (neither in a
+partial report nor breaking an identity).
+"""
+
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transforms import catalog
+from transforms.facts import FACTS_SCHEMA, fact_rows, frame
+from transforms.identities import identity_sides
+from transforms.model import ReadError
+from transforms.reports import format_of, read_report
+
+DEFAULT_DIRS = [Path("tests/corpus"), Path("data/samples")]
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+
+    def add(self, ok: bool) -> None:
+        self.right += ok
+        self.total += 1
+
+    @property
+    def rate(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+    def __str__(self) -> str:
+        return f"{100 * self.rate:7.3f}%  ({self.right}/{self.total})"
+
+
+@dataclass
+class Result:
+    cells: Tally = field(default_factory=Tally)
+    by: dict[str, dict[str, Tally]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Tally)))
+    meta: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    wrong: list[str] = field(default_factory=list)
+    silent: list[str] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def report_files(dirs: list[Path]) -> list[tuple[Path, dict]]:
+    found = []
+    for d in dirs:
+        for truth_path in sorted(d.glob("*.truth.json")):
+            truth = json.loads(truth_path.read_text(encoding="utf-8"))
+            found.append((d / truth["file"], truth))
+    return found
+
+
+def producer_of(path: Path) -> str:
+    """The generator's rendering, named in a corpus file name (``012_pdf_chromium.pdf``); 'sample'
+    for the real reports of data/samples."""
+    if path.parent.name == "samples":
+        return "sample"
+    return path.name.split(".")[0].split("_", 1)[-1]
+
+
+def measure(dirs: list[Path]) -> Result:
+    res = Result()
+    for path, truth in report_files(dirs):
+        fmt = format_of(path.name) or "unknown"
+        producer = producer_of(path)
+        want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
+        try:
+            report = read_report(path.name, path.read_bytes())
+        except ReadError as e:
+            report = None
+            res.wrong.append(f"{path.name}: rejected ({e})")
+        got = {(c.table_code, c.item_code, c.column_code): c.value for c in report.cells} if report else {}
+        res.statuses[report.status if report else "rejected"] += 1
+        for name, value in (("agency", report and report.agency), ("year", report and report.year),
+                            ("template", report and report.template), ("published", report and report.published)):
+            if name not in truth:
+                continue
+            ok = value == truth[name]
+            res.meta[name].add(ok)
+            if not ok:
+                res.wrong.append(f"{path.name}: {name} {value!r}, truth {truth[name]!r}")
+        failing = _failing_cells(path.name, report) if report else set()
+        for key in sorted(set(want) | set(got)):
+            ok = key in want and key in got and got[key] == want[key]
+            for axis, value in (("format", fmt), ("producer", producer), ("table", key[0]), ("template", truth["template"])):
+                res.by[axis][value].add(ok)
+            res.cells.add(ok)
+            if not ok:
+                line = f"{path.name}: {'/'.join(key)} read {got.get(key, 'nothing')!r}, truth {want.get(key, 'unknown')!r}"
+                res.wrong.append(line)
+                if not (report and (report.status == "partial" or key in failing)):
+                    res.silent.append(line)
+    return res
+
+
+def _failing_cells(name: str, report) -> set[tuple[str, str, str]]:
+    """Cells involved in an identity that the reader's own values break."""
+    sides = identity_sides(frame(fact_rows(name, report), FACTS_SCHEMA), {name: report.template})
+    terms = {(t.expectation, t.scope): t for t in catalog.identity_terms(report.template)}
+    cells: set[tuple[str, str, str]] = set()
+    for row in sides.iter_rows(named=True):
+        if row["assessable"] and row["observed"] != row["expected"]:
+            term = terms[(row["expectation"], row["scope"])]
+            cells.update(term.left + term.right)
+    return cells
+
+
+def render(res: Result) -> str:
+    out = [f"cell accuracy            {res.cells}"]
+    for axis in ("format", "producer", "table", "template"):
+        for value, tally in sorted(res.by[axis].items()):
+            out.append(f"  {axis:<9} {value:<15} {tally}")
+    for name, tally in res.meta.items():
+        out.append(f"{name + ' accuracy':<25}{tally}")
+    out.append("reports: " + ", ".join(f"{n} {s}" for s, n in sorted(res.statuses.items())))
+    out.append(f"wrong: {len(res.wrong)}")
+    out += [f"  {w}" for w in res.wrong]
+    out.append(f"silent wrong cells (not partial, no identity broken): {len(res.silent)}")
+    out += [f"  {w}" for w in res.silent]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    dirs = [Path(a) for a in (argv if argv is not None else sys.argv[1:])] or DEFAULT_DIRS
+    print(render(measure(dirs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

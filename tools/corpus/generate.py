@@ -1,0 +1,62 @@
+"""Generate the committed test corpus: ``python -m tools.corpus.generate [OUT] [--count N] [--seed S]``.
+
+Each report is rendered in one format, with its truth beside it as ``NAME.truth.json`` in the
+form of data/samples. PDF needs LibreOffice (soffice) and Chromium for two of its producers;
+tests and CI only read the committed files.
+"""
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from tools.corpus import render_docx, render_html, render_pdf, render_text
+from tools.corpus.layout import build
+from tools.corpus.truth import make_truth
+
+# name: (extension, blank markers it prints, renderer)
+FORMATS = {
+    "text_tab": (".txt", ["/", "—", "－", "无"], lambda d, r: render_text.render_tab(d, r).encode("utf-8")),
+    "text_tab_gbk": (".txt", ["/", "—"], lambda d, r: render_text.render_tab(d, r).encode("gbk")),
+    "text_blocks": (".md", ["/", "—"], lambda d, r: render_text.render_blocks(d, r).encode("utf-8")),
+    "text_tokens": (".txt", ["/", "—"], lambda d, r: render_text.render_tokens(d, r).encode("utf-8")),
+    "html_utf8": (".html", ["", "/", "—"], lambda d, r: render_html.render_html(d, r, "utf-8")),
+    "html_gbk": (".htm", ["", "/"], lambda d, r: render_html.render_html(d, r, "gbk")),
+    "docx": (".docx", ["", "—", "/"], render_docx.render_docx),
+    "pdf_reportlab": (".pdf", ["", "/"], render_pdf.render_reportlab),
+    "pdf_libreoffice": (".pdf", ["", "—"], lambda d, r: render_pdf.convert_with_libreoffice(render_docx.render_docx(d, r))),
+    "pdf_chromium": (".pdf", ["", "/"], lambda d, r: render_pdf.convert_with_chromium(render_html.render_html(d, r, "utf-8"))),
+}
+
+
+def generate(out: Path, count: int, seed: int, formats: list[str]) -> list[Path]:
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n in range(count):
+        fmt = formats[n % len(formats)]
+        ext, blanks, render = FORMATS[fmt]
+        name = f"{n:03d}_{fmt}{ext}"
+        truth = make_truth(rng, name, broken=rng.random() < 0.2)
+        doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25)
+        (out / name).write_bytes(render(doc, rng))
+        (out / f"{n:03d}_{fmt}.truth.json").write_text(
+            json.dumps(truth.as_json(), ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        written.append(out / name)
+        print(f"{name}: {truth.agency} {truth.year} template {truth.template}")
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, default=Path("tests/corpus"))
+    parser.add_argument("--count", type=int, default=80)
+    parser.add_argument("--seed", type=int, default=20261122)
+    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from: " + ", ".join(FORMATS))
+    args = parser.parse_args()
+    generate(args.out, args.count, args.seed, args.formats.split(","))
+
+
+if __name__ == "__main__":
+    main()

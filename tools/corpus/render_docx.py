@@ -1,0 +1,53 @@
+"""DOCX renderings with python-docx: real merged cells (gridSpan, vMerge), nested paragraphs."""
+
+import io
+import random
+
+from docx import Document as Docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from tools.corpus.layout import Document, grid
+
+
+def render_docx(doc: Document, rng: random.Random) -> bytes:
+    d = Docx()
+    style = d.styles["Normal"]
+    style.font.size = Pt(9)
+    style.font.name = "WenQuanYi Zen Hei"
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "WenQuanYi Zen Hei")
+    for b in doc.blocks:
+        if b.kind == "table":
+            _table(d, b, rng)
+        else:
+            p = d.add_paragraph(b.text)
+            if b.kind == "title":
+                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            elif b.kind in ("signature", "date"):
+                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+def _table(d, block, rng: random.Random) -> None:
+    full = grid(block)
+    table = d.add_table(rows=len(full), cols=block.ncols)
+    table.style = "Table Grid"
+    done: set[int] = set()
+    for r, row in enumerate(full):
+        for c, cell in enumerate(row):
+            if cell is None or id(cell) in done:
+                continue
+            done.add(id(cell))
+            target = table.cell(r, c)
+            if cell.colspan > 1 or cell.rowspan > 1:
+                target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+            text = "\n".join(cell.text) if cell.vertical else cell.text
+            if cell.key is None and len(text) > 10 and rng.random() < 0.3:
+                cut = rng.randint(3, len(text) - 3)  # a label typed as two paragraphs
+                target.text = text[:cut]
+                target.add_paragraph(text[cut:])
+            else:
+                target.text = text

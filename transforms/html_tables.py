@@ -1,0 +1,134 @@
+"""Reading an HTML page with lxml: the report's tables as full grids, the other text as lines.
+
+The charset comes from a byte-order mark, the meta tag, or the bytes themselves (UTF-8, else
+GB18030, which covers GBK and GB2312). Tables holding other tables (page layout) are read as
+text; only innermost tables are read as grids, with colspan and rowspan expanded.
+"""
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from transforms.model import ReadError, Row, SourceCell
+from transforms.text_layout import merge_tokens
+
+BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article", "td", "th"}
+_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+
+
+def decode_html(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    m = _META.search(data[:4096])
+    if m:
+        name = m.group(1).decode().lower()
+        codec = "gb18030" if name in ("gb2312", "gbk", "gb18030") else name
+        try:
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    raise ReadError("web page in an unknown encoding")
+
+
+def html_document(data: bytes) -> tuple[list[str], list[Row]]:
+    text = decode_html(data)
+    try:
+        root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", text))
+    except (etree.ParserError, ValueError) as e:
+        raise ReadError(f"not a readable web page ({e})") from None
+    for bad in root.xpath("//script|//style|//noscript|//head|//select|//iframe"):
+        bad.drop_tree()
+    lines: list[str] = []
+    rows: list[Row] = []
+    buffer: list[str] = []
+    table_no = 0
+
+    def flush() -> None:
+        for piece in "".join(buffer).split("\n"):
+            if piece.strip():
+                lines.append(piece.strip())
+                rows.append(Row(merge_tokens([SourceCell(t, line=len(lines)) for t in piece.split()])))
+        buffer.clear()
+
+    def walk(el) -> None:
+        nonlocal table_no
+        if not isinstance(el.tag, str):
+            return
+        if el.tag == "table" and not el.xpath(".//table"):
+            flush()
+            table_no += 1
+            rows.extend(_grid(el, table_no))
+            return
+        if el.tag in BLOCKS:
+            buffer.append("\n")
+        if el.text:
+            buffer.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if el.tag in BLOCKS:
+            buffer.append("\n")
+
+    walk(root.body if root.find("body") is not None else root)
+    flush()
+    return lines, rows
+
+
+def _cell_text(cell) -> str:
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        if el.tag in ("br", "p", "div") and parts:
+            parts.append("\n")
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(cell)
+    return "".join(parts).replace("\xa0", " ").strip()
+
+
+def _grid(table, table_no: int) -> list[Row]:
+    """Rows of an innermost table with colspan and rowspan expanded over a full grid."""
+    trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    pending: dict[tuple[int, int], SourceCell] = {}
+    out = []
+    for r, tr in enumerate(trs):
+        cells: list[SourceCell] = []
+        c = 0
+        for td in tr.xpath("./td|./th"):
+            while (r, c) in pending:
+                cells.append(pending.pop((r, c)))
+                c += 1
+            cell = SourceCell(_cell_text(td), table_no=table_no, row_no=r + 1, col_no=c + 1)
+            colspan, rowspan = _span(td.get("colspan")), _span(td.get("rowspan"))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    if dr == 0:
+                        cells.append(cell)
+                    else:
+                        pending[(r + dr, c + dc)] = cell
+            c += colspan
+        while (r, c) in pending:
+            cells.append(pending.pop((r, c)))
+            c += 1
+        out.append(Row(cells, grid=True))
+    return out
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 100))
+    except ValueError:
+        return 1
