@@ -6,12 +6,12 @@ import dagster as dg
 import polars as pl
 
 from pipelines import landing, warehouse
+from pipelines.reading import read_file
 from pipelines.resources import LandingFolder, Progress, Warehouse
 from transforms import catalog
-from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, fact_rows, frame, report_row
+from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, frame, report_row
 from transforms.identities import identity_sides
-from transforms.model import ReadError
-from transforms.reports import PARSER_VERSION, read_report
+from transforms.reports import PARSER_VERSION
 
 GROUP = "ingest"
 
@@ -21,11 +21,10 @@ def landed_files(
     context: dg.AssetExecutionContext, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress
 ) -> pl.DataFrame:
     files = landing.scan(landing_folder.path)
-    with warehouse_db.connect() as con:
-        known = warehouse.known_files(con)
-    planned = landing.plan(files, known)
+    planned = landing.plan(files, warehouse.known_files(warehouse_db.con))
     counts = dict(planned.group_by("action").len().iter_rows())
-    progress.say(context, f"{len(files)} files under {landing_folder.path}: " + ", ".join(f"{n} {a}" for a, n in sorted(counts.items())))
+    summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
+    progress.say(context, f"{len(files)} files under {landing_folder.path}" + (f": {summary}" if summary else ""))
     return planned
 
 
@@ -36,22 +35,26 @@ def landed_files(
         "normalized_facts": dg.AssetOut(description="Every table cell read from those files, in long format."),
     },
 )
-def read_reports(context: dg.AssetExecutionContext, landed_files: pl.DataFrame, progress: Progress):
+def read_reports(
+    context: dg.AssetExecutionContext, landed_files: pl.DataFrame, landing_folder: LandingFolder, progress: Progress
+):
     todo = landed_files.filter(pl.col("action") != "unchanged")
     report_rows: list[dict] = []
     facts: list[dict] = []
     started = time.monotonic()
     for n, f in enumerate(todo.iter_rows(named=True), start=1):
-        file_info = dict(size_bytes=f["size_bytes"], mtime=f["mtime"], parser_version=PARSER_VERSION)
         path, rid, action = f["source_path"], f["report_id"], f["action"]
+        info = dict(size_bytes=f["size_bytes"], mtime=f["mtime"], parser_version=PARSER_VERSION)
         if action == "duplicate":
             row = report_row(rid, path, None, status="duplicate", duplicate_of=f["duplicate_of"],
-                             status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once", **file_info)
+                             status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once", **info)
         elif action == "gone":
             row = report_row("", path, None, status="rejected",
-                             status_reason=f"file could not be opened: {f['duplicate_of']}", **file_info)
+                             status_reason=f"file vanished before it could be read: {f['duplicate_of']}", **info)
         else:
-            row = _read_one(path, rid, file_info, facts)
+            row, cells = read_file(path, rid, f["size_bytes"], f["mtime"],
+                                   max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds)
+            facts.extend(cells)
         report_rows.append(row)
         reason = f" ({row['status_reason']})" if row["status"] == "rejected" else ""
         progress.say(context, f"[{n}/{todo.height}] {path}: {row['status']}{reason}")
@@ -63,41 +66,25 @@ def read_reports(context: dg.AssetExecutionContext, landed_files: pl.DataFrame, 
     yield dg.Output(frame(facts, FACTS_SCHEMA), output_name="normalized_facts")
 
 
-def _read_one(path: str, report_id: str, file_info: dict, facts: list[dict]) -> dict:
-    """Read one file; any failure becomes a rejected row with the reason, never an exception."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        report = read_report(path, data)
-    except ReadError as e:
-        return report_row(report_id, path, None, status="rejected", status_reason=str(e), **file_info)
-    except OSError as e:
-        return report_row(report_id, path, None, status="rejected", status_reason=f"file could not be read: {e}", **file_info)
-    except Exception as e:  # a reader bug must not stop the other files
-        return report_row(report_id, path, None, status="rejected",
-                          status_reason=f"reader error {type(e).__name__}: {e}", **file_info)
-    facts.extend(fact_rows(report_id, report))
-    return report_row(report_id, path, report, **file_info)
-
-
 @dg.multi_asset(
     group_name=GROUP,
     specs=[
-        dg.AssetSpec("reports", deps=["parsed_reports"], description="DuckDB table: one row per source file ever seen."),
+        dg.AssetSpec("reports", deps=["parsed_reports", "landed_files"], description="DuckDB table: one row per source file ever seen."),
         dg.AssetSpec("facts", deps=["normalized_facts"], description="DuckDB table: one row per table cell found."),
     ],
 )
 def warehouse_tables(
-    context: dg.AssetExecutionContext, parsed_reports: pl.DataFrame, normalized_facts: pl.DataFrame,
-    warehouse_db: Warehouse, progress: Progress,
+    context: dg.AssetExecutionContext, landed_files: pl.DataFrame, parsed_reports: pl.DataFrame,
+    normalized_facts: pl.DataFrame, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress,
 ):
-    with warehouse_db.connect() as con:
-        warehouse.replace_reports(con, parsed_reports, normalized_facts)
-        total_reports = con.execute("select count(*) from reports").fetchall()[0][0]
-        total_facts = con.execute("select count(*) from facts").fetchall()[0][0]
-    progress.say(context, f"loaded {parsed_reports.height} reports and {normalized_facts.height} facts")
-    yield dg.MaterializeResult(asset_key="reports", metadata={"written": parsed_reports.height, "rows": total_reports})
-    yield dg.MaterializeResult(asset_key="facts", metadata={"written": normalized_facts.height, "rows": total_facts})
+    con = warehouse_db.con
+    warehouse.replace_reports(con, parsed_reports, normalized_facts)
+    gone = warehouse.mark_presence(con, landing.root(landing_folder.path), landed_files["source_path"].to_list())
+    totals = dict(con.execute("select 'reports', count(*) from reports union all select 'facts', count(*) from facts").fetchall())
+    progress.say(context, f"loaded {parsed_reports.height} reports and {normalized_facts.height} facts"
+                 + (f"; {gone} files no longer in the landing folder" if gone else ""))
+    yield dg.MaterializeResult(asset_key="reports", metadata={"written": parsed_reports.height, "rows": totals["reports"], "gone": gone})
+    yield dg.MaterializeResult(asset_key="facts", metadata={"written": normalized_facts.height, "rows": totals["facts"]})
 
 
 @dg.asset(
@@ -110,26 +97,25 @@ def warehouse_tables(
     ],
 )
 def expectation_results(
-    context: dg.AssetExecutionContext, parsed_reports: pl.DataFrame, warehouse_db: Warehouse, progress: Progress
+    context: dg.AssetExecutionContext, warehouse_db: Warehouse, progress: Progress
 ) -> dg.MaterializeResult:
     from expectations.runner import judge_identities
 
-    loaded = parsed_reports.filter(pl.col("status").is_in(warehouse.LOADED))["report_id"].unique().to_list()
-    with warehouse_db.connect() as con:
-        templates = warehouse.templates_of(con, loaded)
-        if templates:
-            sides = identity_sides(warehouse.facts_of(con, list(templates)), templates)
-            judged = judge_identities(sides).drop("assessable")
-            judged = judged.with_columns((pl.col("observed") - pl.col("expected")).alias("difference"))
-            warehouse.replace_results(con, judged)
-            progress.say(context, f"checked {judged.height} identity scopes on {len(templates)} reports")
-        totals = {
-            name: (passed, failed, unassessed)
-            for name, passed, failed, unassessed in con.execute(
-                "select expectation, count(*) filter (success), count(*) filter (not success), "
-                "count(*) filter (success is null) from expectation_results group by expectation"
-            ).fetchall()
-        }
+    con = warehouse_db.con
+    templates = warehouse.unchecked_reports(con)
+    if templates:
+        sides = identity_sides(warehouse.facts_of(con, list(templates)), templates)
+        judged = judge_identities(sides).drop("assessable")
+        judged = judged.with_columns((pl.col("observed") - pl.col("expected")).alias("difference"))
+        warehouse.replace_results(con, judged)
+        progress.say(context, f"checked {judged.height} identity scopes on {len(templates)} reports")
+    totals = {
+        name: (passed, failed, unassessed)
+        for name, passed, failed, unassessed in con.execute(
+            "select expectation, count(*) filter (success), count(*) filter (not success), "
+            "count(*) filter (success is null) from expectation_results group by expectation"
+        ).fetchall()
+    }
     checks = []
     for identity in catalog.IDENTITIES:
         passed, failed, unassessed = totals.get(identity, (0, 0, 0))

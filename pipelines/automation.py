@@ -11,6 +11,7 @@ ingest_job = dg.define_asset_job(
     "ingest",
     selection=dg.AssetSelection.groups("ingest"),
     description="Ingest every new or changed report file of the landing folder in one run.",
+    executor_def=dg.in_process_executor,  # one process holds the warehouse for the whole run
 )
 
 nightly_ingest = dg.ScheduleDefinition(

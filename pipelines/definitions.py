@@ -10,19 +10,30 @@ from pipelines.resources import DEFAULT_LANDING, DEFAULT_WAREHOUSE, LandingFolde
 
 
 def build_definitions(
-    landing: str | Path | None = None, warehouse: str | Path | None = None, echo: bool = False
+    landing: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    echo: bool = False,
+    *,
+    max_megabytes: float = 100.0,
+    read_seconds: float = 120.0,
+    lock_wait_seconds: float = 600.0,
 ) -> dg.Definitions:
-    """Definitions with explicit paths (the CLI, tests) or, by default, from the environment:
-    GONGKAI_LANDING and GONGKAI_WAREHOUSE, falling back to data/samples and data/warehouse.duckdb."""
+    """Definitions with explicit paths and limits (the CLI, tests) or, by default, from the
+    environment: GONGKAI_LANDING and GONGKAI_WAREHOUSE, else data/samples and data/warehouse.duckdb."""
     return dg.Definitions(
         assets=ASSETS,
         jobs=[ingest_job],
         schedules=[nightly_ingest],
         sensors=[landing_sensor],
         resources={
-            "landing_folder": LandingFolder(path=str(landing) if landing else setting("GONGKAI_LANDING", DEFAULT_LANDING)),
+            "landing_folder": LandingFolder(
+                path=str(landing) if landing else setting("GONGKAI_LANDING", DEFAULT_LANDING),
+                max_megabytes=max_megabytes,
+                read_seconds=read_seconds,
+            ),
             "warehouse_db": Warehouse(
-                path=str(warehouse) if warehouse else setting("GONGKAI_WAREHOUSE", DEFAULT_WAREHOUSE)
+                path=str(warehouse) if warehouse else setting("GONGKAI_WAREHOUSE", DEFAULT_WAREHOUSE),
+                lock_wait_seconds=lock_wait_seconds,
             ),
             "progress": Progress(echo=echo),
         },

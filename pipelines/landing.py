@@ -18,10 +18,15 @@ class LandedFile:
     mtime: float
 
 
-def scan(root: str | Path) -> list[LandedFile]:
-    """Every regular file below ``root`` (hidden files and sidecars excepted), sorted by path."""
+def root(path: str | Path) -> str:
+    """The landing folder as it is recorded in ``reports.source_path``: absolute, POSIX."""
+    return Path(path).resolve().as_posix()
+
+
+def scan(folder: str | Path) -> list[LandedFile]:
+    """Every regular file below ``folder`` (hidden files and sidecars excepted), sorted by path."""
     found = []
-    for p in sorted(Path(root).resolve().rglob("*")):
+    for p in sorted(Path(root(folder)).rglob("*")):
         if p.name.startswith(".") or p.name.endswith(SIDECARS) or not p.is_file():
             continue
         st = p.stat()

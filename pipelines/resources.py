@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING = PROJECT_DIR / "data" / "samples"
@@ -17,20 +18,41 @@ def setting(name: str, default: Path) -> str | dg.EnvVar:
 
 
 class LandingFolder(dg.ConfigurableResource):
-    """The folder whose report files are ingested (recursively)."""
+    """The folder whose report files are ingested (recursively), and the limits on each file."""
 
     path: str
+    max_megabytes: float = 100.0
+    read_seconds: float = 120.0
 
 
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse file."""
+    """The DuckDB warehouse file, held open (and so locked) for the whole run.
+
+    A second run waits up to ``lock_wait_seconds`` for the first to finish, then fails with a
+    message naming the process that holds the lock.
+    """
 
     path: str
+    lock_wait_seconds: float = 600.0
+    _con: object = PrivateAttr(default=None)
 
-    def connect(self):
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         from pipelines.warehouse import connect
 
-        return connect(self.path)
+        def waiting(message: str) -> None:
+            context.log.warning(message)
+            print(message, file=sys.stderr, flush=True)
+
+        self._con = connect(self.path, wait_seconds=self.lock_wait_seconds, on_wait=waiting)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._con is not None:
+            self._con.close()
+
+    @property
+    def con(self):
+        """The run's connection (the resource must be set up by Dagster)."""
+        return self._con
 
 
 class Progress(dg.ConfigurableResource):

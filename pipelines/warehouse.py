@@ -1,5 +1,6 @@
 """The DuckDB warehouse: its tables, and the transactions that replace a report's rows."""
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,6 +26,7 @@ create table if not exists reports (
     size_bytes bigint,
     mtime double,
     parser_version varchar,
+    present boolean default true,        -- false once the file is gone from the landing folder
     loaded_at timestamp default current_timestamp
 );
 create table if not exists facts (
@@ -71,10 +73,32 @@ create table if not exists cells (
 LOADED = ("parsed", "partial")
 
 
-def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse with its tables and the catalog's dimensions."""
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse."""
+
+
+def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with its tables and the catalog's dimensions.
+
+    DuckDB lets one process write a file at a time; while another holds it, retry for up to
+    ``wait_seconds`` (telling ``on_wait`` once), then raise WarehouseBusy.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        try:
+            con = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"the warehouse {path} is in use by another process: {e}") from None
+            if on_wait and not told:
+                on_wait(f"waiting for the warehouse {path}, in use by another run")
+                told = True
+            time.sleep(0.5)
     con.execute(DDL)
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
         _load_catalog(con)
@@ -134,6 +158,7 @@ def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts
         con.execute("delete from reports where source_path in (select source_path from new_reports)")
         _insert(con, "reports", "new_reports", reports)
         con.execute("delete from facts where report_id in (select distinct report_id from new_facts)")
+        con.execute("delete from expectation_results where report_id in (select report_id from new_reports)")
         _insert(con, "facts", "new_facts", facts)
         for table in ("facts", "expectation_results"):
             con.execute(
@@ -157,10 +182,23 @@ def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> pl.DataFr
     return con.sql("select * from facts where list_contains(?, report_id)", params=[report_ids]).pl()
 
 
-def templates_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> dict[str, str]:
+def unchecked_reports(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """report_id → template of every loaded report without identity results (new, reloaded, or
+    loaded by a run that died before checking them)."""
     rows = con.execute(
-        "select distinct report_id, template from reports where list_contains(?, report_id) "
-        f"and status in {LOADED}",
-        [report_ids],
+        f"select distinct report_id, template from reports where status in {LOADED} "
+        "and report_id not in (select report_id from expectation_results)"
     ).fetchall()
     return dict(rows)
+
+
+def mark_presence(con: duckdb.DuckDBPyConnection, root: str, present: list[str]) -> int:
+    """Flag the files under ``root`` as present or not; returns how many are gone."""
+    prefix = root.rstrip("/") + "/"
+    con.execute(
+        "update reports set present = list_contains(?, source_path) where starts_with(source_path, ?)",
+        [present, prefix],
+    )
+    return con.execute(
+        "select count(*) from reports where starts_with(source_path, ?) and not present", [prefix]
+    ).fetchall()[0][0]

@@ -41,3 +41,4 @@ def test_money_is_stored_in_yuan():
     assert to_unit(parse_value("3"), "yuan", bare_scale=10000) == 30000  # header says 万元
     assert to_unit(parse_value("3"), "count", bare_scale=10000) == 3
     assert to_unit(parse_value("/"), "yuan") is None
+    assert to_unit(parse_value("66.29"), "yuan", bare_scale=10000) == 662900  # no float residue

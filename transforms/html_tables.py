@@ -14,6 +14,7 @@ from transforms.model import ReadError, Row, SourceCell
 from transforms.text_layout import merge_tokens
 
 BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article", "td", "th"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 
 
@@ -37,7 +38,7 @@ def decode_html(data: bytes) -> str:
 
 
 def html_document(data: bytes) -> tuple[list[str], list[Row]]:
-    text = decode_html(data)
+    text = _CONTROL.sub("", decode_html(data))  # control characters are no text, and lxml refuses them
     try:
         root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", text))
     except (etree.ParserError, ValueError) as e:

@@ -49,8 +49,5 @@ def to_unit(value: Value, unit: str, bare_scale: float = 1.0) -> float | None:
         return None
     if unit != "yuan":
         return value.number
-    if value.money_unit == "万元":
-        return value.number * 10000
-    if value.money_unit == "元":
-        return value.number
-    return value.number * bare_scale
+    scale = {"万元": 10000.0, "元": 1.0}.get(value.money_unit or "", bare_scale)
+    return round(value.number * scale, 2)  # to the fen: 66.29 万元 is 662900 yuan, not 662900.0000000001
