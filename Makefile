@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: install run test accuracy corpus dev clean
+.PHONY: install browser run test accuracy corpus dev clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,11 @@ install: $(STAMP)
 run: install  ## ingest data/samples into data/warehouse.duckdb and print the summary
 	$(BIN)/gongkai ingest data/samples --warehouse $(WAREHOUSE)
 
-test: install
+test: install browser
 	$(BIN)/pytest
+
+browser:  ## Debian's chromium, for the test that opens the review page
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
 	$(BIN)/python -m tools.accuracy tests/corpus data/samples

@@ -1,41 +1,61 @@
-"""Running the identity suite on the frame of identity sides and reading back per-row verdicts."""
+"""Running the suites and reading back GX's verdict for every row."""
 
 import polars as pl
 
+from transforms.identities import IDENTITY_SCHEMA
 
-def judge_identities(sides: pl.DataFrame) -> pl.DataFrame:
-    """``sides`` with a ``success`` column: GX's verdict per row, NULL where not assessable."""
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+
+
+def _failed_rows(frame: pl.DataFrame, suite, columns: list[str]) -> dict[int, str]:
+    """Run ``suite`` on ``frame`` (which has ``row_id``); row_id → meta of the expectation it failed."""
     import great_expectations as gx
 
-    from expectations.suites import identity_suite
+    if frame.is_empty():
+        return {}
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    batch = context.data_sources.add_pandas("frames").add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all")
+    suite = context.suites.add(suite)
+    validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
+    result = validation.run(batch_parameters={"dataframe": frame.select(["row_id", *columns]).to_pandas()},
+                            result_format=RESULT_FORMAT)
+    failed: dict[int, str] = {}
+    for outcome in result.results:
+        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+            raise RuntimeError(f"suite {suite.name} could not run: {outcome.exception_info}")
+        for hit in outcome.result.get("unexpected_index_list") or []:
+            failed.setdefault(int(hit["row_id"]), outcome.expectation_config.meta.get("rule", ""))
+    return failed
+
+
+def judge_sides(sides: pl.DataFrame, suite: str) -> pl.DataFrame:
+    """``sides`` with ``success``: GX's verdict per row, NULL where not assessable."""
+    from expectations.suites import sides_suite
 
     frame = sides.with_row_index("row_id")
-    judged = frame.filter(pl.col("assessable"))
-    failed: set[int] = set()
-    if judged.height:
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = {"globally": False}
-        batch = (
-            context.data_sources.add_pandas("identities")
-            .add_dataframe_asset("sides")
-            .add_batch_definition_whole_dataframe("all")
-        )
-        suite = context.suites.add(identity_suite())
-        validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name="identities", data=batch, suite=suite)
-        )
-        result = validation.run(
-            batch_parameters={"dataframe": judged.select("row_id", "expectation", "observed", "expected").to_pandas()},
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
-        )
-        for outcome in result.results:
-            if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                raise RuntimeError(f"identity suite failed to run: {outcome.exception_info}")
-            for hit in outcome.result.get("unexpected_index_list") or []:
-                failed.add(int(hit["row_id"]))
+    failed = _failed_rows(frame.filter(pl.col("assessable")), sides_suite(suite), ["expectation", "observed", "expected"])
     return frame.with_columns(
-        pl.when(~pl.col("assessable"))
-        .then(None)
-        .otherwise(~pl.col("row_id").is_in(list(failed)))
-        .alias("success")
+        pl.when(~pl.col("assessable")).then(None).otherwise(~pl.col("row_id").is_in(list(failed))).alias("success")
     ).drop("row_id")
+
+
+def domain_violations(domain: pl.DataFrame) -> pl.DataFrame:
+    """One failed ``value_domain`` row (in the shape of identity sides) per fact outside its domain."""
+    from expectations.suites import value_domain_suite
+
+    frame = domain.with_row_index("row_id")
+    failed = _failed_rows(frame, value_domain_suite(), ["value", "signed", "counted", "whole"])
+    bad = frame.filter(pl.col("row_id").is_in(list(failed)))
+    rows = [
+        {
+            "report_id": r["report_id"], "expectation": "value_domain",
+            "scope": f"{r['item_code']}/{r['column_code']}", "observed": r["value"], "expected": None,
+            "assessable": True, "blank_cells": [], "missing_cells": [], "success": False,
+            "cells": [{k: r[k] for k in ("report_id", "table_code", "item_code", "column_code")}],
+        }
+        for r in bad.iter_rows(named=True)
+    ]
+    schema = pl.Schema({**IDENTITY_SCHEMA, "success": pl.Boolean})
+    return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+

@@ -5,12 +5,14 @@ import time
 import dagster as dg
 import polars as pl
 
-from pipelines import landing, warehouse
-from pipelines.reading import read_file
-from pipelines.resources import LandingFolder, Progress, Warehouse
+from pathlib import Path
+
+from pipelines import landing, review_page, stewardship, warehouse
+from pipelines.reading import Task, read_files
+from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from transforms import catalog
 from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, frame, report_row
-from transforms.identities import identity_sides
+from transforms.identities import completeness_sides, cross_year_sides, domain_frame, identity_sides
 from transforms.reports import PARSER_VERSION
 
 GROUP = "ingest"
@@ -42,22 +44,25 @@ def read_reports(
     report_rows: list[dict] = []
     facts: list[dict] = []
     started = time.monotonic()
-    for n, f in enumerate(todo.iter_rows(named=True), start=1):
+    tasks = []
+    for f in todo.iter_rows(named=True):
         path, rid, action = f["source_path"], f["report_id"], f["action"]
         info = dict(size_bytes=f["size_bytes"], mtime=f["mtime"], parser_version=PARSER_VERSION)
         if action == "duplicate":
-            row = report_row(rid, path, None, status="duplicate", duplicate_of=f["duplicate_of"],
-                             status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once", **info)
+            report_rows.append(report_row(rid, path, None, status="duplicate", duplicate_of=f["duplicate_of"],
+                                          status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once", **info))
         elif action == "gone":
-            row = report_row("", path, None, status="rejected",
-                             status_reason=f"file vanished before it could be read: {f['duplicate_of']}", **info)
+            report_rows.append(report_row("", path, None, status="rejected",
+                                          status_reason=f"file vanished before it could be read: {f['duplicate_of']}", **info))
         else:
-            row, cells = read_file(path, rid, f["size_bytes"], f["mtime"],
-                                   max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds)
-            facts.extend(cells)
+            tasks.append(Task(path, rid, f["size_bytes"], f["mtime"]))
+    done = len(report_rows)
+    for _, row, cells in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds):
         report_rows.append(row)
+        facts.extend(cells)
+        done += 1
         reason = f" ({row['status_reason']})" if row["status"] == "rejected" else ""
-        progress.say(context, f"[{n}/{todo.height}] {path}: {row['status']}{reason}")
+        progress.say(context, f"[{done}/{todo.height}] {row['source_path']}: {row['status']}{reason}")
     if todo.height:
         progress.say(context, f"read {todo.height} files in {time.monotonic() - started:.1f}s")
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
@@ -79,6 +84,7 @@ def warehouse_tables(
 ):
     con = warehouse_db.con
     warehouse.replace_reports(con, parsed_reports, normalized_facts)
+    warehouse.refresh_agencies(con)
     gone = warehouse.mark_presence(con, landing.root(landing_folder.path), landed_files["source_path"].to_list())
     totals = dict(con.execute("select 'reports', count(*) from reports union all select 'facts', count(*) from facts").fetchall())
     progress.say(context, f"loaded {parsed_reports.height} reports and {normalized_facts.height} facts"
@@ -87,48 +93,92 @@ def warehouse_tables(
     yield dg.MaterializeResult(asset_key="facts", metadata={"written": normalized_facts.height, "rows": totals["facts"]})
 
 
-@dg.asset(
-    group_name=GROUP,
-    deps=["reports", "facts"],
-    description="DuckDB table: the in-report identities judged by the Great Expectations suite.",
-    check_specs=[
-        dg.AssetCheckSpec(name=identity, asset="expectation_results", description=statement)
-        for identity, statement in catalog.IDENTITIES.items()
-    ],
-)
-def expectation_results(
-    context: dg.AssetExecutionContext, warehouse_db: Warehouse, progress: Progress
+@dg.asset(group_name=GROUP, deps=["reports", "facts"],
+          description="Stewards' decisions (imported from the decisions CSV), corrections overlaid on facts.")
+def steward_decisions(
+    context: dg.AssetExecutionContext, warehouse_db: Warehouse, steward_files: StewardFiles, progress: Progress
 ) -> dg.MaterializeResult:
-    from expectations.runner import judge_identities
-
     con = warehouse_db.con
-    templates = warehouse.unchecked_reports(con)
-    if templates:
-        sides = identity_sides(warehouse.facts_of(con, list(templates)), templates)
-        judged = judge_identities(sides).drop("assessable")
-        judged = judged.with_columns((pl.col("observed") - pl.col("expected")).alias("difference"))
-        warehouse.replace_results(con, judged)
-        progress.say(context, f"checked {judged.height} identity scopes on {len(templates)} reports")
-    totals = {
-        name: (passed, failed, unassessed)
-        for name, passed, failed, unassessed in con.execute(
+    added = stewardship.import_decisions(con, Path(steward_files.decisions_csv))
+    changed = stewardship.apply_corrections(con)
+    total = con.execute("select count(*) from decisions").fetchall()[0][0]
+    if added or changed:
+        progress.say(context, f"{added} decisions imported; corrections change {len(changed)} reports")
+    return dg.MaterializeResult(metadata={"decisions": total, "imported": added, "reports_corrected": len(changed)})
+
+
+def _suite_checks(con) -> list[dg.AssetCheckResult]:
+    counts = {
+        e: (p, f, n)
+        for e, p, f, n in con.execute(
             "select expectation, count(*) filter (success), count(*) filter (not success), "
             "count(*) filter (success is null) from expectation_results group by expectation"
         ).fetchall()
     }
     checks = []
-    for identity in catalog.IDENTITIES:
-        passed, failed, unassessed = totals.get(identity, (0, 0, 0))
-        checks.append(
-            dg.AssetCheckResult(
-                check_name=identity,
-                passed=failed == 0,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata={"passed": passed, "failed": failed, "not_assessable": unassessed},
-                description="failures are findings for a data steward, not errors of the run",
-            )
-        )
-    return dg.MaterializeResult(metadata={"reports_checked": len(templates)}, check_results=checks)
+    for suite in catalog.SUITES:
+        members = [e for e in catalog.EXPECTATIONS.values() if e.suite == suite]
+        meta = {}
+        for e in members:
+            p, f, n = counts.get(e.id, (0, 0, 0))
+            meta.update({f"{e.id} passed": p, f"{e.id} failed": f, f"{e.id} not assessable": n})
+        failed = sum(counts.get(e.id, (0, 0, 0))[1] for e in members)
+        error = any(e.severity == "error" for e in members)
+        checks.append(dg.AssetCheckResult(
+            check_name=suite, passed=failed == 0, metadata=meta,
+            severity=dg.AssetCheckSeverity.ERROR if error else dg.AssetCheckSeverity.WARN,
+            description="failures are findings for a data steward, not errors of the run",
+        ))
+    return checks
 
 
-ASSETS = [landed_files, read_reports, warehouse_tables, expectation_results]
+@dg.asset(
+    group_name=GROUP,
+    deps=["steward_decisions"],
+    description="DuckDB table: every expectation judged by its Great Expectations suite.",
+    check_specs=[dg.AssetCheckSpec(name=suite, asset="expectation_results") for suite in catalog.SUITES],
+)
+def expectation_results(
+    context: dg.AssetExecutionContext, warehouse_db: Warehouse, progress: Progress
+) -> dg.MaterializeResult:
+    from expectations.runner import domain_violations, judge_sides
+
+    con = warehouse_db.con
+    templates = warehouse.unchecked_reports(con)
+    if templates:
+        facts = warehouse.facts_of(con, list(templates))
+        judged = pl.concat([
+            judge_sides(identity_sides(facts, templates), "in_report_identities"),
+            judge_sides(completeness_sides(facts, templates), "completeness"),
+            domain_violations(domain_frame(facts)),
+        ])
+        warehouse.replace_results(con, _shape(judged), IN_REPORT)
+        progress.say(context, f"judged {len(templates)} reports ({judged.height} results)")
+    cross = judge_sides(cross_year_sides(warehouse.facts_of(con), warehouse.loaded_reports(con)), "cross_year_identities")
+    warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
+    return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=_suite_checks(con))
+
+
+IN_REPORT = [e for e in catalog.EXPECTATIONS if e not in catalog.CROSS_YEAR]
+
+
+def _shape(judged: pl.DataFrame) -> pl.DataFrame:
+    return judged.drop("assessable").with_columns((pl.col("observed") - pl.col("expected")).alias("difference"))
+
+
+@dg.asset(group_name=GROUP, deps=["expectation_results"],
+          description="DuckDB table: every failure ever seen, with its state; and the review page.")
+def findings(
+    context: dg.AssetExecutionContext, warehouse_db: Warehouse, steward_files: StewardFiles, progress: Progress
+) -> dg.MaterializeResult:
+    con = warehouse_db.con
+    counts = stewardship.update_findings(con, context.run.run_id)
+    loaded = con.execute("select count(*) from reports").fetchall()[0][0]
+    results = con.execute("select count(*) from expectation_results").fetchall()[0][0]
+    con.execute("insert or replace into runs values (?, current_timestamp, ?, ?)", [context.run.run_id, loaded, results])
+    page = review_page.write(con, Path(steward_files.review_dir))
+    progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; review page {page}")
+    return dg.MaterializeResult(metadata={**counts, "review_page": dg.MetadataValue.path(str(page))})
+
+
+ASSETS = [landed_files, read_reports, warehouse_tables, steward_decisions, expectation_results, findings]

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from pipelines.resources import DEFAULT_WAREHOUSE
 from pipelines.warehouse import WarehouseBusy
+from transforms import catalog
 
+IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
@@ -36,8 +38,13 @@ def summary(warehouse_path: Path) -> str:
         facts = con.execute("select count(*) from facts").fetchall()[0][0]
         passed, failed, unassessed = con.execute(
             "select count(*) filter (success), count(*) filter (not success), count(*) filter (success is null) "
-            "from expectation_results"
+            "from expectation_results where list_contains(?, expectation)", [IDENTITY_IDS]
         ).fetchall()[0]
+        warnings = con.execute(
+            "select expectation, count(*) from expectation_results where not success "
+            "and not list_contains(?, expectation) group by 1 order by 1", [IDENTITY_IDS]
+        ).fetchall()
+        open_findings = con.execute("select count(*) from findings where state = 'open'").fetchall()[0][0]
         rejected = con.execute(
             "select source_path, status_reason from reports where status = 'rejected' and present order by source_path"
         ).fetchall()
@@ -47,11 +54,34 @@ def summary(warehouse_path: Path) -> str:
         "files: " + (", ".join(f"{n} {s}" for s, n in statuses) or "none"),
         f"facts: {facts}",
         f"identities: {passed} passed, {failed} failed, {unassessed} not assessable",
+        "other checks failing: " + (", ".join(f"{e} {n}" for e, n in warnings) or "none"),
+        f"open findings: {open_findings} (gongkai review; {Path(warehouse_path).parent / 'review' / 'index.html'})",
     ]
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
     lines += [f"  rejected {path}: {reason}" for path, reason in rejected]
     return "\n".join(lines)
+
+
+def add_review_commands(sub) -> None:
+    from pipelines.stewardship import DECISIONS
+
+    r = sub.add_parser("review", help="list open findings, newest first")
+    r.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    r.add_argument("--agency", help="only this agency (a part of its name is enough)")
+    r.add_argument("--year", type=int)
+    r.add_argument("--expectation", choices=sorted(catalog.EXPECTATIONS))
+    r.add_argument("--state", choices=["open", "closed", "resolved", "all"], default="open")
+    r.add_argument("--cells", action="store_true", help="show every cell involved, with where it was printed")
+    d = sub.add_parser("decide", help="record a steward's decision on a finding")
+    d.add_argument("finding", help="finding id, as `gongkai review` prints it")
+    d.add_argument("--as", dest="decision", required=True, choices=DECISIONS)
+    d.add_argument("--by", required=True, help="who decides")
+    d.add_argument("--note", default="", help="why")
+    d.add_argument("--cell", help="for a correction: ITEM/COLUMN (or REPORT:ITEM/COLUMN) among the finding's cells")
+    d.add_argument("--value", help="for a correction: the right value as printed, e.g. 12 or 10822 万元")
+    d.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    d.add_argument("--decisions", type=Path, help="decisions CSV (default: decisions.csv beside the warehouse)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +96,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--read-seconds", type=float, default=120.0, help="reject a file whose reading takes longer (default 120)")
     p.add_argument("--lock-wait", type=float, default=600.0,
                    help="seconds to wait while another run holds the warehouse (default 600)")
+    add_review_commands(sub)
+    q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")
+    q.add_argument("query")
+    q.add_argument("--csv", action="store_true", help="CSV on standard output instead of a table")
+    q.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    e = sub.add_parser("export", help="write facts, dimensions and views to Parquet (hive layout by year)")
+    e.add_argument("directory", type=Path, metavar="DIR")
+    e.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     args = parser.parse_args(argv)
+    if args.command in ("sql", "export"):
+        from pipelines import analysis
+
+        return analysis.run(args)
+    if args.command != "ingest":
+        from pipelines import review
+
+        return review.run(args)
 
     if not args.directory.is_dir():
         print(f"gongkai: {args.directory} is not a directory", file=sys.stderr)

@@ -1,12 +1,27 @@
 """The one Definitions object: loaded by workspace.yaml, the CLI and the tests."""
 
+import os
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.assets import ASSETS
 from pipelines.automation import ingest_job, landing_sensor, nightly_ingest
-from pipelines.resources import DEFAULT_LANDING, DEFAULT_WAREHOUSE, LandingFolder, Progress, Warehouse, setting
+from pipelines.resources import (
+    DEFAULT_LANDING,
+    DEFAULT_WAREHOUSE,
+    LandingFolder,
+    Progress,
+    StewardFiles,
+    Warehouse,
+    setting,
+)
+
+
+def steward_files(warehouse: str | Path) -> StewardFiles:
+    """The decisions CSV and the review page beside the warehouse: data/decisions.csv, data/review/."""
+    folder = Path(warehouse).parent
+    return StewardFiles(decisions_csv=str(folder / "decisions.csv"), review_dir=str(folder / "review"))
 
 
 def build_definitions(
@@ -35,6 +50,7 @@ def build_definitions(
                 path=str(warehouse) if warehouse else setting("GONGKAI_WAREHOUSE", DEFAULT_WAREHOUSE),
                 lock_wait_seconds=lock_wait_seconds,
             ),
+            "steward_files": steward_files(warehouse or os.environ.get("GONGKAI_WAREHOUSE") or DEFAULT_WAREHOUSE),
             "progress": Progress(echo=echo),
         },
     )

@@ -1,63 +1,124 @@
-"""Reading one landed file into a ``reports`` row and its facts, within size and time limits.
+"""Reading landed files into ``reports`` rows and facts, in worker processes, within limits.
 
-Whatever happens, a file ends as a row: a reader error, a file too large, a read that takes too
-long, or a file that vanished all become ``rejected`` with the reason in words.
+Files are read in parallel by a few worker processes (one per core). A worker that takes longer
+than the time limit on a file is killed and replaced, so a file that makes the parser hang only
+costs its own row. Whatever happens, a file ends as a row: a reader error, a file too large, a
+read that takes too long, a worker that died, or a file that vanished all become ``rejected``
+with the reason in words.
 """
 
+import multiprocessing as mp
 import os
-import signal
-import threading
-from contextlib import contextmanager
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import wait
 
 from transforms.facts import fact_rows, report_row
 from transforms.model import ReadError
 from transforms.reports import PARSER_VERSION, read_report
 
 
-class ReadTimeout(BaseException):
-    """Raised by the timer; a BaseException so that no library's ``except Exception`` swallows it."""
+@dataclass(frozen=True)
+class Task:
+    path: str
+    report_id: str
+    size: int
+    mtime: float
 
 
-@contextmanager
-def time_limit(seconds: float):
-    """Raise ReadTimeout in this thread after ``seconds`` (only the main thread can be interrupted)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise ReadTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def read_file(path: str, report_id: str, size: int, mtime: float, *, max_bytes: float, seconds: float) -> tuple[dict, list[dict]]:
+def read_file(task: Task, max_bytes: float) -> tuple[dict, list[dict]]:
     """The ``reports`` row of one file and its fact rows; never raises for a bad file."""
-    info = dict(size_bytes=size, mtime=mtime, parser_version=PARSER_VERSION)
-
-    def rejected(reason: str) -> tuple[dict, list[dict]]:
-        return report_row(report_id, path, None, status="rejected", status_reason=reason, **info), []
-
-    if size > max_bytes:
-        return rejected(f"file of {size / 1e6:.1f} MB is over the size limit of {max_bytes / 1e6:.0f} MB")
+    info = dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
+    if task.size > max_bytes:
+        return rejected(task, f"file of {task.size / 1e6:.1f} MB is over the size limit of {max_bytes / 1e6:.0f} MB")
     try:
-        with open(path, "rb") as fh:
+        with open(task.path, "rb") as fh:
             data = fh.read()
     except OSError as e:
-        return rejected(f"file could not be read: {e.strerror or e}")
+        return rejected(task, f"file could not be read: {e.strerror or e}")
     try:
-        with time_limit(seconds):
-            report = read_report(os.path.basename(path), data)
-    except ReadTimeout:
-        return rejected(f"reading took longer than the limit of {seconds:g} s")
+        report = read_report(os.path.basename(task.path), data)
     except ReadError as e:
-        return rejected(str(e))
+        return rejected(task, str(e))
     except Exception as e:  # a reader bug must not stop the other files
-        return rejected(f"reader error {type(e).__name__}: {e}")
-    return report_row(report_id, path, report, **info), fact_rows(report_id, report)
+        return rejected(task, f"reader error {type(e).__name__}: {e}")
+    return report_row(task.report_id, task.path, report, **info), fact_rows(task.report_id, report)
+
+
+def rejected(task: Task, reason: str) -> tuple[dict, list[dict]]:
+    info = dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
+    return report_row(task.report_id, task.path, None, status="rejected", status_reason=reason, **info), []
+
+
+def _worker(conn, max_bytes: float) -> None:
+    while (task := conn.recv()) is not None:
+        conn.send(read_file(task, max_bytes))
+
+
+class _Worker:
+    def __init__(self, ctx, max_bytes: float):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, max_bytes), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: tuple[int, Task] | None = None
+        self.started = 0.0
+
+    def give(self, index: int, task: Task) -> None:
+        self.task, self.started = (index, task), time.monotonic()
+        self.conn.send(task)
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+def read_files(
+    tasks: Iterable[Task], *, max_bytes: float, seconds: float, workers: int | None = None
+) -> Iterator[tuple[int, dict, list[dict]]]:
+    """(index, row, facts) for every task, in the order they finish, read by worker processes."""
+    pending = deque(enumerate(tasks))
+    if not pending:
+        return
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipelines.reading"])
+    pool = [_Worker(ctx, max_bytes) for _ in range(min(workers or os.cpu_count() or 1, len(pending)))]
+    try:
+        while pending or any(w.task for w in pool):
+            for w in pool:
+                if w.task is None and pending:
+                    w.give(*pending.popleft())
+            busy = [w for w in pool if w.task]
+            deadline = min(w.started for w in busy) + seconds
+            ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
+            for w in busy:
+                index, task = w.task
+                if w.conn in ready:
+                    try:
+                        row, facts = w.conn.recv()
+                    except (EOFError, OSError):
+                        row, facts = rejected(task, "the reader crashed on this file")
+                        pool[pool.index(w)] = _replace(w, ctx, max_bytes)
+                    else:
+                        w.task = None
+                    yield index, row, facts
+                elif time.monotonic() - w.started > seconds:
+                    pool[pool.index(w)] = _replace(w, ctx, max_bytes)
+                    yield index, *rejected(task, f"reading took longer than the limit of {seconds:g} s")
+    finally:
+        for w in pool:
+            w.stop(kill=w.task is not None)
+
+
+def _replace(worker: _Worker, ctx, max_bytes: float) -> _Worker:
+    worker.stop(kill=True)
+    return _Worker(ctx, max_bytes)

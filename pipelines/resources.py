@@ -55,6 +55,13 @@ class Warehouse(dg.ConfigurableResource):
         return self._con
 
 
+class StewardFiles(dg.ConfigurableResource):
+    """Where the stewards' decisions CSV and the review page live (by default beside the warehouse)."""
+
+    decisions_csv: str
+    review_dir: str
+
+
 class Progress(dg.ConfigurableResource):
     """Progress lines: always to the run log, and to stderr when ``echo`` (the CLI sets it)."""
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines import views
 from transforms import catalog
 
 DDL = """
@@ -20,6 +21,10 @@ create table if not exists reports (
     status varchar not null,             -- parsed, partial, rejected, duplicate
     status_reason varchar,
     published_date varchar,
+    agency_level varchar,                -- from the gazetteer: province, prefecture, county, township, street (+ department)
+    province varchar,
+    prefecture varchar,
+    county varchar,
     cells_found integer,
     notes varchar[],
     duplicate_of varchar,
@@ -44,7 +49,12 @@ create table if not exists facts (
     bbox double[],
     table_no integer,                    -- or table, row and column index (DOCX, HTML)
     row_no integer,
-    col_no integer
+    col_no integer,
+    corrected boolean default false,     -- a steward's correction overlays the printed value
+    corrected_value double,
+    corrected_by varchar,
+    corrected_at timestamp,
+    correction_note varchar
 );
 create table if not exists expectation_results (
     report_id varchar not null,
@@ -56,14 +66,39 @@ create table if not exists expectation_results (
     success boolean,                     -- NULL when not assessable
     blank_cells varchar[],
     missing_cells varchar[],
+    cells struct(report_id varchar, table_code varchar, item_code varchar, column_code varchar)[],
     evaluated_at timestamp default current_timestamp
 );
+create table if not exists findings (
+    finding_id varchar primary key,      -- md5 of report_id, expectation and scope, first 12
+    report_id varchar, expectation varchar, scope varchar,
+    observed double, expected double, difference double,
+    state varchar,                       -- open, closed (a decision holds), resolved (no longer fails)
+    state_reason varchar,
+    fingerprint varchar,                 -- the printed values of the cells involved
+    first_seen timestamp, last_seen timestamp,
+    first_run varchar, last_run varchar, resolved_run varchar
+);
+create table if not exists decisions (
+    finding_id varchar not null, report_id varchar, source_path varchar, expectation varchar, scope varchar,
+    decision varchar not null,           -- source_error, correction, dismissed
+    table_code varchar, item_code varchar, column_code varchar, value double,  -- the corrected cell
+    note varchar, decided_by varchar not null, decided_at timestamp not null,
+    fingerprint varchar
+);
+create table if not exists runs (
+    run_id varchar primary key, finished_at timestamp, reports_loaded integer, results integer
+);
 create table if not exists items (
-    table_code varchar, block varchar, item_code varchar, label_zh varchar, templates varchar[]
+    table_code varchar, block varchar, item_code varchar, label_zh varchar, label_en varchar, templates varchar[]
 );
 create table if not exists columns (
-    table_code varchar, block varchar, column_code varchar, label_zh varchar, unit varchar,
+    table_code varchar, block varchar, column_code varchar, label_zh varchar, label_en varchar, unit varchar,
     templates varchar[]
+);
+create table if not exists agencies (
+    agency varchar primary key, level varchar, province varchar, prefecture varchar, county varchar,
+    reports integer, first_year integer, last_year integer
 );
 create table if not exists cells (
     template varchar, table_code varchar, item_code varchar, column_code varchar, unit varchar
@@ -102,18 +137,30 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb
     con.execute(DDL)
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
         _load_catalog(con)
+    con.execute(views.ddl())
     return con
+
+
+def refresh_agencies(con: duckdb.DuckDBPyConnection) -> None:
+    """The agencies dimension from the loaded reports (the most common reading of each field)."""
+    con.execute(f"""
+        delete from agencies;
+        insert into agencies
+        select agency, mode(agency_level), mode(province), mode(prefecture), mode(county),
+               count(distinct report_id), min(year), max(year)
+        from reports where status in {LOADED} and agency is not null group by agency
+    """)
 
 
 def _load_catalog(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany(
-        "insert into items values (?, ?, ?, ?, ?)",
-        [(i.table_code, i.block, i.item_code, i.label_zh, list(i.templates)) for i in catalog.items()],
+        "insert into items values (?, ?, ?, ?, ?, ?)",
+        [(i.table_code, i.block, i.item_code, i.label_zh, i.label_en, list(i.templates)) for i in catalog.items()],
     )
     con.executemany(
-        "insert into columns values (?, ?, ?, ?, ?, ?)",
+        "insert into columns values (?, ?, ?, ?, ?, ?, ?)",
         [
-            (c.table_code, c.block, c.column_code, c.label_zh, c.unit, list(c.templates))
+            (c.table_code, c.block, c.column_code, c.label_zh, c.label_en, c.unit, list(c.templates))
             for c in catalog.columns()
         ],
     )
@@ -167,29 +214,51 @@ def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts
             )
 
 
-def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame) -> None:
-    """Replace the identity results of the reports in ``results`` in one transaction."""
+def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str]) -> None:
+    """In one transaction, replace the rows of ``expectations`` for the reports in ``results``."""
     if results.is_empty():
         return
     with transaction(con, new_results=results):
         con.execute(
-            "delete from expectation_results where report_id in (select distinct report_id from new_results)"
+            "delete from expectation_results where list_contains(?, expectation) "
+            "and report_id in (select distinct report_id from new_results)",
+            [expectations],
         )
         _insert(con, "expectation_results", "new_results", results)
 
 
-def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> pl.DataFrame:
-    return con.sql("select * from facts where list_contains(?, report_id)", params=[report_ids]).pl()
+def replace_all_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str]) -> None:
+    """In one transaction, replace every row of ``expectations`` (the cross-year ones)."""
+    with transaction(con, new_results=results):
+        con.execute("delete from expectation_results where list_contains(?, expectation)", [expectations])
+        if not results.is_empty():
+            _insert(con, "expectation_results", "new_results", results)
+
+
+def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None) -> pl.DataFrame:
+    """Facts to judge, with ``value`` the corrected value where a steward corrected the cell."""
+    where = "where list_contains(?, report_id)" if report_ids is not None else ""
+    return con.sql(
+        "select * replace (case when corrected then corrected_value else value end as value) "
+        f"from facts {where}",
+        params=[report_ids] if report_ids is not None else None,
+    ).pl()
 
 
 def unchecked_reports(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """report_id → template of every loaded report without identity results (new, reloaded, or
-    loaded by a run that died before checking them)."""
+    """report_id → template of every loaded report not yet judged (new, reloaded, corrected, or
+    loaded by a run that died before judging it): those without completeness results."""
     rows = con.execute(
-        f"select distinct report_id, template from reports where status in {LOADED} "
-        "and report_id not in (select report_id from expectation_results)"
+        f"select distinct report_id, template from reports where status in {LOADED} and report_id not in "
+        "(select report_id from expectation_results where expectation = 'completeness')"
     ).fetchall()
     return dict(rows)
+
+
+def loaded_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql(
+        f"select distinct report_id, agency, year, template from reports where status in {LOADED}"
+    ).pl()
 
 
 def mark_presence(con: duckdb.DuckDBPyConnection, root: str, present: list[str]) -> int:

@@ -9,12 +9,13 @@ def test_definitions_load():
     dg.Definitions.validate_loadable(defs)
     job = defs.resolve_job_def("ingest")
     keys = {k.to_user_string() for k in job.asset_layer.asset_graph.get_all_asset_keys()}
-    assert {"landed_files", "parsed_reports", "normalized_facts", "reports", "facts", "expectation_results"} <= keys
+    assert {"landed_files", "parsed_reports", "normalized_facts", "reports", "facts", "steward_decisions",
+            "expectation_results", "findings"} <= keys
 
 
-def test_identity_checks_are_declared():
+def test_one_check_per_suite():
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
-    assert checks == {"applications_balance", "applications_outcomes", "applications_applicants", "review_litigation_total"}
+    assert checks == {"in_report_identities", "cross_year_identities", "value_domain", "completeness"}
 
 
 def test_nightly_schedule():

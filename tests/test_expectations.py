@@ -1,28 +1,28 @@
 import polars as pl
 
-from expectations.runner import judge_identities
-from expectations.suites import identity_suite
+from expectations.runner import judge_sides
+from expectations.suites import sides_suite
 from transforms import catalog
 from transforms.identities import IDENTITY_SCHEMA, identity_sides
 
 
 def test_suite_has_one_expectation_per_identity():
-    suite = identity_suite()
-    assert [e.meta["identity"] for e in suite.expectations] == list(catalog.IDENTITIES)
+    suite = sides_suite("in_report_identities")
+    assert [e.meta["expectation"] for e in suite.expectations] == list(catalog.IDENTITIES)
 
 
 def test_verdicts_per_row():
     sides = pl.DataFrame(
         [
-            ("r", "applications_balance", "total", 4.0, 4.0, True, [], []),
-            ("r", "applications_balance", "other_org", 4.0, 0.0, True, [], []),
-            ("r", "review_litigation_total", "administrative_review", None, None, False, [], ["administrative_review/total"]),
-            ("r", "applications_applicants", "granted", 0.0, 0.0, True, ["granted/other_org"], []),
+            ("r", "applications_balance", "total", 4.0, 4.0, True, [], [], []),
+            ("r", "applications_balance", "other_org", 4.0, 0.0, True, [], [], []),
+            ("r", "review_litigation_total", "administrative_review", None, None, False, [], ["administrative_review/total"], []),
+            ("r", "applications_applicants", "granted", 0.0, 0.0, True, ["granted/other_org"], [], []),
         ],
         schema=IDENTITY_SCHEMA,
         orient="row",
     )
-    assert judge_identities(sides)["success"].to_list() == [True, False, None, True]
+    assert judge_sides(sides, "in_report_identities")["success"].to_list() == [True, False, None, True]
 
 
 def test_blank_counts_as_zero_and_missing_is_not_assessable():

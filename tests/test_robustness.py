@@ -15,7 +15,7 @@ from reportlab.pdfgen import canvas
 from conftest import SAMPLES, query
 from pipelines import landing
 from pipelines.cli import ingest, main
-from pipelines.reading import read_file
+from pipelines.reading import Task, read_file
 
 CORPUS = Path(__file__).parent / "corpus"
 GOOD = "004_cf77e8731c91250a.txt"
@@ -109,9 +109,9 @@ def test_file_vanishing_between_scan_and_read(tmp_path):
     f.write_bytes((SAMPLES / GOOD).read_bytes())
     scanned = landing.scan(tmp_path)
     f.unlink()
-    plan = landing.plan(scanned, landing.PLAN_SCHEMA and query_known_empty())
+    plan = landing.plan(scanned, query_known_empty())
     assert plan["action"].to_list() == ["gone"]
-    row, facts = read_file(str(f), "x", 10, 0.0, max_bytes=1e6, seconds=10)
+    row, facts = read_file(Task(str(f), "x", 10, 0.0), max_bytes=1e6)
     assert row["status"] == "rejected" and "could not be read" in row["status_reason"] and facts == []
 
 

@@ -36,6 +36,7 @@ class Item:
     item_code: str
     label_zh: str
     templates: tuple[str, ...]
+    label_en: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Column:
     label_zh: str
     unit: str
     templates: tuple[str, ...]
+    label_en: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,34 @@ IDENTITIES = {
     "applications_applicants": "total = sum of the six applicant columns",
     "review_litigation_total": "total = upheld + corrected + other_result + pending",
 }
+CROSS_YEAR = {
+    "carryover_continuity": "carried_forward of year-1 = carried_over of year, per applicant column",
+    "in_force_continuity": "in_force(year) = in_force(year-1) + issued(year) - repealed(year) (2021 template)",
+}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation: the suite it belongs to and how serious its failure is."""
+
+    id: str
+    suite: str
+    severity: str  # 'error' (a finding for a steward) or 'warning'
+    statement: str
+
+
+EXPECTATIONS = {
+    e.id: e
+    for e in [
+        *(Expectation(i, "in_report_identities", "error", s) for i, s in IDENTITIES.items()),
+        *(Expectation(i, "cross_year_identities", "error", s) for i, s in CROSS_YEAR.items()),
+        Expectation("value_domain", "value_domain", "error",
+                    "counts are non-negative integers, 本年增/减 may be negative, money is non-negative"),
+        Expectation("completeness", "completeness", "warning", "every cell of the report's template is present"),
+        Expectation("blank_cells", "completeness", "warning", "cells printed blank (counted as 0 by the identities)"),
+    ]
+}
+SUITES = tuple(dict.fromkeys(e.suite for e in EXPECTATIONS.values()))
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -99,7 +129,7 @@ def _templates(value: str) -> tuple[str, ...]:
 @cache
 def items() -> tuple[Item, ...]:
     return tuple(
-        Item(r["table_code"], r["block"], r["item_code"], r["label_zh"], _templates(r["templates"]))
+        Item(r["table_code"], r["block"], r["item_code"], r["label_zh"], _templates(r["templates"]), r["label_en"])
         for r in _rows("items.csv")
     )
 
@@ -109,7 +139,7 @@ def columns() -> tuple[Column, ...]:
     return tuple(
         Column(
             r["table_code"], r["block"], r["column_code"], r["label_zh"], r["unit"],
-            _templates(r["templates"]),
+            _templates(r["templates"]), r["label_en"],
         )
         for r in _rows("columns.csv")
     )

@@ -1,13 +1,16 @@
-"""The two sides of every in-report identity, per report and scope, ready to be judged.
+"""The two sides of every expectation that compares numbers, per report and scope, ready to be judged.
 
 A blank cell counts as 0 and is listed in ``blank_cells``; a cell the reader did not find makes
-the scope not assessable (both sides NULL, the cells listed in ``missing_cells``).
+the scope not assessable (both sides NULL, the cells listed in ``missing_cells``). ``cells``
+names every cell involved, so a steward can be shown them. The input facts carry the value to
+judge: the printed value, or a steward's correction of it.
 """
 
 import polars as pl
 
 from transforms import catalog
 
+CELL = pl.Struct({"report_id": pl.String, "table_code": pl.String, "item_code": pl.String, "column_code": pl.String})
 IDENTITY_SCHEMA = pl.Schema(
     {
         "report_id": pl.String,
@@ -18,40 +21,129 @@ IDENTITY_SCHEMA = pl.Schema(
         "assessable": pl.Boolean,
         "blank_cells": pl.List(pl.String),
         "missing_cells": pl.List(pl.String),
+        "cells": pl.List(CELL),
     }
 )
+Key = tuple[str, str, str]
 
 
-def _name(cell: tuple[str, str, str]) -> str:
+def _name(cell: Key) -> str:
     return f"{cell[1]}/{cell[2]}"
 
 
-def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
-    """One row per report, identity and scope; ``templates`` maps report_id to its template."""
-    values: dict[str, dict[tuple[str, str, str], float | None]] = {rid: {} for rid in templates}
+def _cell(report_id: str, key: Key) -> dict:
+    return {"report_id": report_id, "table_code": key[0], "item_code": key[1], "column_code": key[2]}
+
+
+def _values(facts: pl.DataFrame) -> dict[str, dict[Key, float | None]]:
+    out: dict[str, dict[Key, float | None]] = {}
     for rid, table, item, column, value in facts.select(
         "report_id", "table_code", "item_code", "column_code", "value"
     ).iter_rows():
-        if rid in values:
-            values[rid][(table, item, column)] = value
+        out.setdefault(rid, {})[(table, item, column)] = value
+    return out
+
+
+def _side(cells: dict[Key, float | None], keys) -> float:
+    return sum(cells[k] or 0.0 for k in keys)
+
+
+def _row(report_id, expectation, scope, observed, expected, blank, missing, cells) -> dict:
+    ok = not missing
+    return {
+        "report_id": report_id, "expectation": expectation, "scope": scope,
+        "observed": observed if ok else None, "expected": expected if ok else None, "assessable": ok,
+        "blank_cells": blank, "missing_cells": missing, "cells": cells,
+    }
+
+
+def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
+    """The in-report identities: one row per report, identity and scope; ``templates`` maps
+    report_id to its template."""
+    values = _values(facts)
     rows = []
     for rid, template in templates.items():
-        cells = values[rid]
+        cells = values.get(rid, {})
         for term in catalog.identity_terms(template):
             involved = term.left + term.right
             missing = [_name(c) for c in involved if c not in cells]
             blank = [_name(c) for c in involved if c in cells and cells[c] is None]
-            ok = not missing
-            rows.append(
-                {
-                    "report_id": rid,
-                    "expectation": term.expectation,
-                    "scope": term.scope,
-                    "observed": sum(cells[c] or 0.0 for c in term.left) if ok else None,
-                    "expected": sum(cells[c] or 0.0 for c in term.right) if ok else None,
-                    "assessable": ok,
-                    "blank_cells": blank,
-                    "missing_cells": missing,
-                }
-            )
+            sides = (_side(cells, term.left), _side(cells, term.right)) if not missing else (None, None)
+            rows.append(_row(rid, term.expectation, term.scope, *sides, blank, missing, [_cell(rid, c) for c in involved]))
     return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
+
+
+def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
+    """carryover_continuity and in_force_continuity for every agency with reports in consecutive
+    years. ``reports`` has report_id, agency, year, template; rows belong to the later report."""
+    values = _values(facts)
+    by_agency_year: dict[tuple[str, int], list[tuple[str, str]]] = {}
+    for rid, agency, year, template in reports.select("report_id", "agency", "year", "template").iter_rows():
+        if agency and year:
+            by_agency_year.setdefault((agency, year), []).append((rid, template))
+    rows = []
+    for (agency, year), current in sorted(by_agency_year.items()):
+        earlier = by_agency_year.get((agency, year - 1))
+        if not earlier:
+            continue
+        # two reports of one agency and year (a republished report): compare with the fuller one
+        prev_rid, prev_template = max(earlier, key=lambda r: (len(values.get(r[0], {})), r[0]))
+        for rid, template in current:
+            before, now = values.get(prev_rid, {}), values.get(rid, {})
+            for col in catalog.APPLICANT_COLUMNS:
+                left = ("applications", "carried_forward", col)
+                right = ("applications", "carried_over", col)
+                rows.append(_pair(prev_rid, rid, "carryover_continuity", col, before, now, [left], [right]))
+            if template == prev_template == "2021":
+                for item in ("regulations", "normative_documents"):
+                    p = ("proactive", item, "in_force")
+                    terms = [("proactive", item, c) for c in ("in_force", "issued", "repealed")]
+                    rows.append(_in_force(prev_rid, rid, item, before, now, p, terms))
+    return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
+
+
+def _pair(prev_rid, rid, expectation, scope, before, now, left, right) -> dict:
+    involved = [(prev_rid, before, k) for k in left] + [(rid, now, k) for k in right]
+    missing = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k not in vals]
+    blank = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k in vals and vals[k] is None]
+    sides = (_side(before, left), _side(now, right)) if not missing else (None, None)
+    return _row(rid, expectation, scope, *sides, blank, missing, [_cell(r, k) for r, _, k in involved])
+
+
+def _in_force(prev_rid, rid, item, before, now, prev_key, terms) -> dict:
+    in_force, issued, repealed = terms
+    involved = [(prev_rid, before, prev_key), (rid, now, in_force), (rid, now, issued), (rid, now, repealed)]
+    missing = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k not in vals]
+    blank = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k in vals and vals[k] is None]
+    sides = (None, None)
+    if not missing:
+        sides = (now[in_force] or 0.0, (before[prev_key] or 0.0) + (now[issued] or 0.0) - (now[repealed] or 0.0))
+    return _row(rid, "in_force_continuity", item, *sides, blank, missing, [_cell(r, k) for r, _, k in involved])
+
+
+def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
+    """Per report and table: cells found against the template (completeness) and blank cells."""
+    values = _values(facts)
+    rows = []
+    for rid, template in templates.items():
+        cells = values.get(rid, {})
+        for table in catalog.TABLES:
+            keys = [(c.table_code, c.item_code, c.column_code) for c in catalog.cells(template) if c.table_code == table]
+            missing = [k for k in keys if k not in cells]
+            blank = [k for k in keys if k in cells and cells[k] is None]
+            rows.append(_row(rid, "completeness", table, float(len(keys) - len(missing)), float(len(keys)),
+                             [], [], [_cell(rid, k) for k in missing]))
+            rows[-1]["missing_cells"] = [_name(k) for k in missing]  # listed, yet assessable: it is the finding
+            rows.append(_row(rid, "blank_cells", table, float(len(blank)), 0.0,
+                             [_name(k) for k in blank], [], [_cell(rid, k) for k in blank]))
+    return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
+
+
+def domain_frame(facts: pl.DataFrame) -> pl.DataFrame:
+    """Facts with what the value domain needs: may the value be negative, must it be whole."""
+    return facts.select(
+        "report_id", "table_code", "item_code", "column_code", "value",
+        (pl.col("column_code") == "change").alias("signed"),
+        (pl.col("unit") == "count").alias("counted"),
+        (pl.col("value").is_null() | (pl.col("value") == pl.col("value").round(0))).alias("whole"),
+    )

@@ -46,6 +46,10 @@ class ParsedReport:
     year: int | None = None
     template: str | None = None
     published: str | None = None
+    agency_level: str | None = None
+    province: str | None = None
+    prefecture: str | None = None
+    county: str | None = None
     cells: list[FoundCell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     status: str = "parsed"

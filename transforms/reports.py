@@ -6,12 +6,13 @@ from transforms import catalog, metadata
 from transforms.labels import detect_template, normalize
 from transforms.model import ParsedReport, ReadError, Row
 from transforms.docx_tables import docx_document
+from transforms.gazetteer import region_of
 from transforms.html_tables import html_document
 from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",
@@ -52,6 +53,9 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     report.agency = metadata.agency_from(lines)
     report.year = metadata.year_from(lines)
     report.published = metadata.published_from(lines)
+    region = region_of(report.agency, "\n".join(lines))
+    report.agency_level, report.province, report.prefecture, report.county = (
+        region.level, region.province, region.prefecture, region.county)
     everything = "".join(lines) + "".join(c.text for row in rows for c in row.cells)
     report.template = detect_template(normalize(everything))
     if report.template is None:

@@ -1,0 +1,62 @@
+"""``gongkai sql`` and ``gongkai export``: the analysts' commands (read-only on the warehouse)."""
+
+import csv
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+# Exported per year (hive layout: NAME/year=2019/…parquet); the dimensions are exported whole.
+BY_YEAR = ["facts", "reports", "v_proactive", "v_applications", "v_review_litigation",
+           "v_applications_harmonised", "v_agency_year"]
+WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findings", "decisions"]
+
+
+def run(args) -> int:
+    if not args.warehouse.exists():
+        print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
+        return 2
+    try:
+        con = duckdb.connect(str(args.warehouse), read_only=True)
+    except duckdb.IOException as e:
+        print(f"gongkai: the warehouse is in use by a running ingest ({e}); try again when it ends", file=sys.stderr)
+        return 1
+    with con:
+        if args.command == "sql":
+            return query(con, args.query, as_csv=args.csv)
+        export(con, args.directory)
+        print(f"exported {len(BY_YEAR) + len(WHOLE)} tables and views to {args.directory}")
+        return 0
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
+    try:
+        cur = con.execute(sql)
+    except duckdb.Error as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 2
+    if cur.description is None:
+        return 0
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    if as_csv:
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(names)
+        w.writerows(rows)
+        return 0
+    frame = pl.DataFrame([list(r) for r in rows], schema=names, orient="row", strict=False) if rows else pl.DataFrame(schema=names)
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        print(frame)
+    print(f"({len(rows)} rows)")
+    return 0
+
+
+def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in BY_YEAR:
+        target = directory / name
+        con.execute(f"copy (select * from {name} where year is not null) to '{target}' "
+                    "(format parquet, partition_by (year), overwrite_or_ignore true)")
+    for name in WHOLE:
+        con.execute(f"copy (select * from {name}) to '{directory / name}.parquet' (format parquet)")

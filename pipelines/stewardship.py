@@ -1,0 +1,161 @@
+"""Stewards' decisions and findings: the CSV they live in, the correction overlay, and the
+history of every failure (new, persisting, closed by a decision, resolved)."""
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from transforms import catalog
+
+DECISIONS = ("source_error", "correction", "dismissed")
+CSV_COLUMNS = [
+    "finding_id", "report_id", "source_path", "expectation", "scope", "decision", "table_code", "item_code",
+    "column_code", "value", "note", "decided_by", "decided_at", "fingerprint",
+]
+ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
+FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
+
+# One row per result and involved cell, with the cell as printed and where it was printed.
+EVIDENCE = f"""
+select {FINDING_ID} as finding_id, e.report_id, e.expectation, e.scope,
+       c.cell.report_id as cell_report_id, c.cell.table_code, c.cell.item_code, c.cell.column_code,
+       f.value, f.raw_text, f.corrected, f.corrected_value, f.page, f.bbox, f.line, f.table_no, f.row_no, f.col_no,
+       r.source_path as cell_source_path
+from expectation_results e
+cross join unnest(e.cells) as c(cell)
+left join facts f on f.report_id = c.cell.report_id and f.table_code = c.cell.table_code
+     and f.item_code = c.cell.item_code and f.column_code = c.cell.column_code
+left join (select distinct on (report_id) report_id, source_path from reports
+           where status in ('parsed', 'partial') order by report_id, source_path) r on r.report_id = c.cell.report_id
+"""
+
+
+def import_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Add the CSV's decisions that the warehouse does not hold yet; returns how many."""
+    if not path.exists():
+        return 0
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f)]
+    added = 0
+    for r in rows:
+        exists = con.execute(
+            "select count(*) from decisions where finding_id = ? and decided_at = ?", [r["finding_id"], r["decided_at"]]
+        ).fetchall()[0][0]
+        if not exists:
+            con.execute(
+                f"insert into decisions ({', '.join(CSV_COLUMNS)}) values ({', '.join('?' * len(CSV_COLUMNS))})",
+                [r[c] if r[c] != "" else None for c in CSV_COLUMNS],
+            )
+            added += 1
+    return added
+
+
+def export_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Write every decision to the CSV (sorted, so that version control shows what changed)."""
+    rows = con.execute(f"select {', '.join(CSV_COLUMNS)} from decisions order by decided_at, finding_id").fetchall()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for row in rows:
+            w.writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, datetime) else v) for v in row])
+
+
+def apply_corrections(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Overlay the latest correction of every cell on ``facts``; the results of reports whose
+    values changed are dropped so that they are judged again. Returns those report_ids."""
+    con.execute("""
+        create or replace temp table wanted as
+        select report_id, table_code, item_code, column_code, value, decided_by, decided_at, note
+        from decisions where decision = 'correction'
+        qualify row_number() over (partition by report_id, table_code, item_code, column_code order by decided_at desc) = 1
+    """)
+    changed = [r[0] for r in con.execute("""
+        select distinct f.report_id from facts f
+        left join wanted w using (report_id, table_code, item_code, column_code)
+        where f.corrected is distinct from (w.report_id is not null)
+           or (w.report_id is not null and f.corrected_value is distinct from w.value)
+    """).fetchall()]
+    if changed:
+        con.execute("""
+            update facts set corrected = false, corrected_value = null, corrected_by = null,
+                   corrected_at = null, correction_note = null
+            where corrected and list_contains(?, report_id)
+        """, [changed])
+        con.execute("""
+            update facts set corrected = true, corrected_value = w.value, corrected_by = w.decided_by,
+                   corrected_at = w.decided_at, correction_note = w.note
+            from wanted w
+            where facts.report_id = w.report_id and facts.table_code = w.table_code
+              and facts.item_code = w.item_code and facts.column_code = w.column_code
+        """)
+        con.execute("delete from expectation_results where list_contains(?, report_id)", [changed])
+    return changed
+
+
+def _fingerprints_sql() -> str:
+    return f"""
+        select finding_id, md5(string_agg(coalesce(raw_text, '∅') || '=' || coalesce(cast(value as varchar), '∅'), '|'
+               order by cell_report_id, table_code, item_code, column_code)) as fingerprint
+        from ({EVIDENCE}) group by finding_id
+    """
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, finding_id: str) -> str | None:
+    rows = con.execute(f"select fingerprint from ({_fingerprints_sql()}) where finding_id = ?", [finding_id]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Bring ``findings`` up to date with the failing error-level results; returns the counts of
+    new, persisting, closed and resolved findings in this run."""
+    now = datetime.now()
+    con.execute(f"""
+        create or replace temp table failing as
+        select {FINDING_ID} as finding_id, e.report_id, e.expectation, e.scope, e.observed, e.expected,
+               e.difference, fp.fingerprint
+        from expectation_results e join ({_fingerprints_sql()}) fp on fp.finding_id = {FINDING_ID}
+        where e.success = false and list_contains(?, e.expectation)
+    """, [list(ERRORS)])
+    con.execute("""
+        create or replace temp table judged as
+        select x.*, case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint
+                    then 'closed' else 'open' end as state,
+               case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint
+                    then d.decision || ' by ' || d.decided_by || ': ' || coalesce(d.note, '')
+                    when d.decision is not null then 'decided before its cells changed; open again'
+                    end as state_reason
+        from failing x left join (select * from decisions
+                                  qualify row_number() over (partition by finding_id order by decided_at desc) = 1) d
+          using (finding_id)
+    """)
+    new = con.execute("select count(*) from judged where finding_id not in (select finding_id from findings)").fetchall()[0][0]
+    persisting = con.execute("select count(*) from judged where finding_id in (select finding_id from findings)").fetchall()[0][0]
+    con.execute("""
+        insert into findings
+        select finding_id, report_id, expectation, scope, observed, expected, difference, state, state_reason,
+               fingerprint, ?, ?, ?, ?, null
+        from judged where finding_id not in (select finding_id from findings)
+    """, [now, now, run_id, run_id])
+    con.execute("""
+        update findings set observed = j.observed, expected = j.expected, difference = j.difference,
+               state = j.state, state_reason = j.state_reason, fingerprint = j.fingerprint,
+               last_seen = ?, last_run = ?, resolved_run = null
+        from judged j where findings.finding_id = j.finding_id
+    """, [now, run_id])
+    gone = con.execute("""
+        select f.finding_id,
+               case when f.report_id not in (select report_id from reports where status in ('parsed', 'partial'))
+                    then 'the report was replaced or removed'
+                    when exists (select 1 from decisions d where d.report_id = f.report_id and d.decision = 'correction')
+                    then 'no longer fails once corrected by a steward'
+                    else 'no longer fails' end
+        from findings f where f.state != 'resolved' and f.finding_id not in (select finding_id from judged)
+    """).fetchall()
+    for finding_id, reason in gone:
+        con.execute("update findings set state = 'resolved', state_reason = ?, resolved_run = ? where finding_id = ?",
+                    [reason, run_id, finding_id])
+    closed = con.execute("select count(*) from judged where state = 'closed'").fetchall()[0][0]
+    return {"new": new, "persisting": persisting, "closed": closed, "resolved": len(gone)}

@@ -1,0 +1,93 @@
+"""Administrative level and region of an agency, from jionlp's gazetteer of Chinese divisions.
+
+A name is looked up in the gazetteer; when several divisions share it, the places the report
+itself names (its own text) choose among them. What stays ambiguous is left NULL, never guessed:
+if all candidates share a province but not a county, only the province is filled.
+"""
+
+import contextlib
+import io
+import re
+from dataclasses import dataclass
+from functools import cache
+
+GOVERNMENT = re.compile(r"(?:人民政府|政府|办事处|行政公署)$")
+UNIT = re.compile(r"(特别行政区|自治区|自治州|自治县|自治旗|地区|街道|苏木|省|市|州|盟|县|区|旗|镇|乡)")
+
+
+@dataclass(frozen=True)
+class Region:
+    level: str | None  # province, prefecture, county, township, street; "<level> department"
+    province: str | None = None
+    prefecture: str | None = None
+    county: str | None = None
+
+
+@cache
+def _index() -> dict[str, list[tuple[str, str | None, str | None, str | None]]]:
+    """name (full and alias) → [(level, province, prefecture, county)] for every division."""
+    with contextlib.redirect_stdout(io.StringIO()):  # jionlp prints a banner on import
+        import jionlp
+
+        tree = jionlp.china_location_loader(detail=True)
+    index: dict[str, list] = {}
+
+    def add(names, entry):
+        for name in {n for n in names if n}:
+            index.setdefault(name, []).append(entry)
+
+    def names(node: dict, key: str) -> list[str]:
+        alias = node.get("_alias") or []
+        return [key, node.get("_full_name"), *(alias if isinstance(alias, list) else [alias])]
+
+    for p, pnode in tree.items():
+        if p.startswith("_"):
+            continue
+        add(names(pnode, p), ("province", pnode.get("_full_name") or p, None, None))
+        for c, cnode in pnode.items():
+            if c.startswith("_"):
+                continue
+            add(names(cnode, c), ("prefecture", pnode.get("_full_name") or p, cnode.get("_full_name") or c, None))
+            for k, knode in cnode.items():
+                if k.startswith("_") or not isinstance(knode, dict):
+                    continue
+                county = knode.get("_full_name") or k
+                add(names(knode, k), ("county", pnode.get("_full_name") or p, cnode.get("_full_name") or c, county))
+                for t in knode:
+                    if not t.startswith("_"):
+                        level = "street" if t.endswith("街道") else "township"
+                        add([t], (level, pnode.get("_full_name") or p, cnode.get("_full_name") or c, county))
+    return index
+
+
+def place_of(agency: str) -> tuple[str, bool]:
+    """The place an agency governs, and whether the agency is a department of its government."""
+    if GOVERNMENT.search(agency):
+        return GOVERNMENT.sub("", agency), False
+    units = list(UNIT.finditer(agency))
+    return (agency[: units[-1].end()] if units else agency), True
+
+
+def region_of(agency: str | None, text: str) -> Region:
+    if not agency:
+        return Region(None)
+    place, department = place_of(agency)
+    candidates = _index().get(place, [])
+    if len(candidates) > 1:  # the report's own words choose among namesakes
+        named = [c for c in candidates if any(part and _mentioned(part, text) for part in c[1:4] if part != place)]
+        candidates = named or candidates
+    if not candidates:
+        return Region(None)
+    levels = {c[0] for c in candidates}
+    level = levels.pop() if len(levels) == 1 else None
+    shared = [parts.pop() if len(parts := {c[i] for c in candidates}) == 1 else None for i in (1, 2, 3)]
+    if level == "county" and shared[2] is None and len(candidates) == 1:
+        shared[2] = place
+    if level and department:
+        level = f"{level} department"
+    return Region(level, *shared)
+
+
+def _mentioned(name: str, text: str) -> bool:
+    short = re.sub(r"(?:维吾尔|回族|壮族|藏族|蒙古族|自治)+", "", name)
+    return name in text or (len(short) >= 3 and short in text)
