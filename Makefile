@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: install browser run test accuracy corpus dev clean
+.PHONY: install browser run test accuracy bench corpus dev clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ browser:  ## Debian's chromium, for the test that opens the review page
 
 accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
 	$(BIN)/python -m tools.accuracy tests/corpus data/samples
+
+bench: install  ## the benchmark (BENCH_REPORTS=1000); figures in data/bench/results.json, last line "speedup X.XX"
+	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000)
 
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
 	rm -rf tests/corpus

@@ -1,5 +1,7 @@
 """The asset graph: landed files → parsed reports and facts → warehouse tables → identity results."""
 
+import contextlib
+import shutil
 import time
 
 import dagster as dg
@@ -38,7 +40,8 @@ def landed_files(
     },
 )
 def read_reports(
-    context: dg.AssetExecutionContext, landed_files: pl.DataFrame, landing_folder: LandingFolder, progress: Progress
+    context: dg.AssetExecutionContext, landed_files: pl.DataFrame, landing_folder: LandingFolder,
+    warehouse_db: Warehouse, progress: Progress,
 ):
     todo = landed_files.filter(pl.col("action") != "unchanged")
     report_rows: list[dict] = []
@@ -57,18 +60,36 @@ def read_reports(
         else:
             tasks.append(Task(path, rid, f["size_bytes"], f["mtime"]))
     done = len(report_rows)
+    staging = warehouse_db.staging(context.run.run_id)
+    staged: list[str] = []
     for _, row, cells in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds):
         report_rows.append(row)
         facts.extend(cells)
         done += 1
+        if len(facts) >= STAGE_ROWS:
+            staged.append(_stage(facts, staging, len(staged)))
+            facts = []
         reason = f" ({row['status_reason']})" if row["status"] == "rejected" else ""
         progress.say(context, f"[{done}/{todo.height}] {row['source_path']}: {row['status']}{reason}")
     if todo.height:
         progress.say(context, f"read {todo.height} files in {time.monotonic() - started:.1f}s")
+    if facts:
+        staged.append(_stage(facts, staging, len(staged)))
+    lazy = pl.scan_parquet(staged, schema=FACTS_SCHEMA) if staged else frame([], FACTS_SCHEMA).lazy()
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
-    context.add_output_metadata({"cells": len(facts)}, output_name="normalized_facts")
+    context.add_output_metadata({"staged_batches": len(staged)}, output_name="normalized_facts")
     yield dg.Output(frame(report_rows, REPORTS_SCHEMA), output_name="parsed_reports")
-    yield dg.Output(frame(facts, FACTS_SCHEMA), output_name="normalized_facts")
+    yield dg.Output(lazy, output_name="normalized_facts")
+
+
+STAGE_ROWS = 50_000  # facts held in memory before a batch is written to the staging folder
+
+
+def _stage(facts: list[dict], staging: Path, n: int) -> str:
+    staging.mkdir(parents=True, exist_ok=True)
+    path = staging / f"facts-{n:05d}.parquet"
+    frame(facts, FACTS_SCHEMA).write_parquet(path)
+    return str(path)
 
 
 @dg.multi_asset(
@@ -80,17 +101,21 @@ def read_reports(
 )
 def warehouse_tables(
     context: dg.AssetExecutionContext, landed_files: pl.DataFrame, parsed_reports: pl.DataFrame,
-    normalized_facts: pl.DataFrame, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress,
+    normalized_facts: pl.LazyFrame, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress,
 ):
     con = warehouse_db.con
-    warehouse.replace_reports(con, parsed_reports, normalized_facts)
+    written = warehouse.replace_reports(con, parsed_reports, normalized_facts)
+    staging = warehouse_db.staging(context.run.run_id)
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()  # only when no other run is staging
     warehouse.refresh_agencies(con)
     gone = warehouse.mark_presence(con, landing.root(landing_folder.path), landed_files["source_path"].to_list())
     totals = dict(con.execute("select 'reports', count(*) from reports union all select 'facts', count(*) from facts").fetchall())
-    progress.say(context, f"loaded {parsed_reports.height} reports and {normalized_facts.height} facts"
+    progress.say(context, f"loaded {parsed_reports.height} reports and {written} facts"
                  + (f"; {gone} files no longer in the landing folder" if gone else ""))
     yield dg.MaterializeResult(asset_key="reports", metadata={"written": parsed_reports.height, "rows": totals["reports"], "gone": gone})
-    yield dg.MaterializeResult(asset_key="facts", metadata={"written": normalized_facts.height, "rows": totals["facts"]})
+    yield dg.MaterializeResult(asset_key="facts", metadata={"written": written, "rows": totals["facts"]})
 
 
 @dg.asset(group_name=GROUP, deps=["reports", "facts"],

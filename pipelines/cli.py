@@ -1,6 +1,7 @@
 """The ``gongkai`` command: ``gongkai ingest DIR [--warehouse PATH]``."""
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -12,13 +13,19 @@ IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def ingest(directory: Path, warehouse_path: Path, echo: bool = True, **limits: float) -> bool:
+def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
     """Run the ingest job in-process on ``directory``; True when the run succeeded.
     ``limits``: max_megabytes, read_seconds, lock_wait_seconds (see build_definitions)."""
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, **limits)
     result = defs.resolve_job_def("ingest").execute_in_process(run_config=QUIET_LOGS, raise_on_error=False)
+    if timings is not None:
+        durations = {
+            e.step_key: round(e.event_specific_data.duration_ms / 1000, 3)
+            for e in result.all_events if e.event_type_value == "STEP_SUCCESS"
+        }
+        timings.write_text(json.dumps(durations, indent=1), encoding="utf-8")
     if not result.success:
         for event in result.all_events:
             if event.is_failure and event.event_specific_data is not None:
@@ -94,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     p.add_argument("--max-mb", type=float, default=100.0, help="reject files larger than this (default 100)")
     p.add_argument("--read-seconds", type=float, default=120.0, help="reject a file whose reading takes longer (default 120)")
+    p.add_argument("--timings", type=Path, metavar="FILE", help="write the seconds each step took to FILE (JSON)")
     p.add_argument("--lock-wait", type=float, default=600.0,
                    help="seconds to wait while another run holds the warehouse (default 600)")
     add_review_commands(sub)
@@ -117,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.directory.is_dir():
         print(f"gongkai: {args.directory} is not a directory", file=sys.stderr)
         return 2
-    ok = ingest(args.directory, args.warehouse, echo=not args.quiet, max_megabytes=args.max_mb,
+    ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
                 read_seconds=args.read_seconds, lock_wait_seconds=args.lock_wait)
     try:
         print(summary(args.warehouse))

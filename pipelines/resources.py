@@ -49,6 +49,10 @@ class Warehouse(dg.ConfigurableResource):
         if self._con is not None:
             self._con.close()
 
+    def staging(self, run_id: str) -> Path:
+        """Where a run stages its facts as Parquet before loading them (removed after the load)."""
+        return Path(f"{self.path}.staging") / run_id
+
     @property
     def con(self):
         """The run's connection (the resource must be set up by Dagster)."""

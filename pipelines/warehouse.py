@@ -8,6 +8,7 @@ import duckdb
 import polars as pl
 
 from pipelines import views
+from transforms.facts import FACTS_SCHEMA
 from transforms import catalog
 
 DDL = """
@@ -196,22 +197,31 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, view: str, df: pl.DataFr
     con.execute(f"insert into {table} ({cols}) select {cols} from {view}")
 
 
-def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts: pl.DataFrame) -> None:
-    """In one transaction: the files' ``reports`` rows replaced, their facts replaced, and the
-    facts and results of report_ids no longer loaded under any path removed."""
+def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts: pl.DataFrame | pl.LazyFrame) -> int:
+    """In one transaction: the files' ``reports`` rows replaced, their facts replaced (a lazy
+    frame over Parquet files is streamed by DuckDB), and the facts and results of report_ids no
+    longer loaded under any path removed. Returns the number of facts written."""
     if reports.is_empty():
-        return
-    with transaction(con, new_reports=reports, new_facts=facts):
+        return 0
+    with transaction(con, new_reports=reports):
         con.execute("delete from reports where source_path in (select source_path from new_reports)")
         _insert(con, "reports", "new_reports", reports)
-        con.execute("delete from facts where report_id in (select distinct report_id from new_facts)")
+        con.execute("delete from facts where report_id in (select report_id from new_reports)")
         con.execute("delete from expectation_results where report_id in (select report_id from new_reports)")
-        _insert(con, "facts", "new_facts", facts)
+        written = 0
+        cols = ", ".join(FACTS_SCHEMA)
+        for batch in facts.lazy().collect_batches():  # a lazy frame over staged Parquet, read a batch at a time
+            con.register("new_facts", batch.to_arrow())
+            con.execute(f"insert into facts ({cols}) select {cols} from new_facts")
+            con.unregister("new_facts")
+            written += batch.height
+
         for table in ("facts", "expectation_results"):
             con.execute(
                 f"delete from {table} where report_id not in "
                 f"(select report_id from reports where status in {LOADED})"
             )
+    return written
 
 
 def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str]) -> None:

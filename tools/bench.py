@@ -1,0 +1,148 @@
+"""The benchmark: ``python -m tools.bench [--reports N]`` (``make bench``).
+
+Generates N reports with the project's generator (about half PDF, then DOCX, HTML and text),
+then measures in one run: (a) ``gongkai ingest`` into an empty warehouse: wall time, reports per
+second, CPU time, peak memory of the process tree, time per stage; (b) a second ingest over the
+same unchanged files; (c) a naive baseline on the same PDFs (pdfplumber ``extract_text()`` and
+``extract_tables()`` on every page, one process) against the pipeline on those PDFs alone.
+Writes the figures to ``data/bench/results.json`` and ends with ``speedup X.XX`` (baseline time
+over pipeline time on the same PDFs; higher is better).
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+MIX = {"pdf_reportlab": 50, "docx": 15, "html_utf8": 10, "html_gbk": 5, "text_tab": 10, "text_tokens": 5, "text_blocks": 5}
+GONGKAI = str(Path(sys.executable).parent / "gongkai")
+
+
+def generate(folder: Path, count: int, seed: int) -> Path:
+    """The corpus, generated once per (count, seed) and kept under data/bench."""
+    from tools.corpus.generate import FORMATS
+    from tools.corpus.layout import build
+    from tools.corpus.truth import make_truth
+
+    corpus = folder / f"corpus-{count}-{seed}"
+    if (corpus / ".complete").exists():
+        return corpus
+    shutil.rmtree(corpus, ignore_errors=True)
+    corpus.mkdir(parents=True)
+    rng = random.Random(seed)
+    kinds = [k for k, n in MIX.items() for _ in range(n)]
+    for i in range(count):
+        kind = kinds[i % len(kinds)]
+        ext, blanks, render = FORMATS[kind]
+        truth = make_truth(rng, f"{i:05d}{ext}", broken=rng.random() < 0.2)
+        doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25)
+        (corpus / f"{i:05d}_{kind}{ext}").write_bytes(render(doc, rng))
+        if (i + 1) % 200 == 0:
+            print(f"generated {i + 1}/{count}", file=sys.stderr, flush=True)
+    (corpus / ".complete").touch()
+    return corpus
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            continue
+    return total
+
+
+def ingest(landing: Path, warehouse: Path, timings: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.Popen([GONGKAI, "ingest", str(landing), "--warehouse", str(warehouse), "--quiet",
+                             "--timings", str(timings)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"ingest failed:\n{err}")
+    return {
+        "wall_seconds": round(wall, 2),
+        "cpu_seconds": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
+        "peak_memory_mb": round(peak / 1e6, 1),
+        "stages_seconds": json.loads(timings.read_text()) if timings.exists() else {},
+        "summary": out.strip().splitlines(),
+    }
+
+
+def baseline(pdfs: list[Path]) -> float:
+    import pdfplumber
+
+    start = time.monotonic()
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                page.extract_tables()
+    return time.monotonic() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=Path("data/bench"))
+    args = parser.parse_args()
+    corpus = generate(args.out, args.reports, args.seed)
+    runs = args.out / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    runs.mkdir(parents=True)
+    files = [p for p in corpus.iterdir() if not p.name.startswith(".")]
+    print(f"corpus: {len(files)} reports in {corpus}", file=sys.stderr)
+
+    first = ingest(corpus, runs / "w.duckdb", runs / "t1.json")
+    first["reports_per_second"] = round(len(files) / first["wall_seconds"], 1)
+    second = ingest(corpus, runs / "w.duckdb", runs / "t2.json")
+
+    pdf_dir = runs / "pdfs"
+    pdf_dir.mkdir()
+    pdfs = sorted(p for p in files if p.suffix == ".pdf")
+    for p in pdfs:
+        os.link(p, pdf_dir / p.name)
+    pipeline_pdf = ingest(pdf_dir, runs / "pdf.duckdb", runs / "t3.json")
+    naive = baseline(pdfs)
+    speedup = naive / pipeline_pdf["wall_seconds"]
+    results = {
+        "reports": len(files), "pdfs": len(pdfs), "cores": os.cpu_count(),
+        "first_ingest": first, "second_ingest_unchanged": second,
+        "pdf_only": {"pipeline_seconds": pipeline_pdf["wall_seconds"], "baseline_seconds": round(naive, 2),
+                     "pipeline_peak_memory_mb": pipeline_pdf["peak_memory_mb"], "speedup": round(speedup, 2)},
+    }
+    (args.out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps({k: v for k, v in results.items()}, ensure_ascii=False, indent=2))
+    print(f"speedup {speedup:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
