@@ -179,8 +179,9 @@ def expectation_results(
         ])
         warehouse.replace_results(con, _shape(judged), IN_REPORT)
         progress.say(context, f"judged {len(templates)} reports ({judged.height} results)")
-    cross = judge_sides(cross_year_sides(warehouse.facts_of(con), warehouse.loaded_reports(con)), "cross_year_identities")
-    warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
+        # a new or changed report can break or mend a cross-year identity: judge them all again
+        cross = judge_sides(cross_year_sides(warehouse.facts_of(con), warehouse.loaded_reports(con)), "cross_year_identities")
+        warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
     return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=_suite_checks(con))
 
 
@@ -197,6 +198,14 @@ def findings(
     context: dg.AssetExecutionContext, warehouse_db: Warehouse, steward_files: StewardFiles, progress: Progress
 ) -> dg.MaterializeResult:
     con = warehouse_db.con
+    if not stewardship.changed_since_last_run(con):  # the same findings persist into this run
+        con.execute("update findings set last_seen = current_timestamp, last_run = ? where state != 'resolved'",
+                    [context.run.run_id])
+        con.execute("insert or replace into runs values (?, current_timestamp, ?, ?)",
+                    [context.run.run_id, *con.execute("select (select count(*) from reports), "
+                                                      "(select count(*) from expectation_results)").fetchall()[0]])
+        progress.say(context, "findings unchanged: nothing new was judged or decided")
+        return dg.MaterializeResult(metadata={"unchanged": True})
     counts = stewardship.update_findings(con, context.run.run_id)
     loaded = con.execute("select count(*) from reports").fetchall()[0][0]
     results = con.execute("select count(*) from expectation_results").fetchall()[0][0]

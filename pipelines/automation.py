@@ -1,18 +1,41 @@
 """The ingest job, its nightly schedule and the sensor that starts it when files land."""
 
 import hashlib
+import importlib
+import os
 
 import dagster as dg
 
 from pipelines import landing
 from pipelines.resources import LandingFolder
 
-ingest_job = dg.define_asset_job(
-    "ingest",
-    selection=dg.AssetSelection.groups("ingest"),
-    description="Ingest every new or changed report file of the landing folder in one run.",
-    executor_def=dg.in_process_executor,  # one process holds the warehouse for the whole run
-)
+EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
+
+
+def executor(name: str | None = None) -> dg.ExecutorDefinition:
+    """The executor named by ``name`` or GONGKAI_EXECUTOR: ``in_process`` (default: one process
+    holds the warehouse for the run), ``multiprocess``, or ``module:attribute`` of an installed
+    executor such as ``dagster_k8s:k8s_job_executor``."""
+    name = name or os.environ.get("GONGKAI_EXECUTOR", "in_process")
+    if name in EXECUTORS:
+        return EXECUTORS[name]
+    module, _, attribute = name.partition(":")
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"GONGKAI_EXECUTOR={name!r}: no such executor ({e})") from None
+
+
+def ingest_job_with(executor_def: dg.ExecutorDefinition):
+    return dg.define_asset_job(
+        "ingest",
+        selection=dg.AssetSelection.groups("ingest"),
+        description="Ingest every new or changed report file of the landing folder in one run.",
+        executor_def=executor_def,
+    )
+
+
+ingest_job = ingest_job_with(executor())
 
 nightly_ingest = dg.ScheduleDefinition(
     name="nightly_ingest",

@@ -108,6 +108,17 @@ def fingerprint(con: duckdb.DuckDBPyConnection, finding_id: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def changed_since_last_run(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any result was judged or any decision recorded since the last run's findings."""
+    last = con.execute("select max(finished_at) from runs").fetchall()[0][0]
+    if last is None:
+        return True
+    newest = con.execute(
+        "select greatest((select max(evaluated_at) from expectation_results), (select max(decided_at) from decisions))"
+    ).fetchall()[0][0]
+    return newest is not None and newest >= last
+
+
 def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     """Bring ``findings`` up to date with the failing error-level results; returns the counts of
     new, persisting, closed and resolved findings in this run."""

@@ -35,3 +35,18 @@ def sample_warehouse(landing, tmp_path_factory) -> Path:
 def query(path: Path, sql: str, params=None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def make_pdf(draw, **kw) -> bytes:
+    """A one-page PDF drawn by ``draw(canvas)`` with reportlab (``kw``: e.g. encrypt=...)."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, **kw)
+    draw(c)
+    c.showPage()
+    c.save()
+    return out.getvalue()

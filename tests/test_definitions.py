@@ -1,4 +1,5 @@
 import dagster as dg
+import pytest
 
 from pipelines.automation import landing_sensor, nightly_ingest
 from pipelines.definitions import build_definitions, defs
@@ -38,3 +39,16 @@ def test_sensor_requests_one_run_per_change(tmp_path):
         second = landing_sensor(ctx)
     assert len(second.run_requests) == 1  # two new files, one batch run
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
+
+
+def test_configuration_switches_the_executor(monkeypatch):
+    from pipelines import automation
+
+    assert automation.executor() is dg.in_process_executor
+    monkeypatch.setenv("GONGKAI_EXECUTOR", "multiprocess")
+    assert automation.executor() is dg.multiprocess_executor
+    job = automation.ingest_job_with(automation.executor())
+    assert job.executor_def is dg.multiprocess_executor
+    assert automation.executor("dagster:in_process_executor") is dg.in_process_executor  # module:attribute
+    with pytest.raises(ValueError, match="no such executor"):
+        automation.executor("dagster_nowhere:k8s_job_executor")

@@ -7,9 +7,8 @@ import lxml.html
 import pdfplumber
 import pytest
 from docx import Document
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
+from conftest import make_pdf
 from transforms.labels import normalize
 from transforms.model import ReadError
 from transforms.reports import read_report
@@ -66,23 +65,15 @@ def test_text_cells_point_at_their_line():
         assert cell.source.text in lines[cell.source.line - 1]
 
 
-def _pdf(draw, **kw) -> bytes:
-    out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4, **kw)
-    draw(c)
-    c.showPage()
-    c.save()
-    return out.getvalue()
-
 
 def test_scanned_pdf_is_rejected():
-    data = _pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300)))
+    data = make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300)))
     with pytest.raises(ReadError, match="scanned PDF with no text layer"):
         read_report("scan.pdf", data)
 
 
 def test_password_protected_pdf_is_rejected():
-    data = _pdf(lambda c: c.drawString(100, 700, "secret"), encrypt="pass")
+    data = make_pdf(lambda c: c.drawString(100, 700, "secret"), encrypt="pass")
     with pytest.raises(ReadError, match="password-protected PDF"):
         read_report("locked.pdf", data)
 

@@ -7,12 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from docx import Document
-from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
-from conftest import SAMPLES, query
+from conftest import SAMPLES, make_pdf, query
 from pipelines import landing
 from pipelines.cli import ingest, main
 from pipelines.reading import Task, read_file
@@ -21,14 +19,6 @@ CORPUS = Path(__file__).parent / "corpus"
 GOOD = "004_cf77e8731c91250a.txt"
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 
-
-def pdf(draw, **kw) -> bytes:
-    out = io.BytesIO()
-    c = canvas.Canvas(out, pagesize=A4, **kw)
-    draw(c)
-    c.showPage()
-    c.save()
-    return out.getvalue()
 
 
 def write_text(c, text):
@@ -48,10 +38,10 @@ REPORT_PDF = sorted(CORPUS.glob("*_pdf_reportlab.pdf"))[0].read_bytes()
 BAD = {
     "empty.txt": (b"", "empty file"),
     "truncated.pdf": (REPORT_PDF[: len(REPORT_PDF) // 3], "not a readable PDF"),
-    "locked.pdf": (pdf(lambda c: write_text(c, "政府信息公开"), encrypt="secret"), "password-protected PDF"),
-    "minutes.pdf": (pdf(lambda c: write_text(c, "会议纪要：本周工作安排。")), "no statistical table of the annual report template found"),
+    "locked.pdf": (make_pdf(lambda c: write_text(c, "政府信息公开"), encrypt="secret"), "password-protected PDF"),
+    "minutes.pdf": (make_pdf(lambda c: write_text(c, "会议纪要：本周工作安排。")), "no statistical table of the annual report template found"),
     "notice.docx": (notice_docx(), "no statistical table of the annual report template found"),
-    "scan.pdf": (pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300))), "scanned PDF with no text layer"),
+    "scan.pdf": (make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300))), "scanned PDF with no text layer"),
     "garbled.txt": (b"\xff\xff\x80\xff" * 8, "unknown encoding"),
     "table.xlsx": (b"PK\x03\x04 spreadsheet", "unsupported file type '.xlsx'"),
     "huge.txt": ("年度报告\n".encode() * 40_000, "over the size limit"),
@@ -133,7 +123,7 @@ def test_slow_file_hits_the_time_limit(tmp_path):
                 c.drawString(20, y, "政府信息公开 0 1 2 3 4 5 6 7 8 9 " * 6)
             c.showPage()
 
-    (land / "heavy.pdf").write_bytes(pdf(heavy))
+    (land / "heavy.pdf").write_bytes(make_pdf(heavy))
     shutil.copy2(SAMPLES / GOOD, land / GOOD)
     db = tmp_path / "w.duckdb"
     assert ingest(land, db, echo=False, read_seconds=0.5)

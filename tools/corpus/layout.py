@@ -267,3 +267,13 @@ def grid(block: Block) -> list[list[GCell | None]]:
                         out[r + dr][c + dc] = cell
             c += cell.colspan
     return out
+
+
+def placed(block: Block):
+    """(row, column, cell) for every cell of a table once, at its top-left grid position."""
+    seen: set[int] = set()
+    for r, row in enumerate(grid(block)):
+        for c, cell in enumerate(row):
+            if cell is not None and id(cell) not in seen:
+                seen.add(id(cell))
+                yield r, c, cell

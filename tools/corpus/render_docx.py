@@ -8,7 +8,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from tools.corpus.layout import Document, grid
+from tools.corpus.layout import Document, placed
 
 
 def render_docx(doc: Document, rng: random.Random) -> bytes:
@@ -32,22 +32,16 @@ def render_docx(doc: Document, rng: random.Random) -> bytes:
 
 
 def _table(d, block, rng: random.Random) -> None:
-    full = grid(block)
-    table = d.add_table(rows=len(full), cols=block.ncols)
+    table = d.add_table(rows=len(block.rows), cols=block.ncols)
     table.style = "Table Grid"
-    done: set[int] = set()
-    for r, row in enumerate(full):
-        for c, cell in enumerate(row):
-            if cell is None or id(cell) in done:
-                continue
-            done.add(id(cell))
-            target = table.cell(r, c)
-            if cell.colspan > 1 or cell.rowspan > 1:
-                target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
-            text = "\n".join(cell.text) if cell.vertical else cell.text
-            if cell.key is None and len(text) > 10 and rng.random() < 0.3:
-                cut = rng.randint(3, len(text) - 3)  # a label typed as two paragraphs
-                target.text = text[:cut]
-                target.add_paragraph(text[cut:])
-            else:
-                target.text = text
+    for r, c, cell in placed(block):
+        target = table.cell(r, c)
+        if cell.colspan > 1 or cell.rowspan > 1:
+            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+        text = "\n".join(cell.text) if cell.vertical else cell.text
+        if cell.key is None and len(text) > 10 and rng.random() < 0.3:
+            cut = rng.randint(3, len(text) - 3)  # a label typed as two paragraphs
+            target.text = text[:cut]
+            target.add_paragraph(text[cut:])
+        else:
+            target.text = text

@@ -16,7 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from tools.corpus.layout import Document, grid
+from tools.corpus.layout import Document, placed
 
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 BODY = ParagraphStyle("body", fontName="STSong-Light", fontSize=10.5, leading=15, wordWrap="CJK")
@@ -55,19 +55,13 @@ def render_reportlab(doc: Document, rng: random.Random) -> bytes:
 
 
 def _table(block, rng: random.Random) -> Table:
-    full = grid(block)
-    data = [["" for _ in range(block.ncols)] for _ in full]
+    data = [["" for _ in range(block.ncols)] for _ in block.rows]
     spans = []
-    done: set[int] = set()
-    for r, row in enumerate(full):
-        for c, cell in enumerate(row):
-            if cell is None or id(cell) in done:
-                continue
-            done.add(id(cell))
-            text = "<br/>".join(cell.text) if cell.vertical else cell.text
-            data[r][c] = Paragraph(text, CELL) if text else ""
-            if cell.colspan > 1 or cell.rowspan > 1:
-                spans.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
+    for r, c, cell in placed(block):
+        text = "<br/>".join(cell.text) if cell.vertical else cell.text
+        data[r][c] = Paragraph(text, CELL) if text else ""
+        if cell.colspan > 1 or cell.rowspan > 1:
+            spans.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
     header_rows = 3 if block.ncols == 10 and rng.random() < 0.5 else 0
     table = Table(data, colWidths=[w * mm for w in WIDTHS[block.ncols]], repeatRows=header_rows)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
