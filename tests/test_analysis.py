@@ -145,3 +145,13 @@ def test_parquet_export_reads_back_equal(sample_warehouse, tmp_path):
     assert back.sort(key).equals(facts.sort(key))
     via_duckdb = query(sample_warehouse, f"select count(*) from read_parquet('{tmp_path}/out/v_agency_year/*/*.parquet', hive_partitioning = true)")
     assert via_duckdb == [(5,)]
+
+
+def test_gazetteer_cache_holds_the_index_built_from_jionlp():
+    import pickle
+
+    from transforms import gazetteer
+
+    gazetteer._index()  # builds the cache file when it is missing
+    with open(gazetteer._cache_file(), "rb") as f:
+        assert pickle.load(f) == gazetteer._build()
