@@ -198,18 +198,14 @@ def findings(
     context: dg.AssetExecutionContext, warehouse_db: Warehouse, steward_files: StewardFiles, progress: Progress
 ) -> dg.MaterializeResult:
     con = warehouse_db.con
+    run_id = context.run.run_id
     if not stewardship.changed_since_last_run(con):  # the same findings persist into this run
-        con.execute("update findings set last_seen = current_timestamp, last_run = ? where state != 'resolved'",
-                    [context.run.run_id])
-        con.execute("insert or replace into runs values (?, current_timestamp, ?, ?)",
-                    [context.run.run_id, *con.execute("select (select count(*) from reports), "
-                                                      "(select count(*) from expectation_results)").fetchall()[0]])
+        con.execute("update findings set last_seen = current_timestamp, last_run = ? where state != 'resolved'", [run_id])
+        stewardship.record_run(con, run_id)
         progress.say(context, "findings unchanged: nothing new was judged or decided")
         return dg.MaterializeResult(metadata={"unchanged": True})
-    counts = stewardship.update_findings(con, context.run.run_id)
-    loaded = con.execute("select count(*) from reports").fetchall()[0][0]
-    results = con.execute("select count(*) from expectation_results").fetchall()[0][0]
-    con.execute("insert or replace into runs values (?, current_timestamp, ?, ?)", [context.run.run_id, loaded, results])
+    counts = stewardship.update_findings(con, run_id)
+    stewardship.record_run(con, run_id)
     page = review_page.write(con, Path(steward_files.review_dir))
     progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; review page {page}")
     return dg.MaterializeResult(metadata={**counts, "review_page": dg.MetadataValue.path(str(page))})

@@ -108,6 +108,14 @@ def fingerprint(con: duckdb.DuckDBPyConnection, finding_id: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    con.execute(
+        "insert or replace into runs select ?, current_timestamp, "
+        "(select count(*) from reports), (select count(*) from expectation_results)",
+        [run_id],
+    )
+
+
 def changed_since_last_run(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any result was judged or any decision recorded since the last run's findings."""
     last = con.execute("select max(finished_at) from runs").fetchall()[0][0]

@@ -13,7 +13,6 @@ from pipelines.cli import main
 
 DOCS = Path(__file__).parents[1] / "docs"
 TRUTHS = truths()
-DENIED = lambda t: [c for c in t["cells"] if c["table"] == "applications" and c["column"] == "total"]  # noqa: E731
 
 
 def cell(t: dict, item: str, column: str = "total", table: str = "applications"):
@@ -31,8 +30,8 @@ def expected(name: str) -> list[tuple]:
     if name == "refusal_reasons":
         sums = defaultdict(float)
         for t in ts:
-            for c in DENIED(t):
-                if c["item"].startswith("denied_") and c["value"]:
+            for c in t["cells"]:
+                if (c["table"], c["column"]) == ("applications", "total") and c["item"].startswith("denied_") and c["value"]:
                     sums[c["item"]] += c["value"]
         return sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]))
     if name == "disclosure_rate":

@@ -93,34 +93,6 @@ def test_changed_file_replaces_its_rows(tmp_path):
     assert query(db, "select count(*) from facts") == [(196,)]
 
 
-def test_bad_files_are_rejected_while_the_others_load(tmp_path, capsys):
-    land = tmp_path / "landing"
-    land.mkdir()
-    good = "004_cf77e8731c91250a.txt"
-    shutil.copy2(SAMPLES / good, land / good)
-    shutil.copy2(SAMPLES / good, land / "copy_of_004.txt")
-    (land / "empty.txt").write_bytes(b"")
-    (land / "notes.txt").write_text("会议纪要：本周工作安排。\n", encoding="utf-8")
-    (land / "table.xyz").write_bytes(b"\x00\x01")
-    (land / "garbled.txt").write_bytes(b"\xff\xff\x80\xff" * 4)  # neither UTF-8 nor GB18030
-    db = tmp_path / "w.duckdb"
-    assert main(["ingest", str(land), "--warehouse", str(db), "--quiet"]) == 0
-    rows = dict(
-        (path.rsplit("/", 1)[1], (status, reason))
-        for path, status, reason in query(db, "select source_path, status, status_reason from reports")
-    )
-    assert rows[good] == ("parsed", None)
-    assert rows["copy_of_004.txt"][0] == "duplicate" and good in rows["copy_of_004.txt"][1]
-    assert rows["empty.txt"] == ("rejected", "empty file")
-    assert rows["notes.txt"] == ("rejected", "no statistical table of the annual report template found")
-    assert rows["table.xyz"] == ("rejected", "unsupported file type '.xyz'")
-    assert rows["garbled.txt"][0] == "rejected" and "encoding" in rows["garbled.txt"][1]
-    assert query(db, "select count(*) from facts") == [(198,)]  # the duplicate is not loaded twice
-    out = capsys.readouterr().out
-    assert "files: 1 duplicate, 1 parsed, 4 rejected" in out
-    assert "rejected" in out and "empty file" in out
-
-
 def test_cli_refuses_a_missing_directory(tmp_path, capsys):
     assert main(["ingest", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
     assert "is not a directory" in capsys.readouterr().err

@@ -196,8 +196,6 @@ def test_a_dismissal_stays_closed_until_its_cells_change(seed_run):
     assert query(db, "select state from findings where finding_id = ?", [fid]) == [("closed",)]
     import duckdb
 
-    from pipelines import stewardship
-
     with duckdb.connect(str(db)) as con:  # as if a new reader read the cell differently
         con.execute("update facts set raw_text = '5', value = 5 where item_code = 'new_received' and column_code = 'other_org' "
                     "and report_id in (select report_id from reports where source_path like '%002_%')")

@@ -48,8 +48,9 @@ def _side(cells: dict[Key, float | None], keys) -> float:
     return sum(cells[k] or 0.0 for k in keys)
 
 
-def _row(report_id, expectation, scope, observed, expected, blank, missing, cells) -> dict:
-    ok = not missing
+def _row(report_id, expectation, scope, observed, expected, blank, missing, cells, assessable=None) -> dict:
+    """A result row; by default it is assessable when no cell involved is missing."""
+    ok = not missing if assessable is None else assessable
     return {
         "report_id": report_id, "expectation": expectation, "scope": scope,
         "observed": observed if ok else None, "expected": expected if ok else None, "assessable": ok,
@@ -132,8 +133,8 @@ def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.Dat
             missing = [k for k in keys if k not in cells]
             blank = [k for k in keys if k in cells and cells[k] is None]
             rows.append(_row(rid, "completeness", table, float(len(keys) - len(missing)), float(len(keys)),
-                             [], [], [_cell(rid, k) for k in missing]))
-            rows[-1]["missing_cells"] = [_name(k) for k in missing]  # listed, yet assessable: it is the finding
+                             [], [_name(k) for k in missing], [_cell(rid, k) for k in missing],
+                             assessable=True))  # missing cells are what completeness counts
             rows.append(_row(rid, "blank_cells", table, float(len(blank)), 0.0,
                              [_name(k) for k in blank], [], [_cell(rid, k) for k in blank]))
     return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
