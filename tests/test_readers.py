@@ -65,6 +65,28 @@ def test_text_cells_point_at_their_line():
         assert cell.source.text in lines[cell.source.line - 1]
 
 
+def test_pdf_ruling_lines_drawn_in_a_moved_form_land_where_printed():
+    """pdfium gives a form XObject's paths in the form's space: they must be placed on the page."""
+    import pypdfium2 as pdfium
+
+    from transforms.pdf_objects import page_edges
+
+    def draw(c):
+        c.beginForm("grid")
+        c.rect(0, 0, 200, 40)
+        c.line(100, 0, 100, 40)
+        c.endForm()
+        c.translate(50, 100)
+        c.doForm("grid")
+
+    page = pdfium.PdfDocument(make_pdf(draw))[0]
+    height = page.get_height()
+    edges = {(e["orientation"], round(e["x0"]), round(e["top"]), round(e["x1"]), round(e["bottom"]))
+             for e in page_edges(page, height)}
+    top, bottom = round(height - 140), round(height - 100)
+    assert edges == {("h", 50, top, 250, top), ("h", 50, bottom, 250, bottom),
+                     ("v", 50, top, 50, bottom), ("v", 250, top, 250, bottom), ("v", 150, top, 150, bottom)}
+
 
 def test_scanned_pdf_is_rejected():
     data = make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300)))

@@ -1,43 +1,45 @@
-"""Reading a PDF with pdfplumber: ruled tables rebuilt from their lines, the rest as text lines.
+"""Reading a PDF: ruled tables rebuilt from their lines, the rest as text lines.
 
-Each page gives its tables (merged cells repeated over the positions they cover, so every
-position of the grid is known) and its text lines outside the tables, in reading order. Running
-headers and footers (text repeated in the page margins) and page numbers are dropped.
+pdfium (``pdf_objects``) gives each page's characters and ruling lines; pdfplumber's table
+geometry turns the lines into cells. Each page gives its tables (merged cells repeated over the
+positions they cover, so every position of the grid is known) and its text lines outside the
+tables, in reading order. Running headers and footers (text repeated in the page margins) and page
+numbers are dropped.
 """
 
-import io
-import logging
 import re
 from collections import Counter
 from dataclasses import replace
 
-import pdfplumber
-from pdfminer.pdfdocument import PDFPasswordIncorrect
-from pdfminer.pdfparser import PDFSyntaxError
-from pdfminer.psexceptions import PSException
-from pdfplumber.utils.exceptions import PdfminerException
+import pypdfium2 as pdfium
+from pdfplumber import table as geometry
+from pdfplumber.utils import filter_edges
 
 from transforms.labels import normalize, starts_with_marker
 from transforms.model import ReadError, Row, SourceCell
+from transforms.pdf_objects import Char, PdfPasswordError, open_pdf, page_chars, page_edges
 from transforms.tables import split_row
 from transforms.text_layout import merge_tokens
 
-logging.getLogger("pdfminer").setLevel(logging.ERROR)  # font warnings that say nothing about the tables
-
 MARGIN = 0.07  # top and bottom share of the page where running headers and footers sit
+WORD_GAP = 1.5  # points between two characters that split a text line into tokens
+CELL_GAP = 3.0  # points between two characters of a table cell that read as a space
+TOLERANCE = 3  # pdfplumber's defaults for snapping, joining and intersecting ruling lines
 _PAGE_NUMBER = re.compile(r"^[-—–_·\s]*(?:第)?\d{1,3}(?:页)?(?:[/／共]\d{1,3}页?)?[-—–_·\s]*$")
 
 
 def pdf_document(data: bytes) -> tuple[list[str], list[Row]]:
     """The document's text lines (for metadata) and its rows (for the tables)."""
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [_page(page, no) for no, page in enumerate(pdf.pages, start=1)]
-    except (PdfminerException, PDFPasswordIncorrect, PDFSyntaxError, PSException, ValueError, KeyError, TypeError) as e:
-        cause = e.args[0] if isinstance(e, PdfminerException) and e.args else e
-        if isinstance(cause, PDFPasswordIncorrect):
-            raise ReadError("password-protected PDF") from None
-        raise ReadError(f"not a readable PDF (corrupt or truncated: {type(cause).__name__} {cause})") from None
+        pdf = open_pdf(data)
+    except PdfPasswordError:
+        raise ReadError("password-protected PDF") from None
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
+    try:
+        pages = [_page(pdf[i], i + 1) for i in range(len(pdf))]
+    finally:
+        pdf.close()
     if not any(chars for _, _, chars in pages):
         raise ReadError("scanned PDF with no text layer (OCR is not available)")
     running = _running_texts(pages)
@@ -96,56 +98,93 @@ def _running_texts(pages) -> set[str]:
 
 def _page(page, no: int):
     """(top, kind, payload) items of one page, the keys of its margin lines, and its char count."""
-    height = page.height
-    tables = page.find_tables()
+    height = page.get_height()
+    chars = page_chars(page, height)
+    tables = _tables(page_edges(page, height))
     boxes = [t.bbox for t in tables]
     items = []
     for table in tables:
-        items.extend((top, "row", row) for top, row in _grid_rows(table, no))
-    words = page.extract_words(keep_blank_chars=False, x_tolerance=1.5, y_tolerance=2)
-    outside = [w for w in words if not any(_inside(w, b) for b in boxes)]
+        items.extend((top, "row", row) for top, row in _grid_rows(table, chars, no))
+    outside = [c for c in chars if not c.text.isspace() and not any(_inside(c, b) for b in boxes)]
     margin_keys = []
-    for line in _group_lines(outside):
-        cells = [SourceCell(w["text"], page=no, bbox=(w["x0"], w["top"], w["x1"], w["bottom"])) for w in line]
-        top, bottom = line[0]["top"], max(w["bottom"] for w in line)
+    for line in _lines(outside):
+        cells = [SourceCell("".join(c.text for c in word), page=no, bbox=_box(word)) for word in _words(line, WORD_GAP)]
+        top, bottom = min(c.top for c in line), max(c.bottom for c in line)
         in_margin = top < height * MARGIN or bottom > height * (1 - MARGIN)
         if in_margin:
             margin_keys.append(_key(" ".join(c.text for c in cells)))
         items.append((top, "line", (cells, in_margin)))
-    return items, margin_keys, len(page.chars)
+    return items, margin_keys, len(chars)
 
 
-def _inside(word, box) -> bool:
-    cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+def _tables(edges: list[dict]) -> list[geometry.Table]:
+    """The page's ruled tables, found from its lines the way pdfplumber's ``find_tables`` does."""
+    edges = filter_edges(edges, min_length=1)
+    edges = geometry.merge_edges(edges, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
+    edges = filter_edges(edges, min_length=TOLERANCE)
+    cells = geometry.intersections_to_cells(geometry.edges_to_intersections(edges, TOLERANCE, TOLERANCE))
+    return [geometry.Table(None, group) for group in geometry.cells_to_tables(cells)]
 
 
-def _group_lines(words):
-    """Words grouped into lines: a word joins the line whose vertical span holds its middle
-    (digits set in another font sit a little higher or lower than the Chinese around them)."""
-    lines: list[list[dict]] = []
-    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        middle = (w["top"] + w["bottom"]) / 2
-        for line in reversed(lines[-3:]):
-            if min(x["top"] for x in line) <= middle <= max(x["bottom"] for x in line):
-                line.append(w)
+def _inside(char: Char, box) -> bool:
+    """The character's middle lies in the box (right and bottom sides excluded, as pdfplumber)."""
+    cx, cy = (char.x0 + char.x1) / 2, (char.top + char.bottom) / 2
+    return box[0] <= cx < box[2] and box[1] <= cy < box[3]
+
+
+def _lines(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into lines, each from left to right: a character joins the line whose
+    vertical span holds its middle (digits set in another font sit a little higher or lower than
+    the Chinese around them)."""
+    lines: list[list[Char]] = []
+    spans: list[list[float]] = []
+    for c in sorted(chars, key=lambda c: (c.top, c.x0)):
+        middle = (c.top + c.bottom) / 2
+        for line, span in zip(reversed(lines[-3:]), reversed(spans[-3:])):
+            if span[0] <= middle <= span[1]:
+                line.append(c)
+                span[0], span[1] = min(span[0], c.top), max(span[1], c.bottom)
                 break
         else:
-            lines.append([w])
-    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+            lines.append([c])
+            spans.append([c.top, c.bottom])
+    return [sorted(line, key=lambda c: c.x0) for line in lines]
 
 
-def _grid_rows(table, page_no: int):
+def _words(line: list[Char], gap: float) -> list[list[Char]]:
+    """A line's characters cut into words at spaces and at gaps wider than ``gap``."""
+    words: list[list[Char]] = []
+    for c in line:
+        if c.text.isspace():
+            words.append([])
+        elif words and words[-1] and c.x0 - words[-1][-1].x1 <= gap:
+            words[-1].append(c)
+        else:
+            words.append([c])
+    return [w for w in words if w]
+
+
+def _box(chars: list[Char]) -> tuple[float, float, float, float]:
+    return (min(c.x0 for c in chars), min(c.top for c in chars), max(c.x1 for c in chars), max(c.bottom for c in chars))
+
+
+def _cell_text(chars: list[Char]) -> str:
+    """A table cell's text: its lines top to bottom, words in a line separated by a space."""
+    return "\n".join(" ".join("".join(c.text for c in w) for w in _words(line, CELL_GAP)) for line in _lines(chars))
+
+
+def _grid_rows(table: geometry.Table, chars: list[Char], page_no: int):
     """(top, Row) per table row; a merged cell's SourceCell is repeated over the positions it covers."""
-    texts = table.extract()
+    rows, columns = table.rows, [col.bbox for col in table.columns]
     origins: dict[tuple, SourceCell] = {}
-    for r, row in enumerate(table.rows):
-        for c, bbox in enumerate(row.cells):
+    for row in rows:
+        row_chars = [c for c in chars if _inside(c, row.bbox)]
+        for bbox in row.cells:
             if bbox is not None:
-                origins[tuple(bbox)] = SourceCell((texts[r][c] or "").strip(), page=page_no, bbox=tuple(bbox))
-    columns = [col.bbox for col in table.columns]
+                text = _cell_text([c for c in row_chars if _inside(c, bbox)]).strip()
+                origins[tuple(bbox)] = SourceCell(text, page=page_no, bbox=tuple(bbox))
     out = []
-    for r, row in enumerate(table.rows):
+    for row in rows:
         cells = []
         for c, bbox in enumerate(row.cells):
             if bbox is None:  # covered by a merged cell: the one holding this position's top-left corner

@@ -1,0 +1,118 @@
+"""What a PDF page draws, read with pdfium (through pypdfium2): its characters with their boxes, and
+the straight horizontal and vertical strokes of its paths (the ruling lines of its tables).
+
+pdfium parses a page in C, several times faster than pdfminer; pdfplumber's table geometry then
+works on these edges (see ``pdf_tables``). Coordinates are pdfplumber's: points from the page's
+top-left corner, ``top`` < ``bottom``.
+"""
+
+import ctypes
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+_AXIS = 0.01  # ends closer than this across a segment's direction: the segment is horizontal or vertical
+
+
+class PdfPasswordError(Exception):
+    """The document is encrypted and opens only with a password."""
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+def open_pdf(data: bytes) -> pdfium.PdfDocument:
+    """The document; PdfPasswordError when it needs a password, pdfium.PdfiumError when unreadable."""
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if getattr(e, "err_code", None) == raw.FPDF_ERR_PASSWORD:
+            raise PdfPasswordError() from None
+        raise
+
+
+def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
+    """The page's printed characters in content order (pdfium's inferred spaces and line breaks left
+    out), each in its loose box: the glyph's advance width by the font's ascent and descent."""
+    textpage = raw.FPDFText_LoadPage(page.raw)
+    try:
+        box = raw.FS_RECTF()
+        chars = []
+        for i in range(raw.FPDFText_CountChars(textpage)):
+            if raw.FPDFText_IsGenerated(textpage, i):
+                continue
+            code = raw.FPDFText_GetUnicode(textpage, i)
+            if code in (0, 0xFFFE, 0xFFFF) or not raw.FPDFText_GetLooseCharBox(textpage, i, box):
+                continue
+            chars.append(Char(chr(code), box.left, height - box.top, box.right, height - box.bottom))
+        return chars
+    finally:
+        raw.FPDFText_ClosePage(textpage)
+
+
+def page_edges(page: pdfium.PdfPage, height: float) -> list[dict]:
+    """Every horizontal or vertical straight segment of the page's paths (stroked lines, the sides of
+    rectangles, filled or not), as pdfplumber edge dicts; paths inside form XObjects included."""
+    edges: list[dict] = []
+    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    count, get = raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject
+    _collect(page.raw, count, get, identity, height, edges)
+    return edges
+
+
+def _collect(parent, count, get, outer, height, edges) -> None:
+    matrix = raw.FS_MATRIX()
+    for i in range(count(parent)):
+        obj = get(parent, i)
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM) or not raw.FPDFPageObj_GetMatrix(obj, matrix):
+            continue
+        m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
+        if kind == raw.FPDF_PAGEOBJ_FORM:
+            _collect(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m, height, edges)
+        else:
+            _path_edges(obj, m, height, edges)
+
+
+def _compose(inner, outer):
+    """The matrix applying ``inner`` then ``outer`` (PDF's row-vector convention)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def _path_edges(path, m, height, edges) -> None:
+    x, y = ctypes.c_float(), ctypes.c_float()
+    start = last = None
+    for i in range(raw.FPDFPath_CountSegments(path)):
+        segment = raw.FPDFPath_GetPathSegment(path, i)
+        raw.FPDFPathSegment_GetPoint(segment, x, y)
+        point = (m[0] * x.value + m[2] * y.value + m[4], height - (m[1] * x.value + m[3] * y.value + m[5]))
+        kind = raw.FPDFPathSegment_GetType(segment)
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            start = point
+        elif kind == raw.FPDF_SEGMENT_LINETO and last is not None:
+            _add_edge(last, point, edges)
+        if raw.FPDFPathSegment_GetClose(segment) and start is not None:
+            _add_edge(point, start, edges)
+        last = point
+
+
+def _add_edge(p, q, edges) -> None:
+    x0, x1 = sorted((p[0], q[0]))
+    top, bottom = sorted((p[1], q[1]))
+    if bottom - top < _AXIS and x1 - x0 < _AXIS:
+        return  # a point: the closing segment of a path that already ends where it began
+    if bottom - top < _AXIS:
+        edges.append({"x0": x0, "x1": x1, "top": top, "bottom": top, "width": x1 - x0, "height": 0.0,
+                      "doctop": top, "orientation": "h"})
+    elif x1 - x0 < _AXIS:
+        edges.append({"x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0.0, "height": bottom - top,
+                      "doctop": top, "orientation": "v"})
