@@ -13,8 +13,8 @@ from pipelines import landing, review_page, stewardship, warehouse
 from pipelines.reading import Task, read_files
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from transforms import catalog
-from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, frame, report_row
-from transforms.identities import completeness_sides, cross_year_sides, domain_frame, identity_sides
+from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, columns_frame, frame, report_row
+from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
 from transforms.reports import PARSER_VERSION
 
 GROUP = "ingest"
@@ -45,7 +45,6 @@ def read_reports(
 ):
     todo = landed_files.filter(pl.col("action") != "unchanged")
     report_rows: list[dict] = []
-    facts: list[dict] = []
     started = time.monotonic()
     tasks = []
     for f in todo.iter_rows(named=True):
@@ -59,22 +58,21 @@ def read_reports(
                                           status_reason=f"file vanished before it could be read: {f['duplicate_of']}", **info))
         else:
             tasks.append(Task(path, rid, f["size_bytes"], f["mtime"]))
-    done = len(report_rows)
     staging = warehouse_db.staging(context.run.run_id)
-    staged: list[str] = []
-    for _, row, cells in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds):
+    batch = Batch(staging)
+    told = started
+    for _, row, facts in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds):
         report_rows.append(row)
-        facts.extend(cells)
-        done += 1
-        if len(facts) >= STAGE_ROWS:
-            staged.append(_stage(facts, staging, len(staged)))
-            facts = []
-        reason = f" ({row['status_reason']})" if row["status"] == "rejected" else ""
-        progress.say(context, f"[{done}/{todo.height}] {row['source_path']}: {row['status']}{reason}")
+        batch.add(facts)
+        if row["status"] == "rejected":
+            progress.say(context, f"[{len(report_rows)}/{todo.height}] {row['source_path']}: rejected ({row['status_reason']})")
+        elif time.monotonic() - told >= PROGRESS_SECONDS:
+            told = time.monotonic()
+            rate = len(report_rows) / (told - started)
+            progress.say(context, f"[{len(report_rows)}/{todo.height}] read, {rate:.1f} files/s")
     if todo.height:
         progress.say(context, f"read {todo.height} files in {time.monotonic() - started:.1f}s")
-    if facts:
-        staged.append(_stage(facts, staging, len(staged)))
+    staged = batch.close()
     lazy = pl.scan_parquet(staged, schema=FACTS_SCHEMA) if staged else frame([], FACTS_SCHEMA).lazy()
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
     context.add_output_metadata({"staged_batches": len(staged)}, output_name="normalized_facts")
@@ -82,14 +80,36 @@ def read_reports(
     yield dg.Output(lazy, output_name="normalized_facts")
 
 
-STAGE_ROWS = 50_000  # facts held in memory before a batch is written to the staging folder
+PROGRESS_SECONDS = 2.0  # between progress lines while reading (a rejected file is named at once)
 
 
-def _stage(facts: list[dict], staging: Path, n: int) -> str:
-    staging.mkdir(parents=True, exist_ok=True)
-    path = staging / f"facts-{n:05d}.parquet"
-    frame(facts, FACTS_SCHEMA).write_parquet(path)
-    return str(path)
+class Batch:
+    """Facts gathered column by column and written to the staging folder as Parquet every
+    ``rows`` facts, so that memory holds one batch, not the whole run."""
+
+    def __init__(self, staging: Path, rows: int = 50_000):
+        self.staging, self.rows, self.staged = staging, rows, []
+        self.columns: dict[str, list] = {name: [] for name in FACTS_SCHEMA}
+
+    def add(self, facts: dict[str, list] | None) -> None:
+        if facts:
+            for name, values in facts.items():
+                self.columns[name].extend(values)
+            if len(self.columns["report_id"]) >= self.rows:
+                self._write()
+
+    def close(self) -> list[str]:
+        """The Parquet files written, after the last partial batch."""
+        if self.columns["report_id"]:
+            self._write()
+        return self.staged
+
+    def _write(self) -> None:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        path = self.staging / f"facts-{len(self.staged):05d}.parquet"
+        columns_frame(self.columns).write_parquet(path)
+        self.staged.append(str(path))
+        self.columns = {name: [] for name in FACTS_SCHEMA}
 
 
 @dg.multi_asset(
@@ -170,22 +190,27 @@ def expectation_results(
 
     con = warehouse_db.con
     templates = warehouse.unchecked_reports(con)
-    if templates:
-        facts = warehouse.facts_of(con, list(templates))
+    ids = sorted(templates)
+    for start in range(0, len(ids), JUDGE_REPORTS):  # one run of each suite per batch of reports
+        batch = {rid: templates[rid] for rid in ids[start:start + JUDGE_REPORTS]}
+        facts = warehouse.facts_of(con, list(batch))
         judged = pl.concat([
-            judge_sides(identity_sides(facts, templates), "in_report_identities"),
-            judge_sides(completeness_sides(facts, templates), "completeness"),
+            judge_sides(identity_sides(facts, batch), "in_report_identities"),
+            judge_sides(completeness_sides(facts, batch), "completeness"),
             domain_violations(domain_frame(facts)),
         ])
         warehouse.replace_results(con, _shape(judged), IN_REPORT)
-        progress.say(context, f"judged {len(templates)} reports ({judged.height} results)")
+        progress.say(context, f"judged {start + len(batch)}/{len(ids)} reports ({judged.height} results)")
+    if templates:
         # a new or changed report can break or mend a cross-year identity: judge them all again
-        cross = judge_sides(cross_year_sides(warehouse.facts_of(con), warehouse.loaded_reports(con)), "cross_year_identities")
+        facts = warehouse.facts_of(con, items=CROSS_YEAR_ITEMS)
+        cross = judge_sides(cross_year_sides(facts, warehouse.loaded_reports(con)), "cross_year_identities")
         warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
     return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=_suite_checks(con))
 
 
 IN_REPORT = [e for e in catalog.EXPECTATIONS if e not in catalog.CROSS_YEAR]
+JUDGE_REPORTS = 2000  # reports whose facts are held and judged at once
 
 
 def _shape(judged: pl.DataFrame) -> pl.DataFrame:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-from transforms.facts import fact_rows, report_row
+from transforms.facts import fact_columns, report_row
 from transforms.model import ReadError
 from transforms.reports import PARSER_VERSION, read_report
 
@@ -28,8 +28,9 @@ class Task:
     mtime: float
 
 
-def read_file(task: Task, max_bytes: float) -> tuple[dict, list[dict]]:
-    """The ``reports`` row of one file and its fact rows; never raises for a bad file."""
+def read_file(task: Task, max_bytes: float) -> tuple[dict, dict[str, list] | None]:
+    """The ``reports`` row of one file and its facts column by column (None when it has none);
+    never raises for a bad file."""
     info = dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
     if task.size > max_bytes:
         return rejected(task, f"file of {task.size / 1e6:.1f} MB is over the size limit of {max_bytes / 1e6:.0f} MB")
@@ -44,12 +45,12 @@ def read_file(task: Task, max_bytes: float) -> tuple[dict, list[dict]]:
         return rejected(task, str(e))
     except Exception as e:  # a reader bug must not stop the other files
         return rejected(task, f"reader error {type(e).__name__}: {e}")
-    return report_row(task.report_id, task.path, report, **info), fact_rows(task.report_id, report)
+    return report_row(task.report_id, task.path, report, **info), fact_columns(task.report_id, report)
 
 
-def rejected(task: Task, reason: str) -> tuple[dict, list[dict]]:
+def rejected(task: Task, reason: str) -> tuple[dict, None]:
     info = dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
-    return report_row(task.report_id, task.path, None, status="rejected", status_reason=reason, **info), []
+    return report_row(task.report_id, task.path, None, status="rejected", status_reason=reason, **info), None
 
 
 def _worker(conn, max_bytes: float) -> None:
@@ -84,7 +85,7 @@ class _Worker:
 
 def read_files(
     tasks: Iterable[Task], *, max_bytes: float, seconds: float, workers: int | None = None
-) -> Iterator[tuple[int, dict, list[dict]]]:
+) -> Iterator[tuple[int, dict, dict[str, list] | None]]:
     """(index, row, facts) for every task, in the order they finish, read by worker processes."""
     pending = deque(enumerate(tasks))
     if not pending:

@@ -62,7 +62,7 @@ def review(con, args) -> str:
                 f"(difference {_num(diff, sign=True)})  {state} since {seen:%Y-%m-%d}  {Path(path).name}")
         out.append(line + (f"  — {reason}" if reason and state != "open" else ""))
         if args.cells:
-            for c in con.execute(f"select * from ({stewardship.EVIDENCE}) where finding_id = ? "
+            for c in con.execute(f"select * from ({stewardship.evidence_sql(stewardship.BY_FINDING)}) "
                                  "order by table_code, item_code, column_code", [fid]).fetchall():
                 out.append("    " + _cell_line(c))
     return "\n".join(out)
@@ -132,7 +132,7 @@ def _pick_cell(con, finding_id: str, spec: str) -> tuple[str, str, str, str]:
     item, column = name.split("/", 1)
     cells = con.execute(
         f"select distinct table_code, item_code, column_code, cell_report_id, raw_text is not null "
-        f"from ({stewardship.EVIDENCE}) where finding_id = ?", [finding_id]
+        f"from ({stewardship.evidence_sql(stewardship.BY_FINDING)})", [finding_id]
     ).fetchall()
     hits = [c for c in cells if (c[1], c[2]) == (item, column) and c[3].startswith(report_prefix)]
     listed = ", ".join(sorted(f"{c[3][:8]}:{c[1]}/{c[2]}" for c in cells))

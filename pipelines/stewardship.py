@@ -16,14 +16,21 @@ CSV_COLUMNS = [
 ]
 ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
 FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
+FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
+BY_FINDING = f"{FINDING_ID} = ?"
+OPEN = f"e.success = false and {FINDING_ID} in (select finding_id from findings where state = 'open')"
 
-# One row per result and involved cell, with the cell as printed and where it was printed.
-EVIDENCE = f"""
+
+
+def evidence_sql(where: str) -> str:
+    """One row per result that meets ``where`` (a condition on ``e``, the expectation_results row)
+    and per cell it involves, with the cell as printed and where it was printed."""
+    return f"""
 select {FINDING_ID} as finding_id, e.report_id, e.expectation, e.scope,
        c.cell.report_id as cell_report_id, c.cell.table_code, c.cell.item_code, c.cell.column_code,
        f.value, f.raw_text, f.corrected, f.corrected_value, f.page, f.bbox, f.line, f.table_no, f.row_no, f.col_no,
        r.source_path as cell_source_path
-from expectation_results e
+from (select * from expectation_results e where {where}) e
 cross join unnest(e.cells) as c(cell)
 left join facts f on f.report_id = c.cell.report_id and f.table_code = c.cell.table_code
      and f.item_code = c.cell.item_code and f.column_code = c.cell.column_code
@@ -95,16 +102,16 @@ def apply_corrections(con: duckdb.DuckDBPyConnection) -> list[str]:
     return changed
 
 
-def _fingerprints_sql() -> str:
+def _fingerprints_sql(where: str) -> str:
     return f"""
         select finding_id, md5(string_agg(coalesce(raw_text, '∅') || '=' || coalesce(cast(value as varchar), '∅'), '|'
                order by cell_report_id, table_code, item_code, column_code)) as fingerprint
-        from ({EVIDENCE}) group by finding_id
+        from ({evidence_sql(where)}) group by finding_id
     """
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, finding_id: str) -> str | None:
-    rows = con.execute(f"select fingerprint from ({_fingerprints_sql()}) where finding_id = ?", [finding_id]).fetchall()
+    rows = con.execute(f"select fingerprint from ({_fingerprints_sql(BY_FINDING)})", [finding_id]).fetchall()
     return rows[0][0] if rows else None
 
 
@@ -135,9 +142,9 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
         create or replace temp table failing as
         select {FINDING_ID} as finding_id, e.report_id, e.expectation, e.scope, e.observed, e.expected,
                e.difference, fp.fingerprint
-        from expectation_results e join ({_fingerprints_sql()}) fp on fp.finding_id = {FINDING_ID}
-        where e.success = false and list_contains(?, e.expectation)
-    """, [list(ERRORS)])
+        from expectation_results e join ({_fingerprints_sql(FAILING)}) fp on fp.finding_id = {FINDING_ID}
+        where {FAILING}
+    """, [list(ERRORS), list(ERRORS)])
     con.execute("""
         create or replace temp table judged as
         select x.*, case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint

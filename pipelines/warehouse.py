@@ -113,6 +113,9 @@ class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse."""
 
 
+MEMORY_LIMIT = "512MB"  # DuckDB's own buffers; past it, large joins and sorts spill to disk
+
+
 def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse with its tables and the catalog's dimensions.
 
@@ -124,7 +127,7 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb
     told = False
     while True:
         try:
-            con = duckdb.connect(str(path))
+            con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
             break
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
@@ -245,13 +248,21 @@ def replace_all_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, e
             _insert(con, "expectation_results", "new_results", results)
 
 
-def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None) -> pl.DataFrame:
-    """Facts to judge, with ``value`` the corrected value where a steward corrected the cell."""
-    where = "where list_contains(?, report_id)" if report_ids is not None else ""
+def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None,
+             items: list[tuple[str, str]] | None = None) -> pl.DataFrame:
+    """Facts to judge (of some reports, of some (table_code, item_code) pairs, or all), with
+    ``value`` the corrected value where a steward corrected the cell."""
+    where, params = [], []
+    if report_ids is not None:
+        where.append("list_contains(?, report_id)")
+        params.append(report_ids)
+    if items is not None:
+        where.append("list_contains(?, table_code || '/' || item_code)")
+        params.append([f"{t}/{i}" for t, i in items])
     return con.sql(
         "select * replace (case when corrected then corrected_value else value end as value) "
-        f"from facts {where}",
-        params=[report_ids] if report_ids is not None else None,
+        f"from facts {'where ' + ' and '.join(where) if where else ''}",
+        params=params or None,
     ).pl()
 
 

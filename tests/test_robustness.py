@@ -102,7 +102,7 @@ def test_file_vanishing_between_scan_and_read(tmp_path):
     plan = landing.plan(scanned, query_known_empty())
     assert plan["action"].to_list() == ["gone"]
     row, facts = read_file(Task(str(f), "x", 10, 0.0), max_bytes=1e6)
-    assert row["status"] == "rejected" and "could not be read" in row["status_reason"] and facts == []
+    assert row["status"] == "rejected" and "could not be read" in row["status_reason"] and facts is None
 
 
 def query_known_empty():

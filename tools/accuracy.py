@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transforms import catalog
-from transforms.facts import FACTS_SCHEMA, fact_rows, frame
+from transforms.facts import columns_frame, fact_columns
 from transforms.identities import identity_sides
 from transforms.model import ReadError
 from transforms.reports import format_of, read_report
@@ -104,7 +104,7 @@ def measure(dirs: list[Path]) -> Result:
 
 def _failing_cells(name: str, report) -> set[tuple[str, str, str]]:
     """Cells involved in an identity that the reader's own values break."""
-    sides = identity_sides(frame(fact_rows(name, report), FACTS_SCHEMA), {name: report.template})
+    sides = identity_sides(columns_frame(fact_columns(name, report)), {name: report.template})
     terms = {(t.expectation, t.scope): t for t in catalog.identity_terms(report.template)}
     cells: set[tuple[str, str, str]] = set()
     for row in sides.iter_rows(named=True):

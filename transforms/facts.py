@@ -73,30 +73,33 @@ def report_row(report_id: str, source_path: str, report: ParsedReport | None, **
     return row
 
 
-def fact_rows(report_id: str, report: ParsedReport) -> list[dict]:
-    rows = []
-    for c in report.cells:
-        s = c.source
-        rows.append(
-            {
-                "report_id": report_id,
-                "agency": report.agency,
-                "year": report.year,
-                "table_code": c.table_code,
-                "item_code": c.item_code,
-                "column_code": c.column_code,
-                "value": c.value,
-                "unit": c.unit,
-                "raw_text": s.text,
-                "page": s.page,
-                "line": s.line,
-                "bbox": list(s.bbox) if s.bbox else None,
-                "table_no": s.table_no,
-                "row_no": s.row_no,
-                "col_no": s.col_no,
-            }
-        )
-    return rows
+def fact_columns(report_id: str, report: ParsedReport) -> dict[str, list]:
+    """A report's facts column by column (cheap to send between processes and to load)."""
+    cells = report.cells
+    sources = [c.source for c in cells]
+    n = len(cells)
+    return {
+        "report_id": [report_id] * n,
+        "agency": [report.agency] * n,
+        "year": [report.year] * n,
+        "table_code": [c.table_code for c in cells],
+        "item_code": [c.item_code for c in cells],
+        "column_code": [c.column_code for c in cells],
+        "value": [c.value for c in cells],
+        "unit": [c.unit for c in cells],
+        "raw_text": [s.text for s in sources],
+        "page": [s.page for s in sources],
+        "line": [s.line for s in sources],
+        "bbox": [list(s.bbox) if s.bbox else None for s in sources],
+        "table_no": [s.table_no for s in sources],
+        "row_no": [s.row_no for s in sources],
+        "col_no": [s.col_no for s in sources],
+    }
+
+
+def columns_frame(columns: dict[str, list]) -> pl.DataFrame:
+    """Facts from ``fact_columns`` (or several of them appended column by column)."""
+    return pl.DataFrame(columns, schema=FACTS_SCHEMA)
 
 
 def frame(rows: list[dict], schema: pl.Schema) -> pl.DataFrame:

@@ -7,6 +7,7 @@ judge: the printed value, or a steward's correction of it.
 """
 
 import polars as pl
+import pyarrow as pa
 
 from transforms import catalog
 
@@ -25,14 +26,13 @@ IDENTITY_SCHEMA = pl.Schema(
     }
 )
 Key = tuple[str, str, str]
+# the (table, item) pairs whose cells the cross-year identities compare
+CROSS_YEAR_ITEMS = [("applications", "carried_forward"), ("applications", "carried_over"),
+                    ("proactive", "regulations"), ("proactive", "normative_documents")]
 
 
 def _name(cell: Key) -> str:
     return f"{cell[1]}/{cell[2]}"
-
-
-def _cell(report_id: str, key: Key) -> dict:
-    return {"report_id": report_id, "table_code": key[0], "item_code": key[1], "column_code": key[2]}
 
 
 def _values(facts: pl.DataFrame) -> dict[str, dict[Key, float | None]]:
@@ -48,21 +48,54 @@ def _side(cells: dict[Key, float | None], keys) -> float:
     return sum(cells[k] or 0.0 for k in keys)
 
 
-def _row(report_id, expectation, scope, observed, expected, blank, missing, cells, assessable=None) -> dict:
-    """A result row; by default it is assessable when no cell involved is missing."""
-    ok = not missing if assessable is None else assessable
-    return {
-        "report_id": report_id, "expectation": expectation, "scope": scope,
-        "observed": observed if ok else None, "expected": expected if ok else None, "assessable": ok,
-        "blank_cells": blank, "missing_cells": missing, "cells": cells,
-    }
+class _Results:
+    """Result rows gathered column by column. The list columns are built with Arrow from flat
+    values and offsets: polars would otherwise make a series of every short list."""
+
+    LISTS = ("blank_cells", "missing_cells", "cells")
+
+    def __init__(self):
+        self.columns: dict[str, list] = {name: [] for name in IDENTITY_SCHEMA if name not in self.LISTS}
+        self.flat: dict[str, list] = {"blank_cells": [], "missing_cells": [], "cells": []}
+        self.offsets: dict[str, list[int]] = {name: [0] for name in self.LISTS}
+
+    def add(self, report_id, expectation, scope, observed, expected, blank: list[str], missing: list[str],
+            cells: list[tuple[str, Key]], assessable=None) -> None:
+        """A result row; by default it is assessable when no cell involved is missing."""
+        ok = not missing if assessable is None else assessable
+        c = self.columns
+        c["report_id"].append(report_id)
+        c["expectation"].append(expectation)
+        c["scope"].append(scope)
+        c["observed"].append(observed if ok else None)
+        c["expected"].append(expected if ok else None)
+        c["assessable"].append(ok)
+        for name, values in (("blank_cells", blank), ("missing_cells", missing), ("cells", cells)):
+            self.flat[name].extend(values)
+            self.offsets[name].append(len(self.flat[name]))
+
+    def frame(self) -> pl.DataFrame:
+        cells = self.flat["cells"]
+        values = {
+            "blank_cells": pa.array(self.flat["blank_cells"], pa.string()),
+            "missing_cells": pa.array(self.flat["missing_cells"], pa.string()),
+            "cells": pa.StructArray.from_arrays(
+                [pa.array([rid for rid, _ in cells], pa.string())]
+                + [pa.array([key[i] for _, key in cells], pa.string()) for i in range(3)],
+                names=list(CELL.to_schema()),
+            ),
+        }
+        out = pl.DataFrame(self.columns, schema={k: v for k, v in IDENTITY_SCHEMA.items() if k not in self.LISTS})
+        lists = [pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(self.offsets[name], pa.int64()), values[name]))
+                 .cast(IDENTITY_SCHEMA[name]).alias(name) for name in self.LISTS]
+        return out.with_columns(lists).select(list(IDENTITY_SCHEMA))
 
 
 def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
     """The in-report identities: one row per report, identity and scope; ``templates`` maps
     report_id to its template."""
     values = _values(facts)
-    rows = []
+    rows = _Results()
     for rid, template in templates.items():
         cells = values.get(rid, {})
         for term in catalog.identity_terms(template):
@@ -70,8 +103,8 @@ def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFra
             missing = [_name(c) for c in involved if c not in cells]
             blank = [_name(c) for c in involved if c in cells and cells[c] is None]
             sides = (_side(cells, term.left), _side(cells, term.right)) if not missing else (None, None)
-            rows.append(_row(rid, term.expectation, term.scope, *sides, blank, missing, [_cell(rid, c) for c in involved]))
-    return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
+            rows.add(rid, term.expectation, term.scope, *sides, blank, missing, [(rid, c) for c in involved])
+    return rows.frame()
 
 
 def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
@@ -82,7 +115,7 @@ def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
     for rid, agency, year, template in reports.select("report_id", "agency", "year", "template").iter_rows():
         if agency and year:
             by_agency_year.setdefault((agency, year), []).append((rid, template))
-    rows = []
+    rows = _Results()
     for (agency, year), current in sorted(by_agency_year.items()):
         earlier = by_agency_year.get((agency, year - 1))
         if not earlier:
@@ -94,24 +127,24 @@ def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
             for col in catalog.APPLICANT_COLUMNS:
                 left = ("applications", "carried_forward", col)
                 right = ("applications", "carried_over", col)
-                rows.append(_pair(prev_rid, rid, "carryover_continuity", col, before, now, [left], [right]))
+                _pair(rows, prev_rid, rid, "carryover_continuity", col, before, now, [left], [right])
             if template == prev_template == "2021":
                 for item in ("regulations", "normative_documents"):
                     p = ("proactive", item, "in_force")
                     terms = [("proactive", item, c) for c in ("in_force", "issued", "repealed")]
-                    rows.append(_in_force(prev_rid, rid, item, before, now, p, terms))
-    return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
+                    _in_force(rows, prev_rid, rid, item, before, now, p, terms)
+    return rows.frame()
 
 
-def _pair(prev_rid, rid, expectation, scope, before, now, left, right) -> dict:
+def _pair(rows: _Results, prev_rid, rid, expectation, scope, before, now, left, right) -> None:
     involved = [(prev_rid, before, k) for k in left] + [(rid, now, k) for k in right]
     missing = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k not in vals]
     blank = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k in vals and vals[k] is None]
     sides = (_side(before, left), _side(now, right)) if not missing else (None, None)
-    return _row(rid, expectation, scope, *sides, blank, missing, [_cell(r, k) for r, _, k in involved])
+    rows.add(rid, expectation, scope, *sides, blank, missing, [(r, k) for r, _, k in involved])
 
 
-def _in_force(prev_rid, rid, item, before, now, prev_key, terms) -> dict:
+def _in_force(rows: _Results, prev_rid, rid, item, before, now, prev_key, terms) -> None:
     in_force, issued, repealed = terms
     involved = [(prev_rid, before, prev_key), (rid, now, in_force), (rid, now, issued), (rid, now, repealed)]
     missing = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k not in vals]
@@ -119,25 +152,24 @@ def _in_force(prev_rid, rid, item, before, now, prev_key, terms) -> dict:
     sides = (None, None)
     if not missing:
         sides = (now[in_force] or 0.0, (before[prev_key] or 0.0) + (now[issued] or 0.0) - (now[repealed] or 0.0))
-    return _row(rid, "in_force_continuity", item, *sides, blank, missing, [_cell(r, k) for r, _, k in involved])
+    rows.add(rid, "in_force_continuity", item, *sides, blank, missing, [(r, k) for r, _, k in involved])
 
 
 def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
     """Per report and table: cells found against the template (completeness) and blank cells."""
     values = _values(facts)
-    rows = []
+    rows = _Results()
     for rid, template in templates.items():
         cells = values.get(rid, {})
         for table in catalog.TABLES:
             keys = [(c.table_code, c.item_code, c.column_code) for c in catalog.cells(template) if c.table_code == table]
             missing = [k for k in keys if k not in cells]
             blank = [k for k in keys if k in cells and cells[k] is None]
-            rows.append(_row(rid, "completeness", table, float(len(keys) - len(missing)), float(len(keys)),
-                             [], [_name(k) for k in missing], [_cell(rid, k) for k in missing],
-                             assessable=True))  # missing cells are what completeness counts
-            rows.append(_row(rid, "blank_cells", table, float(len(blank)), 0.0,
-                             [_name(k) for k in blank], [], [_cell(rid, k) for k in blank]))
-    return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
+            rows.add(rid, "completeness", table, float(len(keys) - len(missing)), float(len(keys)),
+                     [], [_name(k) for k in missing], [(rid, k) for k in missing],
+                     assessable=True)  # missing cells are what completeness counts
+            rows.add(rid, "blank_cells", table, float(len(blank)), 0.0, [_name(k) for k in blank], [], [(rid, k) for k in blank])
+    return rows.frame()
 
 
 def domain_frame(facts: pl.DataFrame) -> pl.DataFrame:

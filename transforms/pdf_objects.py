@@ -43,18 +43,29 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
     out), each in its loose box: the glyph's advance width by the font's ascent and descent."""
     textpage = raw.FPDFText_LoadPage(page.raw)
     try:
+        count = raw.FPDFText_CountChars(textpage)
+        text = _text(textpage, count)
         box = raw.FS_RECTF()
         chars = []
-        for i in range(raw.FPDFText_CountChars(textpage)):
-            if raw.FPDFText_IsGenerated(textpage, i):
+        for i in range(count):
+            ch = text[i] if text is not None else chr(raw.FPDFText_GetUnicode(textpage, i))
+            if ch in "\r\n " and raw.FPDFText_IsGenerated(textpage, i):
                 continue
-            code = raw.FPDFText_GetUnicode(textpage, i)
-            if code in (0, 0xFFFE, 0xFFFF) or not raw.FPDFText_GetLooseCharBox(textpage, i, box):
+            if ch in "\0\ufffe\uffff" or not raw.FPDFText_GetLooseCharBox(textpage, i, box):
                 continue
-            chars.append(Char(chr(code), box.left, height - box.top, box.right, height - box.bottom))
+            chars.append(Char(ch, box.left, height - box.top, box.right, height - box.bottom))
         return chars
     finally:
         raw.FPDFText_ClosePage(textpage)
+
+
+def _text(textpage, count: int) -> str | None:
+    """The page's characters in one call, or None when they do not map one to one onto character
+    indices (a character outside the Basic Multilingual Plane takes two UTF-16 units)."""
+    buffer = ctypes.create_string_buffer(2 * (count + 1))
+    units = raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    text = buffer.raw[: 2 * max(units - 1, 0)].decode("utf-16-le", errors="replace")
+    return text if len(text) == count else None
 
 
 def page_edges(page: pdfium.PdfPage, height: float) -> list[dict]:

@@ -8,7 +8,8 @@ numbers are dropped.
 """
 
 import re
-from collections import Counter
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 import pypdfium2 as pdfium
@@ -122,8 +123,32 @@ def _tables(edges: list[dict]) -> list[geometry.Table]:
     edges = filter_edges(edges, min_length=1)
     edges = geometry.merge_edges(edges, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
     edges = filter_edges(edges, min_length=TOLERANCE)
-    cells = geometry.intersections_to_cells(geometry.edges_to_intersections(edges, TOLERANCE, TOLERANCE))
+    cells = _cells(geometry.edges_to_intersections(edges, TOLERANCE, TOLERANCE))
     return [geometry.Table(None, group) for group in geometry.cells_to_tables(cells)]
+
+
+def _cells(intersections: dict) -> list[tuple]:
+    """For each intersection, the smallest rectangle it opens whose four corners are intersections
+    joined by ruling lines: pdfplumber's rule, with each corner's lines gathered once and the
+    corners below and to the right looked up instead of searched for."""
+    side = lambda edges: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges}  # noqa: E731
+    v = {p: side(hit["v"]) for p, hit in intersections.items()}
+    h = {p: side(hit["h"]) for p, hit in intersections.items()}
+    column, row = defaultdict(list), defaultdict(list)
+    points = sorted(intersections)
+    for p in points:
+        column[p[0]].append(p)
+        row[p[1]].append(p)
+    cells = []
+    for x, y in points:
+        corner = v[x, y], h[x, y]
+        below = [q for q in column[x] if q[1] > y and not corner[0].isdisjoint(v[q])]
+        right = [q for q in row[y] if q[0] > x and not corner[1].isdisjoint(h[q])]
+        cell = next(((x, y, r[0], b[1]) for b in below for r in right
+                     if (r[0], b[1]) in v and not v[r[0], b[1]].isdisjoint(v[r]) and not h[r[0], b[1]].isdisjoint(h[b])), None)
+        if cell:
+            cells.append(cell)
+    return cells
 
 
 def _inside(char: Char, box) -> bool:
@@ -176,13 +201,9 @@ def _cell_text(chars: list[Char]) -> str:
 def _grid_rows(table: geometry.Table, chars: list[Char], page_no: int):
     """(top, Row) per table row; a merged cell's SourceCell is repeated over the positions it covers."""
     rows, columns = table.rows, [col.bbox for col in table.columns]
-    origins: dict[tuple, SourceCell] = {}
-    for row in rows:
-        row_chars = [c for c in chars if _inside(c, row.bbox)]
-        for bbox in row.cells:
-            if bbox is not None:
-                text = _cell_text([c for c in row_chars if _inside(c, bbox)]).strip()
-                origins[tuple(bbox)] = SourceCell(text, page=page_no, bbox=tuple(bbox))
+    inside = _chars_by_cell(table.cells, chars)
+    origins = {bbox: SourceCell(_cell_text(inside.get(bbox, [])).strip(), page=page_no, bbox=bbox)
+               for bbox in map(tuple, table.cells)}
     out = []
     for row in rows:
         cells = []
@@ -193,3 +214,22 @@ def _grid_rows(table: geometry.Table, chars: list[Char], page_no: int):
             cells.append(origins[tuple(bbox)] if bbox else SourceCell("", page=page_no))
         out.append((row.bbox[1], Row(cells, grid=True)))
     return out
+
+
+def _chars_by_cell(cells, chars: list[Char]) -> dict[tuple, list[Char]]:
+    """Each cell's characters: those whose middle lies in it (cells of a table never overlap, so
+    the slot of the grid of cell sides that holds the middle names the cell)."""
+    xs = sorted({v for b in cells for v in (b[0], b[2])})
+    ys = sorted({v for b in cells for v in (b[1], b[3])})
+    slots = {}
+    for b in map(tuple, cells):
+        for i in range(bisect_left(xs, b[0]), bisect_left(xs, b[2])):
+            for j in range(bisect_left(ys, b[1]), bisect_left(ys, b[3])):
+                slots[i, j] = b
+    found: dict[tuple, list[Char]] = {}
+    for c in chars:
+        i = bisect_right(xs, (c.x0 + c.x1) / 2) - 1
+        j = bisect_right(ys, (c.top + c.bottom) / 2) - 1
+        if (i, j) in slots:
+            found.setdefault(slots[i, j], []).append(c)
+    return found

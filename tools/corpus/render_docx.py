@@ -34,10 +34,13 @@ def render_docx(doc: Document, rng: random.Random) -> bytes:
 def _table(d, block, rng: random.Random) -> None:
     table = d.add_table(rows=len(block.rows), cols=block.ncols)
     table.style = "Table Grid"
-    for r, c, cell in placed(block):
-        target = table.cell(r, c)
+    cells = list(placed(block))
+    for r, c, cell in cells:  # merges first: looking a cell up walks the whole grid, so do it only here
         if cell.colspan > 1 or cell.rowspan > 1:
-            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+            table.cell(r, c).merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+    grid = table._cells  # python-docx's grid of the merged table, walked once
+    for r, c, cell in cells:
+        target = grid[r * block.ncols + c]
         text = "\n".join(cell.text) if cell.vertical else cell.text
         if cell.key is None and len(text) > 10 and rng.random() < 0.3:
             cut = rng.randint(3, len(text) - 3)  # a label typed as two paragraphs
