@@ -27,8 +27,8 @@ browser:  ## Debian's chromium, for the test that opens the review page
 accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
 	$(BIN)/python -m tools.accuracy tests/corpus data/samples
 
-bench: install  ## the benchmark (BENCH_REPORTS=1000); figures in data/bench/results.json, last line "speedup X.XX"
-	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000)
+bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison); figures in data/bench/results*.json
+	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000) $(BENCH_ARGS)
 
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
 	rm -rf tests/corpus

@@ -24,11 +24,12 @@ GROUP = "ingest"
 def landed_files(
     context: dg.AssetExecutionContext, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress
 ) -> pl.DataFrame:
-    files = landing.scan(landing_folder.path)
+    folder = landing_folder.folder(context)
+    files = landing.scan(folder)
     planned = landing.plan(files, warehouse.known_files(warehouse_db.con))
     counts = dict(planned.group_by("action").len().iter_rows())
     summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
-    progress.say(context, f"{len(files)} files under {landing_folder.path}" + (f": {summary}" if summary else ""))
+    progress.say(context, f"{len(files)} files under {folder}" + (f": {summary}" if summary else ""))
     return planned
 
 
@@ -130,7 +131,7 @@ def warehouse_tables(
     with contextlib.suppress(OSError):
         staging.parent.rmdir()  # only when no other run is staging
     warehouse.refresh_agencies(con)
-    gone = warehouse.mark_presence(con, landing.root(landing_folder.path), landed_files["source_path"].to_list())
+    gone = warehouse.mark_presence(con, landing.root(landing_folder.folder(context)), landed_files["source_path"].to_list())
     totals = dict(con.execute("select 'reports', count(*) from reports union all select 'facts', count(*) from facts").fetchall())
     progress.say(context, f"loaded {parsed_reports.height} reports and {written} facts"
                  + (f"; {gone} files no longer in the landing folder" if gone else ""))
@@ -210,7 +211,7 @@ def expectation_results(
 
 
 IN_REPORT = [e for e in catalog.EXPECTATIONS if e not in catalog.CROSS_YEAR]
-JUDGE_REPORTS = 2000  # reports whose facts are held and judged at once
+JUDGE_REPORTS = 500  # reports whose facts are held and judged at once (memory grows with it)
 
 
 def _shape(judged: pl.DataFrame) -> pl.DataFrame:

@@ -18,7 +18,7 @@ def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Pa
     ``limits``: max_megabytes, read_seconds, lock_wait_seconds (see build_definitions)."""
     from pipelines.definitions import build_definitions
 
-    defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, **limits)
+    defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, partitions="", **limits)
     result = defs.resolve_job_def("ingest").execute_in_process(run_config=QUIET_LOGS, raise_on_error=False)
     if timings is not None:
         durations = {

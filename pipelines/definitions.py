@@ -6,7 +6,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets import ASSETS
-from pipelines.automation import ingest_job, landing_sensor, nightly_ingest
+from pipelines.automation import executor, ingest_job, ingest_job_with, landing_sensor, nightly_ingest
+from pipelines.partitions import folder_schedule, folder_sensor, partitioned
 from pipelines.resources import (
     DEFAULT_LANDING,
     DEFAULT_WAREHOUSE,
@@ -32,14 +33,26 @@ def build_definitions(
     max_megabytes: float = 100.0,
     read_seconds: float = 120.0,
     lock_wait_seconds: float = 600.0,
+    partitions: str | None = None,
 ) -> dg.Definitions:
     """Definitions with explicit paths and limits (the CLI, tests) or, by default, from the
-    environment: GONGKAI_LANDING and GONGKAI_WAREHOUSE, else data/samples and data/warehouse.duckdb."""
+    environment: GONGKAI_LANDING and GONGKAI_WAREHOUSE, else data/samples and data/warehouse.duckdb.
+
+    ``partitions`` (default GONGKAI_PARTITIONS): "" for one run over the whole landing folder,
+    "folders" for a dynamic partition per first-level sub-folder (``pipelines.partitions``)."""
+    partitions = os.environ.get("GONGKAI_PARTITIONS", "") if partitions is None else partitions
+    if partitions == "folders":
+        job = ingest_job_with(executor())
+        assets, jobs, schedules, sensors = partitioned(ASSETS), [job], [folder_schedule(job)], [folder_sensor(job)]
+    elif partitions == "":
+        assets, jobs, schedules, sensors = ASSETS, [ingest_job], [nightly_ingest], [landing_sensor]
+    else:
+        raise ValueError(f"GONGKAI_PARTITIONS={partitions!r}: use 'folders' or leave it unset")
     return dg.Definitions(
-        assets=ASSETS,
-        jobs=[ingest_job],
-        schedules=[nightly_ingest],
-        sensors=[landing_sensor],
+        assets=assets,
+        jobs=jobs,
+        schedules=schedules,
+        sensors=sensors,
         resources={
             "landing_folder": LandingFolder(
                 path=str(landing) if landing else setting("GONGKAI_LANDING", DEFAULT_LANDING),

@@ -24,6 +24,10 @@ class LandingFolder(dg.ConfigurableResource):
     max_megabytes: float = 100.0
     read_seconds: float = 120.0
 
+    def folder(self, context: dg.AssetExecutionContext) -> str:
+        """What a run ingests: the landing folder, or in a partitioned run its partition's sub-folder."""
+        return str(Path(self.path) / context.partition_key) if context.has_partition_key else self.path
+
 
 class Warehouse(dg.ConfigurableResource):
     """The DuckDB warehouse file, held open (and so locked) for the whole run.

@@ -113,7 +113,7 @@ class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse."""
 
 
-MEMORY_LIMIT = "512MB"  # DuckDB's own buffers; past it, large joins and sorts spill to disk
+MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; past it, large joins and sorts spill to disk
 
 
 def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb.DuckDBPyConnection:
@@ -260,7 +260,8 @@ def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None
         where.append("list_contains(?, table_code || '/' || item_code)")
         params.append([f"{t}/{i}" for t, i in items])
     return con.sql(
-        "select * replace (case when corrected then corrected_value else value end as value) "
+        "select report_id, table_code, item_code, column_code, unit, "
+        "case when corrected then corrected_value else value end as value "
         f"from facts {'where ' + ' and '.join(where) if where else ''}",
         params=params or None,
     ).pl()
