@@ -29,12 +29,19 @@ def _failed_rows(frame: pl.DataFrame, suite, columns: list[str]) -> dict[int, st
     return failed
 
 
+CHUNK_ROWS = 25_000  # rows handed to GX at once (as a pandas frame): bounds the memory of a run
+
+
 def judge_sides(sides: pl.DataFrame, suite: str) -> pl.DataFrame:
     """``sides`` with ``success``: GX's verdict per row, NULL where not assessable."""
     from expectations.suites import sides_suite
 
     frame = sides.with_row_index("row_id")
-    failed = _failed_rows(frame.filter(pl.col("assessable")), sides_suite(suite), ["expectation", "observed", "expected"])
+    assessable = frame.filter(pl.col("assessable"))
+    failed: dict[int, str] = {}
+    for start in range(0, assessable.height, CHUNK_ROWS):
+        chunk = assessable.slice(start, CHUNK_ROWS)
+        failed |= _failed_rows(chunk, sides_suite(suite), ["expectation", "observed", "expected"])
     return frame.with_columns(
         pl.when(~pl.col("assessable")).then(None).otherwise(~pl.col("row_id").is_in(list(failed))).alias("success")
     ).drop("row_id")

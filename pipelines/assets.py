@@ -37,7 +37,8 @@ def landed_files(
     group_name=GROUP,
     outs={
         "parsed_reports": dg.AssetOut(description="One reports row per new or changed file, with its status."),
-        "normalized_facts": dg.AssetOut(description="Every table cell read from those files, in long format."),
+        "normalized_facts": dg.AssetOut(description="Every table cell read from those files, in long format: "
+                                                    "the staged Parquet files that hold them."),
     },
 )
 def read_reports(
@@ -74,11 +75,10 @@ def read_reports(
     if todo.height:
         progress.say(context, f"read {todo.height} files in {time.monotonic() - started:.1f}s")
     staged = batch.close()
-    lazy = pl.scan_parquet(staged, schema=FACTS_SCHEMA) if staged else frame([], FACTS_SCHEMA).lazy()
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
     context.add_output_metadata({"staged_batches": len(staged)}, output_name="normalized_facts")
     yield dg.Output(frame(report_rows, REPORTS_SCHEMA), output_name="parsed_reports")
-    yield dg.Output(lazy, output_name="normalized_facts")
+    yield dg.Output(staged, output_name="normalized_facts")
 
 
 PROGRESS_SECONDS = 2.0  # between progress lines while reading (a rejected file is named at once)
@@ -122,7 +122,7 @@ class Batch:
 )
 def warehouse_tables(
     context: dg.AssetExecutionContext, landed_files: pl.DataFrame, parsed_reports: pl.DataFrame,
-    normalized_facts: pl.LazyFrame, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress,
+    normalized_facts: list[str], landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress,
 ):
     con = warehouse_db.con
     written = warehouse.replace_reports(con, parsed_reports, normalized_facts)

@@ -113,7 +113,7 @@ class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse."""
 
 
-MEMORY_LIMIT = "256MB"  # DuckDB's own buffers; past it, large joins and sorts spill to disk
+MEMORY_LIMIT = "128MB"  # DuckDB's own buffers; past it, large joins and sorts spill to disk
 
 
 def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb.DuckDBPyConnection:
@@ -200,10 +200,11 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, view: str, df: pl.DataFr
     con.execute(f"insert into {table} ({cols}) select {cols} from {view}")
 
 
-def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts: pl.DataFrame | pl.LazyFrame) -> int:
-    """In one transaction: the files' ``reports`` rows replaced, their facts replaced (a lazy
-    frame over Parquet files is streamed by DuckDB), and the facts and results of report_ids no
-    longer loaded under any path removed. Returns the number of facts written."""
+def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_files: list[str]) -> int:
+    """In one transaction: the files' ``reports`` rows replaced, their facts replaced (read by
+    DuckDB from the staged Parquet files, a file at a time, within its memory limit), and the
+    facts and results of report_ids no longer loaded under any path removed. Returns the number
+    of facts written."""
     if reports.is_empty():
         return 0
     with transaction(con, new_reports=reports):
@@ -213,12 +214,8 @@ def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, facts
         con.execute("delete from expectation_results where report_id in (select report_id from new_reports)")
         written = 0
         cols = ", ".join(FACTS_SCHEMA)
-        for batch in facts.lazy().collect_batches():  # a lazy frame over staged Parquet, read a batch at a time
-            con.register("new_facts", batch.to_arrow())
-            con.execute(f"insert into facts ({cols}) select {cols} from new_facts")
-            con.unregister("new_facts")
-            written += batch.height
-
+        for path in fact_files:
+            written += con.execute(f"insert into facts ({cols}) select {cols} from read_parquet(?)", [path]).fetchall()[0][0]
         for table in ("facts", "expectation_results"):
             con.execute(
                 f"delete from {table} where report_id not in "
