@@ -211,7 +211,7 @@ def expectation_results(
 
 
 IN_REPORT = [e for e in catalog.EXPECTATIONS if e not in catalog.CROSS_YEAR]
-JUDGE_REPORTS = 500  # reports whose facts are held and judged at once (memory grows with it)
+JUDGE_REPORTS = 250  # reports whose facts are held and judged at once (memory grows with it)
 
 
 def _shape(judged: pl.DataFrame) -> pl.DataFrame:
