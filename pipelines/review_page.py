@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.stewardship import OPEN, evidence_sql
+from pipelines.stewardship import FINDING_ID, evidence_sql
 
 STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px} h2{border-bottom:1px solid #999}
 table{border-collapse:collapse;margin:.4em 0 1.2em} td,th{border:1px solid #bbb;padding:2px 6px;font-size:13px}
@@ -32,9 +32,12 @@ def _num(value, fmt: str = "g") -> str:
     return "—" if value is None else format(value, fmt)
 
 
+AMONG = f"e.success = false and list_contains(?, {FINDING_ID})"  # the results of some findings
+
+
 def _pages(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
-    """The page, piece by piece: the open findings and their cells are streamed from the warehouse,
-    so a warehouse with many findings is never held in memory at once."""
+    """The page, piece by piece: the open findings, then their cells a slice of findings at a time,
+    so that neither Python nor DuckDB holds every cell of a large warehouse at once."""
     latest = con.execute("select run_id from runs order by finished_at desc limit 1").fetchall()
     run = latest[0][0] if latest else None
     counts = con.execute(
@@ -46,40 +49,47 @@ def _pages(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
            "<h1>Findings to review</h1>\n"
            f"<p id='summary'>{counts[0]} open, {counts[1]} closed by a decision; in the latest run: "
            f"{counts[2]} new, {counts[3]} disappeared.</p>")
-    cur = con.execute(f"""
+    findings = _records(con, """
         select f.finding_id, f.expectation, f.scope, f.observed, f.expected, f.difference, f.first_seen, f.state_reason,
-               r.agency, r.year, r.source_path, c.* exclude (finding_id, report_id, expectation, scope)
+               r.agency, r.year, r.source_path
         from findings f
         join (select distinct on (report_id) report_id, agency, year, source_path from reports
               where status in ('parsed', 'partial') order by report_id, source_path) r using (report_id)
-        left join ({evidence_sql(OPEN)}) c using (finding_id)
         where f.state = 'open'
-        order by r.agency, r.year, r.source_path, f.expectation, f.scope, f.finding_id,
-                 c.table_code, c.item_code, c.column_code
+        order by r.agency, r.year, r.source_path, f.expectation, f.scope, f.finding_id
     """)
-    names = [d[0] for d in cur.description]
-    report = finding = None
-    while batch := cur.fetchmany(2000):
-        for row in batch:
-            f = dict(zip(names, row))
-            if f["finding_id"] != finding:
-                if finding is not None:
-                    yield "</table></div>"
-                finding = f["finding_id"]
-                if f["source_path"] != report:
-                    report = f["source_path"]
-                    yield (f"<h2>{html.escape(f['agency'] or '?')} {f['year'] or ''} "
-                           f"<a class='muted' href='{html.escape(Path(report).as_uri())}'>{html.escape(Path(report).name)}</a></h2>")
-                yield (f"<div class='finding' id='{finding}'><h3>{html.escape(f['expectation'])} · {html.escape(f['scope'])}"
-                       f" <span class='muted'>{finding}</span></h3>"
-                       f"<p>observed {_num(f['observed'])}, expected {_num(f['expected'])}, "
-                       f"<span class='diff'>difference {_num(f['difference'], '+g')}</span>; first seen {f['first_seen']:%Y-%m-%d %H:%M}"
-                       + (f"; {html.escape(f['state_reason'])}" if f["state_reason"] else "") + "</p>"
-                       "<table><tr><th>cell</th><th>value</th><th>printed</th><th>corrected</th><th>where</th></tr>")
-            if f["item_code"] is not None:
-                yield _cell_row(f)
-    yield "</table></div>" if finding is not None else "<p>No open findings.</p>"
+    report = None
+    for start in range(0, len(findings), PAGE_FINDINGS):  # the cells of a slice of findings at a time
+        chunk = findings[start:start + PAGE_FINDINGS]
+        cells: dict[str, list[dict]] = {}
+        for c in _records(con, f"select * from ({evidence_sql(AMONG)}) order by table_code, item_code, column_code",
+                          [[f["finding_id"] for f in chunk]]):
+            cells.setdefault(c["finding_id"], []).append(c)
+        for f in chunk:
+            if f["source_path"] != report:
+                report = f["source_path"]
+                yield (f"<h2>{html.escape(f['agency'] or '?')} {f['year'] or ''} "
+                       f"<a class='muted' href='{html.escape(Path(report).as_uri())}'>{html.escape(Path(report).name)}</a></h2>")
+            yield (f"<div class='finding' id='{f['finding_id']}'><h3>{html.escape(f['expectation'])} · {html.escape(f['scope'])}"
+                   f" <span class='muted'>{f['finding_id']}</span></h3>"
+                   f"<p>observed {_num(f['observed'])}, expected {_num(f['expected'])}, "
+                   f"<span class='diff'>difference {_num(f['difference'], '+g')}</span>; first seen {f['first_seen']:%Y-%m-%d %H:%M}"
+                   + (f"; {html.escape(f['state_reason'])}" if f["state_reason"] else "") + "</p>"
+                   "<table><tr><th>cell</th><th>value</th><th>printed</th><th>corrected</th><th>where</th></tr>")
+            yield from (_cell_row(c) for c in cells.get(f["finding_id"], []))
+            yield "</table></div>"
+    if not findings:
+        yield "<p>No open findings.</p>"
     yield "</body></html>"
+
+
+PAGE_FINDINGS = 1000  # findings whose cells are read from the warehouse at once
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def _cell_row(c: dict) -> str:

@@ -18,7 +18,6 @@ ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "err
 FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
 FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
 BY_FINDING = f"{FINDING_ID} = ?"
-OPEN = f"e.success = false and {FINDING_ID} in (select finding_id from findings where state = 'open')"
 
 
 
