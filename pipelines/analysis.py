@@ -14,9 +14,6 @@ WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findin
 
 
 def run(args) -> int:
-    if not args.warehouse.exists():
-        print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
-        return 2
     try:
         con = duckdb.connect(str(args.warehouse), read_only=True)
     except duckdb.IOException as e:

@@ -3,19 +3,17 @@
 import contextlib
 import shutil
 import time
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from pathlib import Path
-
 from pipelines import landing, review_page, stewardship, warehouse
-from pipelines.reading import Task, read_files
+from pipelines.reading import Task, file_info, read_files
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from transforms import catalog
 from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, columns_frame, frame, report_row
 from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
-from transforms.reports import PARSER_VERSION
 
 GROUP = "ingest"
 
@@ -50,16 +48,17 @@ def read_reports(
     started = time.monotonic()
     tasks = []
     for f in todo.iter_rows(named=True):
-        path, rid, action = f["source_path"], f["report_id"], f["action"]
-        info = dict(size_bytes=f["size_bytes"], mtime=f["mtime"], parser_version=PARSER_VERSION)
-        if action == "duplicate":
-            report_rows.append(report_row(rid, path, None, status="duplicate", duplicate_of=f["duplicate_of"],
-                                          status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once", **info))
-        elif action == "gone":
-            report_rows.append(report_row("", path, None, status="rejected",
-                                          status_reason=f"file vanished before it could be read: {f['duplicate_of']}", **info))
+        task = Task(f["source_path"], f["report_id"], f["size_bytes"], f["mtime"])
+        if f["action"] == "duplicate":
+            report_rows.append(report_row(task.report_id, task.path, None, status="duplicate", duplicate_of=f["duplicate_of"],
+                                          status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once",
+                                          **file_info(task)))
+        elif f["action"] == "gone":
+            report_rows.append(report_row("", task.path, None, status="rejected",
+                                          status_reason=f"file vanished before it could be read: {f['duplicate_of']}",
+                                          **file_info(task)))
         else:
-            tasks.append(Task(path, rid, f["size_bytes"], f["mtime"]))
+            tasks.append(task)
     staging = warehouse_db.staging(context.run.run_id)
     batch = Batch(staging)
     told = started

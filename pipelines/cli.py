@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_WAREHOUSE
+from pipelines.resources import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, MAX_MEGABYTES, READ_SECONDS
 from pipelines.warehouse import WarehouseBusy
 from transforms import catalog
 
@@ -99,11 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH",
                    help="DuckDB file (default: data/warehouse.duckdb)")
     p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
-    p.add_argument("--max-mb", type=float, default=100.0, help="reject files larger than this (default 100)")
-    p.add_argument("--read-seconds", type=float, default=120.0, help="reject a file whose reading takes longer (default 120)")
+    p.add_argument("--max-mb", type=float, default=MAX_MEGABYTES,
+                   help=f"reject files larger than this (default {MAX_MEGABYTES:g})")
+    p.add_argument("--read-seconds", type=float, default=READ_SECONDS,
+                   help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
     p.add_argument("--timings", type=Path, metavar="FILE", help="write the seconds each step took to FILE (JSON)")
-    p.add_argument("--lock-wait", type=float, default=600.0,
-                   help="seconds to wait while another run holds the warehouse (default 600)")
+    p.add_argument("--lock-wait", type=float, default=LOCK_WAIT_SECONDS,
+                   help=f"seconds to wait while another run holds the warehouse (default {LOCK_WAIT_SECONDS:g})")
     add_review_commands(sub)
     q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")
     q.add_argument("query")
@@ -113,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("directory", type=Path, metavar="DIR")
     e.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     args = parser.parse_args(argv)
+    if args.command != "ingest" and not args.warehouse.exists():
+        print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
+        return 2
     if args.command in ("sql", "export"):
         from pipelines import analysis
 

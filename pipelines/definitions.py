@@ -11,6 +11,9 @@ from pipelines.partitions import folder_schedule, folder_sensor, partitioned
 from pipelines.resources import (
     DEFAULT_LANDING,
     DEFAULT_WAREHOUSE,
+    LOCK_WAIT_SECONDS,
+    MAX_MEGABYTES,
+    READ_SECONDS,
     LandingFolder,
     Progress,
     StewardFiles,
@@ -30,9 +33,9 @@ def build_definitions(
     warehouse: str | Path | None = None,
     echo: bool = False,
     *,
-    max_megabytes: float = 100.0,
-    read_seconds: float = 120.0,
-    lock_wait_seconds: float = 600.0,
+    max_megabytes: float = MAX_MEGABYTES,
+    read_seconds: float = READ_SECONDS,
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS,
     partitions: str | None = None,
 ) -> dg.Definitions:
     """Definitions with explicit paths and limits (the CLI, tests) or, by default, from the

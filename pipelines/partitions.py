@@ -44,10 +44,10 @@ def folder_sensor(job) -> dg.SensorDefinition:
         loose = found.pop("", [])
         digests = {key: listing_digest(files) for key, files in found.items()}
         changed = sorted(k for k, d in digests.items() if seen.get(k) != d)
-        known = set(context.instance.get_dynamic_partitions(LANDING_FOLDERS.name))
         if not changed:
             note = f"; {len(loose)} files lie outside any sub-folder and are not read" if loose else ""
             return dg.SkipReason(f"no change in {len(found)} landing folders{note}")
+        known = set(context.instance.get_dynamic_partitions(LANDING_FOLDERS.name))
         return dg.SensorResult(
             run_requests=[dg.RunRequest(partition_key=k, run_key=f"{k}:{digests[k]}") for k in changed],
             dynamic_partitions_requests=[LANDING_FOLDERS.build_add_request([k for k in changed if k not in known])],

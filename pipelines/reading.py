@@ -31,7 +31,6 @@ class Task:
 def read_file(task: Task, max_bytes: float) -> tuple[dict, dict[str, list] | None]:
     """The ``reports`` row of one file and its facts column by column (None when it has none);
     never raises for a bad file."""
-    info = dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
     if task.size > max_bytes:
         return rejected(task, f"file of {task.size / 1e6:.1f} MB is over the size limit of {max_bytes / 1e6:.0f} MB")
     try:
@@ -45,12 +44,16 @@ def read_file(task: Task, max_bytes: float) -> tuple[dict, dict[str, list] | Non
         return rejected(task, str(e))
     except Exception as e:  # a reader bug must not stop the other files
         return rejected(task, f"reader error {type(e).__name__}: {e}")
-    return report_row(task.report_id, task.path, report, **info), fact_columns(task.report_id, report)
+    return report_row(task.report_id, task.path, report, **file_info(task)), fact_columns(task.report_id, report)
 
 
 def rejected(task: Task, reason: str) -> tuple[dict, None]:
-    info = dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
-    return report_row(task.report_id, task.path, None, status="rejected", status_reason=reason, **info), None
+    return report_row(task.report_id, task.path, None, status="rejected", status_reason=reason, **file_info(task)), None
+
+
+def file_info(task: Task) -> dict:
+    """The ``reports`` columns that say which version of the file was read, and by which reader."""
+    return dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
 
 
 def _worker(conn, max_bytes: float) -> None:

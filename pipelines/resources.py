@@ -10,6 +10,9 @@ from pydantic import PrivateAttr
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING = PROJECT_DIR / "data" / "samples"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "data" / "warehouse.duckdb"
+MAX_MEGABYTES = 100.0  # a larger file is rejected
+READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
+LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse
 
 
 def setting(name: str, default: Path) -> str | dg.EnvVar:
@@ -21,8 +24,8 @@ class LandingFolder(dg.ConfigurableResource):
     """The folder whose report files are ingested (recursively), and the limits on each file."""
 
     path: str
-    max_megabytes: float = 100.0
-    read_seconds: float = 120.0
+    max_megabytes: float = MAX_MEGABYTES
+    read_seconds: float = READ_SECONDS
 
     def folder(self, context: dg.AssetExecutionContext) -> str:
         """What a run ingests: the landing folder, or in a partitioned run its partition's sub-folder."""
@@ -37,7 +40,7 @@ class Warehouse(dg.ConfigurableResource):
     """
 
     path: str
-    lock_wait_seconds: float = 600.0
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS
     _con: object = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

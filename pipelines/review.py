@@ -15,9 +15,6 @@ class Refused(Exception):
 
 
 def run(args) -> int:
-    if not args.warehouse.exists():
-        print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
-        return 2
     try:
         with connect(args.warehouse, wait_seconds=30) as con:
             if args.command == "review":

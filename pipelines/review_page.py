@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.stewardship import FINDING_ID, evidence_sql
+from pipelines.stewardship import FINDING_ID, LOADED_REPORTS, evidence_sql
 
 STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px} h2{border-bottom:1px solid #999}
 table{border-collapse:collapse;margin:.4em 0 1.2em} td,th{border:1px solid #bbb;padding:2px 6px;font-size:13px}
@@ -49,12 +49,11 @@ def _pages(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
            "<h1>Findings to review</h1>\n"
            f"<p id='summary'>{counts[0]} open, {counts[1]} closed by a decision; in the latest run: "
            f"{counts[2]} new, {counts[3]} disappeared.</p>")
-    findings = _records(con, """
+    findings = _records(con, f"""
         select f.finding_id, f.expectation, f.scope, f.observed, f.expected, f.difference, f.first_seen, f.state_reason,
                r.agency, r.year, r.source_path
         from findings f
-        join (select distinct on (report_id) report_id, agency, year, source_path from reports
-              where status in ('parsed', 'partial') order by report_id, source_path) r using (report_id)
+        join {LOADED_REPORTS} r using (report_id)
         where f.state = 'open'
         order by r.agency, r.year, r.source_path, f.expectation, f.scope, f.finding_id
     """)

@@ -18,7 +18,9 @@ ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "err
 FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
 FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
 BY_FINDING = f"{FINDING_ID} = ?"
-
+# one row per loaded report_id (a report landed twice is shown under its first path)
+LOADED_REPORTS = """(select distinct on (report_id) report_id, agency, year, source_path from reports
+                     where status in ('parsed', 'partial') order by report_id, source_path)"""
 
 
 def evidence_sql(where: str) -> str:
@@ -33,8 +35,7 @@ from (select * from expectation_results e where {where}) e
 cross join unnest(e.cells) as c(cell)
 left join facts f on f.report_id = c.cell.report_id and f.table_code = c.cell.table_code
      and f.item_code = c.cell.item_code and f.column_code = c.cell.column_code
-left join (select distinct on (report_id) report_id, source_path from reports
-           where status in ('parsed', 'partial') order by report_id, source_path) r on r.report_id = c.cell.report_id
+left join {LOADED_REPORTS} r on r.report_id = c.cell.report_id
 """
 
 

@@ -136,28 +136,26 @@ def main() -> int:
     first["reports_per_second"] = round(len(files) / first["wall_seconds"], 1)
     second = ingest(corpus, runs / "w.duckdb", runs / "t2.json")
     results = {"reports": len(files), "cores": os.cpu_count(), "first_ingest": first, "second_ingest_unchanged": second}
-    out = args.out / f"results-{len(files)}.json" if args.no_baseline else args.out / "results.json"
-    if args.no_baseline:
-        out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-        print(json.dumps(results, ensure_ascii=False, indent=2))
-        return 0
-
-    pdf_dir = runs / "pdfs"
-    pdf_dir.mkdir()
-    pdfs = sorted(p for p in files if p.suffix == ".pdf")
-    for p in pdfs:
-        os.link(p, pdf_dir / p.name)
-    pipeline_pdf = ingest(pdf_dir, runs / "pdf.duckdb", runs / "t3.json")
-    naive = baseline(pdfs)
-    speedup = naive / pipeline_pdf["wall_seconds"]
-    results |= {
-        "pdfs": len(pdfs),
-        "pdf_only": {"pipeline_seconds": pipeline_pdf["wall_seconds"], "baseline_seconds": round(naive, 2),
-                     "pipeline_peak_memory_mb": pipeline_pdf["peak_memory_mb"], "speedup": round(speedup, 2)},
-    }
+    speedup = None
+    if not args.no_baseline:
+        pdf_dir = runs / "pdfs"
+        pdf_dir.mkdir()
+        pdfs = sorted(p for p in files if p.suffix == ".pdf")
+        for p in pdfs:
+            os.link(p, pdf_dir / p.name)
+        pipeline_pdf = ingest(pdf_dir, runs / "pdf.duckdb", runs / "t3.json")
+        naive = baseline(pdfs)
+        speedup = naive / pipeline_pdf["wall_seconds"]
+        results |= {
+            "pdfs": len(pdfs),
+            "pdf_only": {"pipeline_seconds": pipeline_pdf["wall_seconds"], "baseline_seconds": round(naive, 2),
+                         "pipeline_peak_memory_mb": pipeline_pdf["peak_memory_mb"], "speedup": round(speedup, 2)},
+        }
+    out = args.out / (f"results-{len(files)}.json" if args.no_baseline else "results.json")
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(json.dumps({k: v for k, v in results.items()}, ensure_ascii=False, indent=2))
-    print(f"speedup {speedup:.2f}")
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    if speedup is not None:
+        print(f"speedup {speedup:.2f}")
     return 0
 
 

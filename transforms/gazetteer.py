@@ -73,20 +73,21 @@ def _build() -> Index:
     for p, pnode in tree.items():
         if p.startswith("_"):
             continue
-        add(names(pnode, p), ("province", pnode.get("_full_name") or p, None, None))
+        province = pnode.get("_full_name") or p
+        add(names(pnode, p), ("province", province, None, None))
         for c, cnode in pnode.items():
             if c.startswith("_"):
                 continue
-            add(names(cnode, c), ("prefecture", pnode.get("_full_name") or p, cnode.get("_full_name") or c, None))
+            prefecture = cnode.get("_full_name") or c
+            add(names(cnode, c), ("prefecture", province, prefecture, None))
             for k, knode in cnode.items():
                 if k.startswith("_") or not isinstance(knode, dict):
                     continue
                 county = knode.get("_full_name") or k
-                add(names(knode, k), ("county", pnode.get("_full_name") or p, cnode.get("_full_name") or c, county))
+                add(names(knode, k), ("county", province, prefecture, county))
                 for t in knode:
                     if not t.startswith("_"):
-                        level = "street" if t.endswith("街道") else "township"
-                        add([t], (level, pnode.get("_full_name") or p, cnode.get("_full_name") or c, county))
+                        add([t], ("street" if t.endswith("街道") else "township", province, prefecture, county))
     return index
 
 
@@ -111,8 +112,6 @@ def region_of(agency: str | None, text: str) -> Region:
     levels = {c[0] for c in candidates}
     level = levels.pop() if len(levels) == 1 else None
     shared = [parts.pop() if len(parts := {c[i] for c in candidates}) == 1 else None for i in (1, 2, 3)]
-    if level == "county" and shared[2] is None and len(candidates) == 1:
-        shared[2] = place
     if level and department:
         level = f"{level} department"
     return Region(level, *shared)

@@ -26,9 +26,10 @@ IDENTITY_SCHEMA = pl.Schema(
     }
 )
 Key = tuple[str, str, str]
+CARRYOVER = ("applications", "carried_forward"), ("applications", "carried_over")  # year-1, year
+IN_FORCE = ("proactive", ("regulations", "normative_documents"))  # 2021: in_force, issued, repealed
 # the (table, item) pairs whose cells the cross-year identities compare
-CROSS_YEAR_ITEMS = [("applications", "carried_forward"), ("applications", "carried_over"),
-                    ("proactive", "regulations"), ("proactive", "normative_documents")]
+CROSS_YEAR_ITEMS = [*CARRYOVER, *((IN_FORCE[0], item) for item in IN_FORCE[1])]
 
 
 def _name(cell: Key) -> str:
@@ -125,34 +126,38 @@ def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
         for rid, template in current:
             before, now = values.get(prev_rid, {}), values.get(rid, {})
             for col in catalog.APPLICANT_COLUMNS:
-                left = ("applications", "carried_forward", col)
-                right = ("applications", "carried_over", col)
-                _pair(rows, prev_rid, rid, "carryover_continuity", col, before, now, [left], [right])
+                left, right = ((*CARRYOVER[0], col),), ((*CARRYOVER[1], col),)
+                _pair(rows, prev_rid, rid, "carryover_continuity", col, before, now, left, right)
             if template == prev_template == "2021":
-                for item in ("regulations", "normative_documents"):
-                    p = ("proactive", item, "in_force")
-                    terms = [("proactive", item, c) for c in ("in_force", "issued", "repealed")]
-                    _in_force(rows, prev_rid, rid, item, before, now, p, terms)
+                table, items = IN_FORCE
+                for item in items:
+                    terms = [(table, item, c) for c in ("in_force", "issued", "repealed")]
+                    _in_force(rows, prev_rid, rid, item, before, now, terms)
     return rows.frame()
 
 
 def _pair(rows: _Results, prev_rid, rid, expectation, scope, before, now, left, right) -> None:
     involved = [(prev_rid, before, k) for k in left] + [(rid, now, k) for k in right]
-    missing = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k not in vals]
-    blank = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k in vals and vals[k] is None]
+    missing, blank = _gaps(involved)
     sides = (_side(before, left), _side(now, right)) if not missing else (None, None)
     rows.add(rid, expectation, scope, *sides, blank, missing, [(r, k) for r, _, k in involved])
 
 
-def _in_force(rows: _Results, prev_rid, rid, item, before, now, prev_key, terms) -> None:
+def _in_force(rows: _Results, prev_rid, rid, item, before, now, terms) -> None:
     in_force, issued, repealed = terms
-    involved = [(prev_rid, before, prev_key), (rid, now, in_force), (rid, now, issued), (rid, now, repealed)]
-    missing = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k not in vals]
-    blank = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k in vals and vals[k] is None]
+    involved = [(prev_rid, before, in_force), (rid, now, in_force), (rid, now, issued), (rid, now, repealed)]
+    missing, blank = _gaps(involved)
     sides = (None, None)
     if not missing:
-        sides = (now[in_force] or 0.0, (before[prev_key] or 0.0) + (now[issued] or 0.0) - (now[repealed] or 0.0))
+        sides = (now[in_force] or 0.0, (before[in_force] or 0.0) + (now[issued] or 0.0) - (now[repealed] or 0.0))
     rows.add(rid, "in_force_continuity", item, *sides, blank, missing, [(r, k) for r, _, k in involved])
+
+
+def _gaps(involved) -> tuple[list[str], list[str]]:
+    """Of (report_id, its values, cell) triples: the cells not read, and those printed blank."""
+    missing = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k not in vals]
+    blank = [f"{r[:8]}:{_name(k)}" for r, vals, k in involved if k in vals and vals[k] is None]
+    return missing, blank
 
 
 def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:

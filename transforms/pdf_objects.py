@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the matrix (a, b, c, d, e, f) that moves nothing
 _AXIS = 0.01  # ends closer than this across a segment's direction: the segment is horizontal or vertical
 
 
@@ -72,9 +73,7 @@ def page_edges(page: pdfium.PdfPage, height: float) -> list[dict]:
     """Every horizontal or vertical straight segment of the page's paths (stroked lines, the sides of
     rectangles, filled or not), as pdfplumber edge dicts; paths inside form XObjects included."""
     edges: list[dict] = []
-    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    count, get = raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject
-    _collect(page.raw, count, get, identity, height, edges)
+    _collect(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, IDENTITY, height, edges)
     return edges
 
 
