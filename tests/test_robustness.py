@@ -105,6 +105,23 @@ def test_file_vanishing_between_scan_and_read(tmp_path):
     assert row["status"] == "rejected" and "could not be read" in row["status_reason"] and facts is None
 
 
+def test_a_file_read_by_an_older_reader_is_read_again(tmp_path):
+    import polars as pl
+
+    from transforms.reports import PARSER_VERSION
+
+    f = tmp_path / "report.txt"
+    f.write_bytes((SAMPLES / GOOD).read_bytes())
+    (scanned,) = landing.scan(tmp_path)
+
+    def known(version):
+        return pl.DataFrame([(scanned.path, "r", "parsed", scanned.size, scanned.mtime, version)],
+                            schema=query_known_empty().schema, orient="row")
+
+    assert landing.plan([scanned], known(PARSER_VERSION))["action"].to_list() == ["unchanged"]
+    assert landing.plan([scanned], known("0"))["action"].to_list() == ["read"]
+
+
 def query_known_empty():
     import polars as pl
 
