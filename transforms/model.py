@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class SourceCell:
-    """One cell as the source shows it, with where it is: a line, a page and box, or a grid index."""
+    """One cell as the source shows it, with where it is: a line, a page and box, or a grid index;
+    ``method`` 'ocr' for text recognised in a page image, with the recogniser's ``confidence``
+    (None when nothing was recognised: a blank)."""
 
     text: str
     line: int | None = None
@@ -14,6 +16,8 @@ class SourceCell:
     table_no: int | None = None
     row_no: int | None = None
     col_no: int | None = None
+    method: str = "text"
+    confidence: float | None = None
 
 
 @dataclass
@@ -58,3 +62,7 @@ class ParsedReport:
 
 class ReadError(Exception):
     """A file that cannot be read as a report; the message is shown to stewards as the reason."""
+
+
+class NoTextLayer(ReadError):
+    """A PDF whose pages carry no text: a scan, to be read with OCR."""

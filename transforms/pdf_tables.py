@@ -17,7 +17,7 @@ from pdfplumber import table as geometry
 from pdfplumber.utils import filter_edges
 
 from transforms.labels import normalize, starts_with_marker
-from transforms.model import ReadError, Row, SourceCell
+from transforms.model import NoTextLayer, ReadError, Row, SourceCell
 from transforms.pdf_objects import Char, PdfPasswordError, open_pdf, page_chars, page_edges
 from transforms.tables import split_row
 from transforms.text_layout import merge_tokens
@@ -42,7 +42,13 @@ def pdf_document(data: bytes) -> tuple[list[str], list[Row]]:
     finally:
         pdf.close()
     if not any(chars for _, _, chars in pages):
-        raise ReadError("scanned PDF with no text layer (OCR is not available)")
+        raise NoTextLayer("scanned PDF with no text layer")
+    return assemble(pages)
+
+
+def assemble(pages) -> tuple[list[str], list[Row]]:
+    """The document's lines and rows from its pages' items, in reading order: running headers,
+    footers and page numbers dropped, a table row split over two pages joined."""
     running = _running_texts(pages)
     lines: list[str] = []
     rows: list[Row] = []
@@ -51,7 +57,7 @@ def pdf_document(data: bytes) -> tuple[list[str], list[Row]]:
             if kind == "line":
                 cells, in_margin = payload
                 text = " ".join(c.text for c in cells)
-                if _PAGE_NUMBER.match(text) or (in_margin and (_key(text) in running or "://" in text)):
+                if _PAGE_NUMBER.match(text) or (in_margin and (margin_key(text) in running or "://" in text)):
                     continue
                 lines.append(text)
                 rows.append(Row(merge_tokens(cells)))
@@ -85,7 +91,7 @@ def _joined(prev: Row, row: Row) -> Row:
     return Row(cells, grid=True)
 
 
-def _key(text: str) -> str:
+def margin_key(text: str) -> str:
     return re.sub(r"\d+", "#", normalize(text))
 
 
@@ -113,7 +119,7 @@ def _page(page, no: int):
         top, bottom = min(c.top for c in line), max(c.bottom for c in line)
         in_margin = top < height * MARGIN or bottom > height * (1 - MARGIN)
         if in_margin:
-            margin_keys.append(_key(" ".join(c.text for c in cells)))
+            margin_keys.append(margin_key(" ".join(c.text for c in cells)))
         items.append((top, "line", (cells, in_margin)))
     return items, margin_keys, len(chars)
 

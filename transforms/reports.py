@@ -1,13 +1,15 @@
 """Reading one report file into a ParsedReport: format, metadata, table cells and status."""
 
+from collections.abc import Callable
 from pathlib import PurePath
 
 from transforms import catalog, metadata
 from transforms.labels import detect_template, normalize
-from transforms.model import ParsedReport, ReadError, Row
+from transforms.model import NoTextLayer, ParsedReport, ReadError, Row
 from transforms.docx_tables import docx_document
 from transforms.gazetteer import region_of
 from transforms.html_tables import html_document
+from transforms.pdf_ocr import LOW_CONFIDENCE, ocr_document
 from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
@@ -25,8 +27,10 @@ def format_of(name: str) -> str | None:
     return FORMATS.get(PurePath(name).suffix.lower())
 
 
-def read_report(name: str, data: bytes) -> ParsedReport:
-    """Read a report from its bytes; ``name`` gives the format. Raises ReadError with a reason."""
+def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None) -> ParsedReport:
+    """Read a report from its bytes; ``name`` gives the format. Raises ReadError with a reason.
+    A PDF with no text layer is read with OCR, after telling ``ocr_started`` (which may give it
+    more time)."""
     fmt = format_of(name)
     if fmt is None:
         suffix = PurePath(name).suffix.lower()
@@ -36,7 +40,12 @@ def read_report(name: str, data: bytes) -> ParsedReport:
     if not data.strip():
         raise ReadError("empty file")
     if fmt == "pdf":
-        lines, rows = pdf_document(data)
+        try:
+            lines, rows = pdf_document(data)
+        except NoTextLayer:
+            if ocr_started is not None:
+                ocr_started()
+            return read_scanned(data)
     elif fmt == "docx":
         lines, rows = docx_document(data)
     elif fmt == "html":
@@ -45,6 +54,22 @@ def read_report(name: str, data: bytes) -> ParsedReport:
         text = decode(data)
         lines, rows = text.splitlines(), text_rows(text)
     return interpret(fmt, lines, rows)
+
+
+def read_scanned(data: bytes) -> ParsedReport:
+    """A scanned PDF read with OCR, through the same interpreter; its low-confidence cells are
+    kept as recognised and counted in the notes."""
+    lines, rows = ocr_document(data)
+    try:
+        report = interpret("pdf", lines, rows)
+    except ReadError as e:
+        raise ReadError(f"scanned PDF read by OCR: {e}") from None
+    low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE]
+    report.notes.insert(0, f"scanned PDF read by OCR: {len(low)} of {len(report.cells)} cells recognised with "
+                           f"low confidence (below {LOW_CONFIDENCE:g})"
+                        + "".join(f"; {c.table_code}/{c.item_code}/{c.column_code} '{c.source.text}' "
+                                  f"({c.source.confidence:.2f}, page {c.source.page})" for c in low))
+    return report
 
 
 def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:

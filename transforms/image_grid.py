@@ -1,0 +1,203 @@
+"""Ruled tables in a page image: the page levelled, its ruling lines found with OpenCV, and each
+table's grid of cells rebuilt from them, merged cells included.
+
+Pixels are the image's, from the top-left corner. A table is a set of ruling lines that touch one
+another; its row and column boundaries are the heights of its horizontal lines and the places of
+its vertical ones; two neighbouring slots of that grid belong to one cell when no line separates
+them, so a merged cell is the rectangle of the slots it joins.
+"""
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MAX_SKEW = 3.0  # degrees: a page turned further than this is not levelled
+
+
+@dataclass(frozen=True)
+class Cell:
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the cell's inside edge of its lines
+    row: int  # top-left slot of the grid
+    col: int
+    rowspan: int
+    colspan: int
+
+
+@dataclass(frozen=True)
+class Grid:
+    box: tuple[int, int, int, int]
+    rows: list[int]  # heights of the row boundaries, top to bottom
+    cols: list[int]  # places of the column boundaries, left to right
+    cells: list[Cell]
+
+    def slots(self) -> list[list[Cell]]:
+        """The cell at each (row, column) slot; a merged cell repeated over the slots it covers."""
+        table = [[None] * (len(self.cols) - 1) for _ in range(len(self.rows) - 1)]
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    table[r][c] = cell
+        return table
+
+
+def ink(gray: np.ndarray) -> np.ndarray:
+    """Dark marks (255) on the page whatever the shade of its paper: pixels clearly darker than
+    their neighbourhood."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, 20)
+
+
+def skew(marks: np.ndarray, dpi: float) -> float:
+    """The page's turn in degrees (counter-clockwise positive) from its long straight lines: the
+    median angle of the near-horizontal segments, weighted by length; 0 when there are none.
+    Only runs an eighth of an inch long are searched (a line turned by a degree or two still
+    makes such runs; letters mostly do not)."""
+    length = int(dpi * 1.5)
+    pieces = cv2.morphologyEx(marks, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(dpi / 8), 1)))
+    segments = cv2.HoughLinesP(pieces, 1, math.pi / 1800, threshold=length // 2, minLineLength=length,
+                               maxLineGap=int(dpi / 10))
+    if segments is None:
+        return 0.0
+    angles, weights = [], []
+    for x0, y0, x1, y1 in segments.reshape(-1, 4).tolist():
+        angle = math.degrees(math.atan2(y0 - y1, x1 - x0))  # image rows grow downwards
+        if abs(angle) <= MAX_SKEW:
+            angles.append(angle)
+            weights.append(math.hypot(x1 - x0, y1 - y0))
+    if not angles:
+        return 0.0
+    order = np.argsort(angles)
+    cumulative = np.cumsum(np.asarray(weights)[order])
+    return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def rotation(shape: tuple[int, int], angle: float) -> np.ndarray:
+    """The 2×3 matrix that turns an image of ``shape`` by ``-angle`` about its middle (levelling it)."""
+    h, w = shape
+    return cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
+
+
+def level(gray: np.ndarray, angle: float) -> np.ndarray:
+    if angle == 0.0:
+        return gray
+    paper = int(np.median(gray))
+    return cv2.warpAffine(gray, rotation(gray.shape, angle), gray.shape[::-1], flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
+
+
+def line_masks(marks: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The horizontal and vertical ruling lines among the marks of a levelled page: runs longer
+    than a third of an inch across (a character is shorter) and a tenth of an inch down (a row
+    of a table can be that low; letters standing in for lines are removed later)."""
+    bridge = max(3, int(dpi / 50))
+    across = cv2.morphologyEx(marks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
+    horizontal = cv2.morphologyEx(across, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(dpi / 3), 1)))
+    down = cv2.morphologyEx(marks, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 2)))
+    vertical = cv2.morphologyEx(down, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(dpi / 10))))
+    return horizontal, vertical
+
+
+def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
+    """(position across, start, end) of each straight line in a mask: y, x0, x1 for horizontal
+    lines (axis 0), x, y0, y1 for vertical ones."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for x, y, w, h, _ in stats[1:count]:
+        if axis == 0:
+            out.append((y + h / 2, int(x), int(x + w)))
+        else:
+            out.append((x + w / 2, int(y), int(y + h)))
+    return out
+
+
+def _cluster(values: list[float], gap: float) -> list[int]:
+    """Values closer than ``gap`` merged into their mean: the boundaries of a grid."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= gap:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [round(sum(g) / len(g)) for g in out]
+
+
+def grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
+    """The ruled tables of a levelled page, top to bottom, and the mask of their lines."""
+    marks = ink(gray)
+    horizontal, vertical = line_masks(marks, dpi)
+    tolerance = max(3, int(dpi / 25))
+    h_lines = _segments(horizontal, 0)
+
+    def meets(x: float, y: int, down: bool) -> bool:
+        """A horizontal line lies at this end of a vertical run, or beyond it joined by ink (a
+        letter's stroke stops short of the lines around its cell)."""
+        for hy, x0, x1 in h_lines:
+            if abs(y - hy) <= tolerance and x0 - tolerance <= x <= x1 + tolerance:
+                lo, hi = (y, round(hy)) if down else (round(hy), y)
+                if lo >= hi or marks[lo:hi + 1, max(0, round(x) - 2):round(x) + 3].any(axis=1).all():
+                    return True
+        return False
+
+    # a vertical run is a ruling line only when both its ends meet a horizontal line
+    v_lines = [v for v in _segments(vertical, 1) if meets(v[0], v[1], False) and meets(v[0], v[2] - 1, True)]
+    kept = np.zeros_like(vertical)
+    for x, y0, y1 in v_lines:
+        cv2.line(kept, (round(x), y0), (round(x), y1 - 1), 255, max(1, int(dpi / 100)))
+    vertical = cv2.bitwise_and(vertical, cv2.dilate(kept, np.ones((1, 5), np.uint8)))
+    lines = cv2.bitwise_or(horizontal, vertical)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(lines, np.ones((3, 3), np.uint8)), connectivity=8)
+    found = []
+    for i in range(1, count):
+        x, y, w, h, _ = stats[i]
+        if w < dpi or h < dpi / 6:
+            continue  # an underline or a rule, not a table
+        region = np.where(labels[y:y + h, x:x + w] == i, np.uint8(255), np.uint8(0))
+        grid = _grid(horizontal[y:y + h, x:x + w] & region, vertical[y:y + h, x:x + w] & region, (x, y), tolerance)
+        if grid is not None:
+            found.append(grid)
+    return sorted(found, key=lambda g: g.box[1]), lines
+
+
+def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int], tolerance: int) -> Grid | None:
+    ys = _cluster([s[0] for s in _segments(horizontal, 0)], tolerance)
+    xs = _cluster([s[0] for s in _segments(vertical, 1)], tolerance)
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_rows * n_cols))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def ruled(mask: np.ndarray, at: int, start: int, end: int, axis: int) -> bool:
+        """Whether a line runs along most of a slot's side (a stretch of ``mask`` near ``at``)."""
+        lo, hi = start + (end - start) // 5, end - (end - start) // 5
+        if axis == 0:
+            band = mask[max(0, at - tolerance):at + tolerance + 1, lo:hi]
+            return hi <= lo or band.any(axis=0).mean() > 0.6
+        band = mask[lo:hi, max(0, at - tolerance):at + tolerance + 1]
+        return hi <= lo or band.any(axis=1).mean() > 0.6
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if c + 1 < n_cols and not ruled(vertical, xs[c + 1], ys[r], ys[r + 1], 1):
+                parent[find(r * n_cols + c + 1)] = find(r * n_cols + c)
+            if r + 1 < n_rows and not ruled(horizontal, ys[r + 1], xs[c], xs[c + 1], 0):
+                parent[find((r + 1) * n_cols + c)] = find(r * n_cols + c)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            groups.setdefault(find(r * n_cols + c), []).append((r, c))
+    ox, oy = origin
+    cells = []
+    for slots in groups.values():
+        r0, r1 = min(s[0] for s in slots), max(s[0] for s in slots) + 1
+        c0, c1 = min(s[1] for s in slots), max(s[1] for s in slots) + 1
+        box = (xs[c0] + ox, ys[r0] + oy, xs[c1] + ox, ys[r1] + oy)
+        cells.append(Cell(box, r0, c0, r1 - r0, c1 - c0))
+    cells.sort(key=lambda c: (c.row, c.col))
+    return Grid((xs[0] + ox, ys[0] + oy, xs[-1] + ox, ys[-1] + oy), [y + oy for y in ys], [x + ox for x in xs], cells)

@@ -1,0 +1,245 @@
+"""Reading a scanned PDF (page images, no text layer) with OCR, into the same lines and rows as
+``pdf_tables`` gives for a PDF with text.
+
+Each page is rendered with pdfium at ``DPI`` and levelled; its ruled tables are rebuilt from the
+lines in the image (``image_grid``) and each cell's text lines are recognised on their own, so a
+cell never borrows text from its neighbour; the rest of the page is read as text lines (detection
+and recognition) for the metadata and section headings. Only the pages that hold a table, and the
+first and last page (title, signature and date), are recognised. The recogniser is RapidOCR's
+PP-OCR models, shipped inside its wheel; it runs on one thread so that a file reads the same on
+any machine. Every cell says it was read by OCR and with what confidence (the lowest score of its
+text lines); nothing recognised is altered.
+"""
+
+import functools
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+
+from transforms import image_grid
+from transforms.model import ReadError, Row, SourceCell
+from transforms.pdf_objects import PdfPasswordError, open_pdf
+from transforms.pdf_tables import MARGIN, assemble, margin_key
+
+DPI = 200  # pages are rendered at this resolution, whatever the resolution of their scan
+LOW_CONFIDENCE = 0.9  # a cell recognised with a lower score is flagged for a steward to check
+
+
+@functools.cache
+def engine():
+    """The recogniser, loaded once per process from the models inside the rapidocr package; text
+    is detected on the page shrunk to 960 pixels (PaddleOCR's default) and recognised at full size."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False,
+                    det_limit_side_len=960, det_limit_type="max", rec_batch_num=16)
+
+
+def ocr_document(data: bytes) -> tuple[list[str], list[Row]]:
+    """The document's text lines and rows, read from its page images; ReadError when the pages
+    show no text or no ruled table."""
+    try:
+        pdf = open_pdf(data)
+    except PdfPasswordError:
+        raise ReadError("password-protected PDF") from None
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
+    try:
+        count = len(pdf)
+        pages = [_page(pdf[i], i + 1, full=i in (0, count - 1)) for i in range(count)]
+    finally:
+        pdf.close()
+    if not any(items for items, _, _ in pages):
+        raise ReadError("scanned PDF whose pages are too poor to read: no text recognised by OCR")
+    if not any(kind == "row" for items, _, _ in pages for _, kind, _ in items):
+        raise ReadError("scanned PDF whose pages are too poor to read: no ruled table found in the page images")
+    return assemble(pages)
+
+
+def scanned_pages(data: bytes) -> int:
+    """How many pages a scanned PDF has (for the benchmark's pages per second)."""
+    pdf = open_pdf(data)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+class _Page:
+    """One rendered page: the levelled image, the matrix back to the page's points, its tables."""
+
+    def __init__(self, page: pdfium.PdfPage):
+        self.width, self.height = page.get_size()
+        scale = DPI / 72
+        bitmap = page.render(scale=scale, grayscale=True)
+        gray = np.ascontiguousarray(bitmap.to_numpy().reshape(bitmap.height, bitmap.width, -1)[:, :, 0])
+        angle = image_grid.skew(image_grid.ink(gray), DPI)
+        self.gray = image_grid.level(gray, angle)
+        back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
+        self.back = back
+        self.scale = scale
+        self.grids, lines = image_grid.grids(self.gray, DPI)
+        self.paper = int(np.median(self.gray))
+        self.clean = self.gray.copy()  # the page without its ruling lines and speckle
+        self.clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = self.paper
+        self.text = _text_marks(image_grid.ink(self.clean))
+        self.clean[(image_grid.ink(self.clean) > 0) & (self.text == 0)] = self.paper
+
+    def points(self, box) -> tuple[float, float, float, float]:
+        """A box of the levelled image in the page's points (top-left origin), turned back."""
+        x0, y0, x1, y1 = box
+        corners = np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], dtype=np.float64)
+        if self.back is not None:
+            corners = corners @ self.back[:, :2].T + self.back[:, 2]
+        xs, ys = corners[:, 0] / self.scale, corners[:, 1] / self.scale
+        return (round(float(xs.min()), 2), round(float(ys.min()), 2), round(float(xs.max()), 2), round(float(ys.max()), 2))
+
+
+def _text_marks(marks: np.ndarray) -> np.ndarray:
+    """The marks that belong to text, speckle removed: a speck (too small for a stroke) stays only
+    when it is long like a dash, or lies between two strokes like a decimal point, a comma or the
+    dot of a character."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] < (DPI / 200) ** 2 * 20
+    small[0] = False
+    big = np.isin(labels, np.flatnonzero(~small)[1:])
+    near = max(2, int(DPI / 40))
+    keep = big.copy()
+    for i in np.flatnonzero(small):
+        x, y, w, h = stats[i, :4]
+        long = (w >= 2 * h or h >= 2 * w) and max(w, h) >= near
+        left = big[y:y + h, max(0, x - near):x].any()
+        right = big[y:y + h, x + w:x + w + near].any()
+        above = big[max(0, y - near):y, x:x + w].any()
+        below = big[y + h:y + h + near, x:x + w].any()
+        if (long and right) or (left and right) or (above and below):  # a minus sign comes before its number
+            keep[y:y + h, x:x + w] |= labels[y:y + h, x:x + w] == i
+    return keep.astype(np.uint8) * 255
+
+
+def _page(page: pdfium.PdfPage, no: int, full: bool):
+    """(top, kind, payload) items of one page, the keys of its margin lines, and its item count,
+    in the shape of ``pdf_tables``; a page with no table outside the first and last is skipped."""
+    p = _Page(page)
+    if not p.grids and not full:
+        return [], [], 0
+    items = []
+    for grid in p.grids:
+        items.extend((top, "row", row) for top, row in _grid_rows(p, grid, no))
+    outside = p.clean.copy()
+    for grid in p.grids:
+        x0, y0, x1, y1 = grid.box
+        outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = p.paper
+    margin_keys = []
+    for line in _text_lines(outside):
+        cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score) for box, text, score in line]
+        box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
+                        max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
+        in_margin = box[1] < p.height * MARGIN or box[3] > p.height * (1 - MARGIN)
+        if in_margin:
+            margin_keys.append(margin_key(" ".join(c.text for c in cells)))
+        items.append((box[1], "line", (cells, in_margin)))
+    return items, margin_keys, len(items)
+
+
+def _text_lines(image: np.ndarray) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
+    """Text outside the tables: detected and recognised boxes grouped into lines, left to right."""
+    found, _ = engine()(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), use_cls=False)
+    boxes = []
+    for points, text, score in found or []:
+        xs, ys = [pt[0] for pt in points], [pt[1] for pt in points]
+        if text.strip():
+            boxes.append(((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))), text.strip(), round(float(score), 4)))
+    lines: list[list] = []
+    for box in sorted(boxes, key=lambda b: (b[0][1], b[0][0])):
+        middle = (box[0][1] + box[0][3]) / 2
+        line = next((ln for ln in lines[-3:] if ln[0][0][1] <= middle <= ln[0][0][3]), None)
+        if line is None:
+            lines.append([box])
+        else:
+            line.append(box)
+    return [sorted(line, key=lambda b: b[0][0]) for line in lines]
+
+
+def _grid_rows(p: _Page, grid: image_grid.Grid, no: int) -> list[tuple[float, Row]]:
+    """(top, Row) per grid row; a merged cell's SourceCell is repeated over the slots it covers."""
+    pad = max(2, int(DPI / 50))
+    crops, owners = [], []
+    for i, cell in enumerate(grid.cells):
+        for crop in _cell_lines(p, cell.box, pad):
+            crops.append(crop)
+            owners.append(i)
+    texts: list[list[tuple[str, float]]] = [[] for _ in grid.cells]
+    for owner, (text, score) in zip(owners, _recognise(crops)):
+        texts[owner].append((text, score))
+    sources = {}
+    for cell, lines in zip(grid.cells, texts):
+        text = "\n".join(t for t, _ in lines if t)
+        confidence = round(min(s for _, s in lines), 4) if lines else None
+        sources[cell] = SourceCell(text, page=no, bbox=p.points(cell.box), method="ocr", confidence=confidence)
+    rows = []
+    for r, slots in enumerate(grid.slots()):
+        top = p.points((grid.cols[0], grid.rows[r], grid.cols[-1], grid.rows[r + 1]))[1]
+        rows.append((top, Row([sources[c] if c else SourceCell("", page=no, method="ocr") for c in slots], grid=True)))
+    return rows
+
+
+ANCHOR = "12"  # digits drawn before a lone character so that the recogniser reads it among numbers
+
+
+def _recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """(text, score) of each line image. A lone glyph is ambiguous on its own (0, o and 。 look
+    alike), so a short line read with low confidence is read again after ``ANCHOR``, drawn in
+    OpenCV's own font; that reading is kept when it starts with the anchor and its own characters
+    score better (their score counted as if the anchor's scored 1, a lower bound)."""
+    if not crops:
+        return []
+    rec = engine().text_rec
+    results = [(t.strip(), float(s)) for t, s in rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops])[0]]
+    again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < LOW_CONFIDENCE]
+    if again:
+        anchored = rec([cv2.cvtColor(_anchored(crops[i]), cv2.COLOR_GRAY2BGR) for i in again])[0]
+        for i, (text, score) in zip(again, anchored):
+            text, n = text.strip(), len(text.strip())
+            own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
+            if text.startswith(ANCHOR) and own > results[i][1]:
+                results[i] = (text[len(ANCHOR):], own)
+    return [(t, round(s, 4)) for t, s in results]
+
+
+def _anchored(crop: np.ndarray) -> np.ndarray:
+    h = crop.shape[0]
+    paper, ink = int(np.median(crop)), int(crop.min())
+    scale = h * 0.45 / 22  # Hershey glyphs are 22 units tall at scale 1
+    thickness = max(1, int(scale * 2))
+    (width, height), _ = cv2.getTextSize(ANCHOR, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    prefix = np.full((h, width + h // 2), paper, np.uint8)
+    cv2.putText(prefix, ANCHOR, (0, (h + height) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, thickness, cv2.LINE_AA)
+    return np.hstack([prefix, crop])
+
+
+def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.ndarray]:
+    """Images of the text lines inside a cell, top to bottom (none for an empty cell)."""
+    x0, y0, x1, y1 = box
+    inner = p.text[y0 + pad:y1 - pad, x0 + pad:x1 - pad]
+    if inner.size == 0 or not inner.any():
+        return []
+    rows = np.flatnonzero(inner.any(axis=1))
+    bands, start = [], rows[0]
+    for a, b in zip(rows, rows[1:]):
+        if b - a > 1:
+            bands.append((start, a + 1))
+            start = b
+    bands.append((start, rows[-1] + 1))
+    crops = []
+    margin = int(DPI / 40)
+    for top, bottom in bands:
+        if bottom - top < DPI / 60:
+            continue  # a sliver of a line left by the lines' removal, not text
+        cols = np.flatnonzero(inner[top:bottom].any(axis=0))
+        ya, yb = y0 + pad + top, y0 + pad + bottom
+        xa, xb = x0 + pad + cols[0], x0 + pad + cols[-1] + 1
+        crop = p.clean[max(0, ya - margin):yb + margin, max(0, xa - margin):xb + margin]
+        crops.append(np.ascontiguousarray(crop))
+    return crops
