@@ -24,8 +24,8 @@ test: install browser
 browser:  ## Debian's chromium, for the test that opens the review page
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
-	$(BIN)/python -m tools.accuracy tests/corpus data/samples
+accuracy: install  ## reader accuracy on tests/corpus (scanned files on their own line) and data/samples against their truth
+	$(BIN)/python -m tools.accuracy tests/corpus tests/corpus/scanned data/samples
 
 bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison); figures in data/bench/results*.json
 	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000) $(BENCH_ARGS)
@@ -33,6 +33,7 @@ bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline s
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
 	rm -rf tests/corpus
 	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
+	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --count 10 --start 80 --seed 20261130 --formats scan_reportlab,scan_chromium
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

@@ -62,7 +62,8 @@ def read_reports(
     staging = warehouse_db.staging(context.run.run_id)
     batch = Batch(staging)
     told = started
-    for _, row, facts in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds):
+    for _, row, facts in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds,
+                                    ocr_seconds=landing_folder.ocr_seconds):
         report_rows.append(row)
         batch.add(facts)
         if row["status"] == "rejected":

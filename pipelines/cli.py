@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, MAX_MEGABYTES, READ_SECONDS
+from pipelines.resources import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, MAX_MEGABYTES, OCR_SECONDS, READ_SECONDS
 from pipelines.warehouse import WarehouseBusy
 from transforms import catalog
 
@@ -15,7 +15,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
     """Run the ingest job in-process on ``directory``; True when the run succeeded.
-    ``limits``: max_megabytes, read_seconds, lock_wait_seconds (see build_definitions)."""
+    ``limits``: max_megabytes, read_seconds, ocr_seconds, lock_wait_seconds (see build_definitions)."""
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, partitions="", **limits)
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"reject files larger than this (default {MAX_MEGABYTES:g})")
     p.add_argument("--read-seconds", type=float, default=READ_SECONDS,
                    help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
+    p.add_argument("--ocr-seconds", type=float, default=OCR_SECONDS,
+                   help=f"reject a scanned PDF whose OCR takes longer (default {OCR_SECONDS:g})")
     p.add_argument("--timings", type=Path, metavar="FILE", help="write the seconds each step took to FILE (JSON)")
     p.add_argument("--lock-wait", type=float, default=LOCK_WAIT_SECONDS,
                    help=f"seconds to wait while another run holds the warehouse (default {LOCK_WAIT_SECONDS:g})")
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gongkai: {args.directory} is not a directory", file=sys.stderr)
         return 2
     ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
-                read_seconds=args.read_seconds, lock_wait_seconds=args.lock_wait)
+                read_seconds=args.read_seconds, ocr_seconds=args.ocr_seconds, lock_wait_seconds=args.lock_wait)
     try:
         print(summary(args.warehouse))
     except WarehouseBusy as e:

@@ -2,7 +2,8 @@
 
 Files are read in parallel by a few worker processes (one per core). A worker that takes longer
 than the time limit on a file is killed and replaced, so a file that makes the parser hang only
-costs its own row. Whatever happens, a file ends as a row: a reader error, a file too large, a
+costs its own row. A scanned PDF read with OCR gets its own, larger limit: the worker says when
+OCR starts. Whatever happens, a file ends as a row: a reader error, a file too large, a
 read that takes too long, a worker that died, or a file that vanished all become ``rejected``
 with the reason in words.
 """
@@ -11,7 +12,7 @@ import multiprocessing as mp
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
@@ -28,7 +29,10 @@ class Task:
     mtime: float
 
 
-def read_file(task: Task, max_bytes: float) -> tuple[dict, dict[str, list] | None]:
+OCR_STARTED = "ocr started"  # what a worker sends before it reads a scanned PDF with OCR
+
+
+def read_file(task: Task, max_bytes: float, ocr_started: Callable[[], None] | None = None) -> tuple[dict, dict[str, list] | None]:
     """The ``reports`` row of one file and its facts column by column (None when it has none);
     never raises for a bad file."""
     if task.size > max_bytes:
@@ -39,7 +43,7 @@ def read_file(task: Task, max_bytes: float) -> tuple[dict, dict[str, list] | Non
     except OSError as e:
         return rejected(task, f"file could not be read: {e.strerror or e}")
     try:
-        report = read_report(os.path.basename(task.path), data)
+        report = read_report(os.path.basename(task.path), data, ocr_started)
     except ReadError as e:
         return rejected(task, str(e))
     except Exception as e:  # a reader bug must not stop the other files
@@ -58,7 +62,7 @@ def file_info(task: Task) -> dict:
 
 def _worker(conn, max_bytes: float) -> None:
     while (task := conn.recv()) is not None:
-        conn.send(read_file(task, max_bytes))
+        conn.send(read_file(task, max_bytes, lambda: conn.send(OCR_STARTED)))
 
 
 class _Worker:
@@ -69,9 +73,10 @@ class _Worker:
         child.close()
         self.task: tuple[int, Task] | None = None
         self.started = 0.0
+        self.ocr = False  # the file is being read with OCR
 
     def give(self, index: int, task: Task) -> None:
-        self.task, self.started = (index, task), time.monotonic()
+        self.task, self.started, self.ocr = (index, task), time.monotonic(), False
         self.conn.send(task)
 
     def stop(self, kill: bool = False) -> None:
@@ -87,9 +92,13 @@ class _Worker:
 
 
 def read_files(
-    tasks: Iterable[Task], *, max_bytes: float, seconds: float, workers: int | None = None
+    tasks: Iterable[Task], *, max_bytes: float, seconds: float, ocr_seconds: float | None = None,
+    workers: int | None = None,
 ) -> Iterator[tuple[int, dict, dict[str, list] | None]]:
-    """(index, row, facts) for every task, in the order they finish, read by worker processes."""
+    """(index, row, facts) for every task, in the order they finish, read by worker processes;
+    a file may take ``seconds``, or ``ocr_seconds`` (default the same) once OCR starts on it."""
+    ocr_seconds = seconds if ocr_seconds is None else ocr_seconds
+    limit = lambda w: ocr_seconds if w.ocr else seconds  # noqa: E731
     pending = deque(enumerate(tasks))
     if not pending:
         return
@@ -102,22 +111,28 @@ def read_files(
                 if w.task is None and pending:
                     w.give(*pending.popleft())
             busy = [w for w in pool if w.task]
-            deadline = min(w.started for w in busy) + seconds
+            deadline = min(w.started + limit(w) for w in busy)
             ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
             for w in busy:
                 index, task = w.task
                 if w.conn in ready:
                     try:
-                        row, facts = w.conn.recv()
+                        message = w.conn.recv()
+                        if message == OCR_STARTED:
+                            w.ocr = True
+                            continue
+                        row, facts = message
                     except (EOFError, OSError):
                         row, facts = rejected(task, "the reader crashed on this file")
                         pool[pool.index(w)] = _replace(w, ctx, max_bytes)
                     else:
                         w.task = None
                     yield index, row, facts
-                elif time.monotonic() - w.started > seconds:
+                elif time.monotonic() - w.started > limit(w):
+                    reason = (f"scanned PDF: OCR took longer than the limit of {ocr_seconds:g} s" if w.ocr
+                              else f"reading took longer than the limit of {seconds:g} s")
                     pool[pool.index(w)] = _replace(w, ctx, max_bytes)
-                    yield index, *rejected(task, f"reading took longer than the limit of {seconds:g} s")
+                    yield index, *rejected(task, reason)
     finally:
         for w in pool:
             w.stop(kill=w.task is not None)

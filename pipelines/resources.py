@@ -12,6 +12,7 @@ DEFAULT_LANDING = PROJECT_DIR / "data" / "samples"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "data" / "warehouse.duckdb"
 MAX_MEGABYTES = 100.0  # a larger file is rejected
 READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
+OCR_SECONDS = 900.0  # the same for a scanned PDF read with OCR (a few seconds a page on one core)
 LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse
 
 
@@ -26,6 +27,7 @@ class LandingFolder(dg.ConfigurableResource):
     path: str
     max_megabytes: float = MAX_MEGABYTES
     read_seconds: float = READ_SECONDS
+    ocr_seconds: float = OCR_SECONDS
 
     def folder(self, context: dg.AssetExecutionContext) -> str:
         """What a run ingests: the landing folder, or in a partitioned run its partition's sub-folder."""

@@ -73,12 +73,13 @@ def _num(v, sign: bool = False) -> str:
 
 def _cell_line(c) -> str:
     (_, _, _, _, report, table, item, column, value, raw, corrected, corrected_value,
-     page, bbox, line, table_no, row_no, col_no, path) = c
+     page, bbox, line, table_no, row_no, col_no, path, method, confidence, low) = c
     where = (f"page {page}" if page is not None else f"line {line}" if line is not None
              else f"table {table_no} row {row_no} col {col_no}" if table_no is not None else "not read")
     shown = "not read" if raw is None else f"{raw!r}"
     fix = f" → corrected {corrected_value:g}" if corrected else ""
-    return f"{item}/{column} = {shown}{fix}  ({Path(path).name if path else report[:8]}, {where})"
+    ocr = f", OCR {confidence:.2f}{' LOW CONFIDENCE: check first' if low else ''}" if method == "ocr" and confidence is not None else ""
+    return f"{item}/{column} = {shown}{fix}  ({Path(path).name if path else report[:8]}, {where}{ocr})"
 
 
 def decide(con, args) -> str:

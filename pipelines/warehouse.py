@@ -51,6 +51,8 @@ create table if not exists facts (
     table_no integer,                    -- or table, row and column index (DOCX, HTML)
     row_no integer,
     col_no integer,
+    method varchar,                      -- how the cell was read: 'text' or 'ocr' (a scanned page)
+    confidence double,                   -- the recogniser's score of an OCR cell; NULL for text
     corrected boolean default false,     -- a steward's correction overlays the printed value
     corrected_value double,
     corrected_by varchar,
@@ -106,6 +108,11 @@ create table if not exists cells (
 );
 """
 
+UPGRADE = """
+alter table facts add column if not exists method varchar default 'text';  -- warehouses made before OCR
+alter table facts add column if not exists confidence double;
+"""
+
 LOADED = ("parsed", "partial")
 
 
@@ -139,6 +146,7 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb
                 told = True
             time.sleep(0.5)
     con.execute(DDL)
+    con.execute(UPGRADE)
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
         _load_catalog(con)
     con.execute(views.ddl())

@@ -4,8 +4,9 @@ Every report file with a ``.truth.json`` beside it is read with the transforms a
 cell counts as right when the reader found it with the same value (NULL for a blank); a cell
 the reader reports that the truth does not hold (or lists as unknown) counts as wrong too.
 Prints cell accuracy overall, per format, per producer, per table and per template; agency,
-year and template accuracy; every wrong cell; and the wrong cells that are silent (neither in a
-partial report nor breaking an identity).
+year and template accuracy; the scanned files (read by OCR) on their own line; every wrong cell;
+and the wrong cells that are silent (not in a partial report, breaking no identity, and not
+flagged as recognised with low confidence).
 """
 
 import json
@@ -18,6 +19,7 @@ from transforms import catalog
 from transforms.facts import columns_frame, fact_columns
 from transforms.identities import identity_sides
 from transforms.model import ReadError
+from transforms.pdf_ocr import LOW_CONFIDENCE
 from transforms.reports import format_of, read_report
 
 DEFAULT_DIRS = [Path("tests/corpus"), Path("data/samples")]
@@ -48,6 +50,10 @@ class Result:
     wrong: list[str] = field(default_factory=list)
     silent: list[str] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    scanned: Tally = field(default_factory=Tally)  # the cells of the scanned files
+    scanned_meta: Tally = field(default_factory=Tally)  # their agency, year and template
+    scanned_files: int = 0
+    scanned_silent: int = 0
 
 
 def report_files(dirs: list[Path]) -> list[tuple[Path, dict]]:
@@ -72,6 +78,8 @@ def measure(dirs: list[Path]) -> Result:
     for path, truth in report_files(dirs):
         fmt = format_of(path.name) or "unknown"
         producer = producer_of(path)
+        scanned = producer.startswith("scan")
+        res.scanned_files += scanned
         want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
         try:
             report = read_report(path.name, path.read_bytes())
@@ -86,19 +94,26 @@ def measure(dirs: list[Path]) -> Result:
                 continue
             ok = value == truth[name]
             res.meta[name].add(ok)
+            if scanned and name in ("agency", "year", "template"):
+                res.scanned_meta.add(ok)
             if not ok:
                 res.wrong.append(f"{path.name}: {name} {value!r}, truth {truth[name]!r}")
         failing = _failing_cells(path.name, report) if report else set()
+        low = {(c.table_code, c.item_code, c.column_code) for c in report.cells
+               if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE} if report else set()
         for key in sorted(set(want) | set(got)):
             ok = key in want and key in got and got[key] == want[key]
+            if scanned:
+                res.scanned.add(ok)
             for axis, value in (("format", fmt), ("producer", producer), ("table", key[0]), ("template", truth["template"])):
                 res.by[axis][value].add(ok)
             res.cells.add(ok)
             if not ok:
                 line = f"{path.name}: {'/'.join(key)} read {got.get(key, 'nothing')!r}, truth {want.get(key, 'unknown')!r}"
                 res.wrong.append(line)
-                if not (report and (report.status == "partial" or key in failing)):
+                if not (report and (report.status == "partial" or key in failing or key in low)):
                     res.silent.append(line)
+                    res.scanned_silent += scanned
     return res
 
 
@@ -121,10 +136,13 @@ def render(res: Result) -> str:
             out.append(f"  {axis:<9} {value:<15} {tally}")
     for name, tally in res.meta.items():
         out.append(f"{name + ' accuracy':<25}{tally}")
+    if res.scanned_files:
+        out.append(f"scanned files (OCR)      {res.scanned}  in {res.scanned_files} files; agency/year/template "
+                   f"{100 * res.scanned_meta.rate:.1f}%; silent wrong cells {res.scanned_silent}")
     out.append("reports: " + ", ".join(f"{n} {s}" for s, n in sorted(res.statuses.items())))
     out.append(f"wrong: {len(res.wrong)}")
     out += [f"  {w}" for w in res.wrong]
-    out.append(f"silent wrong cells (not partial, no identity broken): {len(res.silent)}")
+    out.append(f"silent wrong cells (not partial, no identity broken, not low-confidence): {len(res.silent)}")
     out += [f"  {w}" for w in res.silent]
     return "\n".join(out)
 

@@ -45,6 +45,8 @@ FACTS_SCHEMA = pl.Schema(
         "table_no": pl.Int32,
         "row_no": pl.Int32,
         "col_no": pl.Int32,
+        "method": pl.String,
+        "confidence": pl.Float64,
     }
 )
 
@@ -94,6 +96,8 @@ def fact_columns(report_id: str, report: ParsedReport) -> dict[str, list]:
         "table_no": [s.table_no for s in sources],
         "row_no": [s.row_no for s in sources],
         "col_no": [s.col_no for s in sources],
+        "method": [s.method for s in sources],
+        "confidence": [s.confidence for s in sources],
     }
 
 

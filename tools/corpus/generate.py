@@ -2,7 +2,8 @@
 
 Each report is rendered in one format, with its truth beside it as ``NAME.truth.json`` in the
 form of data/samples. PDF needs LibreOffice (soffice) and Chromium for two of its producers;
-tests and CI only read the committed files.
+the scanned formats print a rendered PDF and scan it again (``render_scan``); tests and CI only
+read the committed files. ``--start`` numbers the files from N, to add a set beside another.
 """
 
 import argparse
@@ -10,7 +11,7 @@ import json
 import random
 from pathlib import Path
 
-from tools.corpus import render_docx, render_html, render_pdf, render_text
+from tools.corpus import render_docx, render_html, render_pdf, render_scan, render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth
 
@@ -26,14 +27,18 @@ FORMATS = {
     "pdf_reportlab": (".pdf", ["", "/"], render_pdf.render_reportlab),
     "pdf_libreoffice": (".pdf", ["", "—"], lambda d, r: render_pdf.convert_with_libreoffice(render_docx.render_docx(d, r))),
     "pdf_chromium": (".pdf", ["", "/"], lambda d, r: render_pdf.convert_with_chromium(render_html.render_html(d, r, "utf-8"))),
+    "scan_reportlab": (".pdf", ["", "/"], lambda d, r: render_scan.scan(render_pdf.render_reportlab(d, r), r)),
+    "scan_chromium": (".pdf", ["", "/"], lambda d, r: render_scan.scan(
+        render_pdf.convert_with_chromium(render_html.render_html(d, r, "utf-8")), r)),
 }
+SCANNED = [name for name in FORMATS if name.startswith("scan_")]
 
 
-def generate(out: Path, count: int, seed: int, formats: list[str]) -> list[Path]:
+def generate(out: Path, count: int, seed: int, formats: list[str], start: int = 0) -> list[Path]:
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for n in range(count):
+    for n in range(start, start + count):
         fmt = formats[n % len(formats)]
         ext, blanks, render = FORMATS[fmt]
         name = f"{n:03d}_{fmt}{ext}"
@@ -53,9 +58,11 @@ def main() -> None:
     parser.add_argument("out", nargs="?", type=Path, default=Path("tests/corpus"))
     parser.add_argument("--count", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from: " + ", ".join(FORMATS))
+    parser.add_argument("--start", type=int, default=0, help="number of the first file")
+    parser.add_argument("--formats", default=",".join(f for f in FORMATS if f not in SCANNED),
+                        help="comma-separated, from: " + ", ".join(FORMATS))
     args = parser.parse_args()
-    generate(args.out, args.count, args.seed, args.formats.split(","))
+    generate(args.out, args.count, args.seed, args.formats.split(","), args.start)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def _page(page, dpi: int, angle: float, blur: float, paper: int, quality: int, n
     image = image.filter(ImageFilter.GaussianBlur(blur))
     ink = np.asarray(image, dtype=np.float32) / 255.0
     pixels = paper * ink + noise.normal(0, 4, ink.shape)  # white becomes the paper's grey, with grain
-    dots = noise.random(ink.shape) < 0.0004  # speckle: dark dots of one or two pixels
+    dots = noise.random(ink.shape) < 0.0002  # speckle: dark dots of one or two pixels
     pixels[dots] = noise.uniform(40, 140, int(dots.sum()))
     pixels[np.roll(dots, 1, axis=1) & (noise.random(ink.shape) < 0.5)] = 90
     buffer = io.BytesIO()
