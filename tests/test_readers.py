@@ -88,9 +88,10 @@ def test_pdf_ruling_lines_drawn_in_a_moved_form_land_where_printed():
                      ("v", 50, top, 50, bottom), ("v", 250, top, 250, bottom), ("v", 150, top, 150, bottom)}
 
 
-def test_scanned_pdf_is_rejected():
+def test_pdf_without_text_layer_or_template_table_is_rejected():
+    """No text layer: the page is read with OCR, which finds a ruled box but no template table."""
     data = make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300)))
-    with pytest.raises(ReadError, match="scanned PDF with no text layer"):
+    with pytest.raises(ReadError, match="scanned PDF read by OCR: no statistical table"):
         read_report("scan.pdf", data)
 
 

@@ -41,7 +41,7 @@ BAD = {
     "locked.pdf": (make_pdf(lambda c: write_text(c, "政府信息公开"), encrypt="secret"), "password-protected PDF"),
     "minutes.pdf": (make_pdf(lambda c: write_text(c, "会议纪要：本周工作安排。")), "no statistical table of the annual report template found"),
     "notice.docx": (notice_docx(), "no statistical table of the annual report template found"),
-    "scan.pdf": (make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300))), "scanned PDF with no text layer"),
+    "scan.pdf": (make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300))), "scanned PDF read by OCR: no statistical table"),
     "garbled.txt": (b"\xff\xff\x80\xff" * 8, "unknown encoding"),
     "table.xlsx": (b"PK\x03\x04 spreadsheet", "unsupported file type '.xlsx'"),
     "huge.txt": ("年度报告\n".encode() * 40_000, "over the size limit"),

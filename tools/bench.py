@@ -1,10 +1,12 @@
 """The benchmark: ``python -m tools.bench [--reports N]`` (``make bench``).
 
-Generates N reports with the project's generator (about half PDF, then DOCX, HTML and text),
-then measures in one run: (a) ``gongkai ingest`` into an empty warehouse: wall time, reports per
+Generates N reports with the project's generator (about half PDF, then DOCX, HTML and text, and
+one in a hundred a scanned PDF), then measures in one run: (a) ``gongkai ingest`` into an empty warehouse: wall time, reports per
 second, CPU time, peak memory (PSS) of the process tree, time per stage; (b) a second ingest over the
 same unchanged files; (c) a naive baseline on the same PDFs (pdfplumber ``extract_text()`` and
-``extract_tables()`` on every page, one process) against the pipeline on those PDFs alone.
+``extract_tables()`` on every page, one process) against the pipeline on those PDFs alone (the
+scanned ones left out); (d) the scanned PDFs ingested alone: OCR pages per second, and the share
+of the first ingest's time that they take.
 Writes the figures to ``data/bench/results.json`` and ends with ``speedup X.XX`` (baseline time
 over pipeline time on the same PDFs; higher is better). With ``--no-baseline`` only (a) and (b)
 are measured, into ``data/bench/results-N.json`` (for large N, where the baseline takes long).
@@ -20,7 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-MIX = {"pdf_reportlab": 50, "docx": 15, "html_utf8": 10, "html_gbk": 5, "text_tab": 10, "text_tokens": 5, "text_blocks": 5}
+MIX = {"pdf_reportlab": 49, "scan_reportlab": 1, "docx": 15, "html_utf8": 10, "html_gbk": 5, "text_tab": 10,
+       "text_tokens": 5, "text_blocks": 5}
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
 
 
@@ -105,6 +108,22 @@ def ingest(landing: Path, warehouse: Path, timings: Path) -> dict:
     }
 
 
+def ocr(scans: list[Path], runs: Path, first_seconds: float) -> dict:
+    """The scanned PDFs ingested alone: pages read by OCR per second, and their share of the time
+    of the first ingest of the whole corpus."""
+    from transforms.pdf_ocr import scanned_pages
+
+    folder = runs / "scans"
+    folder.mkdir()
+    for p in scans:
+        os.link(p, folder / p.name)
+    run = ingest(folder, runs / "scans.duckdb", runs / "t4.json")
+    pages = sum(scanned_pages(p.read_bytes()) for p in scans)
+    return {"files": len(scans), "pages": pages, "seconds": run["wall_seconds"],
+            "pages_per_second": round(pages / run["wall_seconds"], 2),
+            "share_of_first_ingest": round(run["wall_seconds"] / first_seconds, 3)}
+
+
 def baseline(pdfs: list[Path]) -> float:
     import pdfplumber
 
@@ -136,11 +155,14 @@ def main() -> int:
     first["reports_per_second"] = round(len(files) / first["wall_seconds"], 1)
     second = ingest(corpus, runs / "w.duckdb", runs / "t2.json")
     results = {"reports": len(files), "cores": os.cpu_count(), "first_ingest": first, "second_ingest_unchanged": second}
+    scans = sorted(p for p in files if "_scan_" in p.name)
+    if scans:
+        results["ocr"] = ocr(scans, runs, first["wall_seconds"])
     speedup = None
     if not args.no_baseline:
         pdf_dir = runs / "pdfs"
         pdf_dir.mkdir()
-        pdfs = sorted(p for p in files if p.suffix == ".pdf")
+        pdfs = sorted(p for p in files if p.suffix == ".pdf" and p not in scans)
         for p in pdfs:
             os.link(p, pdf_dir / p.name)
         pipeline_pdf = ingest(pdf_dir, runs / "pdf.duckdb", runs / "t3.json")
@@ -154,6 +176,10 @@ def main() -> int:
     out = args.out / (f"results-{len(files)}.json" if args.no_baseline else "results.json")
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False, indent=2))
+    if "ocr" in results:
+        o = results["ocr"]
+        print(f"ocr {o['pages_per_second']:.2f} pages/s ({o['pages']} pages in {o['files']} scanned files), "
+              f"{100 * o['share_of_first_ingest']:.0f}% of the first ingest's time")
     if speedup is not None:
         print(f"speedup {speedup:.2f}")
     return 0
