@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import rapidocr_onnxruntime
 
+from pipelines import review_page
 from pipelines.cli import ingest
 from pipelines.reading import Task, read_files
 from pipelines.warehouse import connect
@@ -110,8 +111,9 @@ def test_ocr_has_its_own_time_limit(tmp_path):
 
 @pytest.mark.slow
 def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
-    path = sorted(SCANNED.glob("*.pdf"))[0]
+    path = SCANNED / "088_scan_reportlab.pdf"  # a report whose printed values break identities
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text(encoding="utf-8"))
+    assert truth["identity_failures"]
     landing = tmp_path / "landing"
     landing.mkdir()
     (landing / path.name).write_bytes(path.read_bytes())
@@ -122,13 +124,25 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
         assert (status, agency, year) == ("parsed", truth["agency"], truth["year"])
         assert notes[0].startswith("scanned PDF read by OCR: ")
         facts = con.execute("select item_code, column_code, table_code, value, method, confidence, page, bbox from facts").fetchall()
-    assert facts and {f[4] for f in facts} == {"ocr"}
-    assert all(f[6] >= 1 and len(f[7]) == 4 for f in facts)
-    assert all(0 < f[5] <= 1 for f in facts if f[5] is not None)
-    assert sum(f[5] is not None for f in facts) > len(facts) / 2  # the printed ones have a score
-    want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
-    right = sum(want.get((t, i, c)) == v for i, c, t, v, *_ in facts)
-    assert right / len(want) >= 0.98
+        assert facts and {f[4] for f in facts} == {"ocr"}
+        assert all(f[6] >= 1 and len(f[7]) == 4 for f in facts)
+        assert all(0 < f[5] <= 1 for f in facts if f[5] is not None)
+        assert sum(f[5] is not None for f in facts) > len(facts) / 2  # the printed ones have a score
+        want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
+        right = sum(want.get((t, i, c)) == v for i, c, t, v, *_ in facts)
+        assert right / len(want) >= 0.98
+        # the review page shows each cell of a finding as scanned, and names low-confidence cells first
+        finding, item, column = con.execute(
+            "select finding_id, c.cell.item_code, c.cell.column_code from findings f join expectation_results e "
+            "on f.report_id = e.report_id and f.expectation = e.expectation and f.scope = e.scope, "
+            "unnest(e.cells) as c(cell) where f.state = 'open' order by 1, 2, 3 limit 1").fetchall()[0]
+        con.execute("update facts set confidence = 0.5 where item_code = ? and column_code = ?", [item, column])
+        review_page.write(con, tmp_path / "review")
+    page = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
+    assert f"check first the cells recognised with low confidence: {item}/{column} (0.50)" in page
+    crops = sorted((tmp_path / "review" / "crops").glob("*.png"))
+    assert crops and all(c.read_bytes().startswith(b"\x89PNG") for c in crops)
+    assert all(f"crops/{c.name}" in page for c in crops) and finding in page
 
 
 @pytest.mark.slow
