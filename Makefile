@@ -45,7 +45,7 @@ bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline s
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
 	rm -rf tests/corpus
 	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
-	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --count 10 --start 80 --seed 20261130 --formats scan_reportlab,scan_chromium
+	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --count 10 --start 80 --seed 20261130
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

@@ -22,15 +22,17 @@ import sys
 import time
 from pathlib import Path
 
-MIX = {"pdf_reportlab": 49, "scan_reportlab": 1, "docx": 15, "html_utf8": 10, "html_gbk": 5, "text_tab": 10,
+MIX = {"pdf_reportlab": 49, "scan": 1, "docx": 15, "html_utf8": 10, "html_gbk": 5, "text_tab": 10,
        "text_tokens": 5, "text_blocks": 5}
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
+SCANNED_FROM = Path(__file__).parents[1] / "tests" / "corpus"
 
 
 def generate(folder: Path, count: int, seed: int) -> Path:
     """The corpus, generated once per (count, seed) and kept under data/bench."""
     from tools.corpus.generate import FORMATS
     from tools.corpus.layout import build
+    from tools.corpus.render_scan import scan
     from tools.corpus.truth import make_truth
 
     corpus = folder / f"corpus-{count}-{seed}"
@@ -40,8 +42,13 @@ def generate(folder: Path, count: int, seed: int) -> Path:
     corpus.mkdir(parents=True)
     rng = random.Random(seed)
     kinds = [k for k, n in MIX.items() for _ in range(n)]
+    printed = sorted(SCANNED_FROM.glob("*_pdf_libreoffice.pdf")) + sorted(SCANNED_FROM.glob("*_pdf_chromium.pdf"))
     for i in range(count):
         kind = kinds[i % len(kinds)]
+        if kind == "scan":  # a corpus PDF with embedded fonts, printed and scanned again (new bytes each time)
+            source = printed[i % len(printed)]
+            (corpus / f"{i:05d}_scan_{source.stem.split('_pdf_')[1]}.pdf").write_bytes(scan(source.read_bytes(), rng))
+            continue
         ext, blanks, render = FORMATS[kind]
         truth = make_truth(rng, f"{i:05d}{ext}", broken=rng.random() < 0.2)
         doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25)

@@ -2,8 +2,10 @@
 
 Each report is rendered in one format, with its truth beside it as ``NAME.truth.json`` in the
 form of data/samples. PDF needs LibreOffice (soffice) and Chromium for two of its producers;
-the scanned formats print a rendered PDF and scan it again (``render_scan``); tests and CI only
-read the committed files. ``--start`` numbers the files from N, to add a set beside another.
+``--scan-from DIR`` prints the PDFs the generator made in DIR with LibreOffice and Chromium (their
+fonts are embedded, so pdfium renders their Chinese on any machine) and scans them again
+(``render_scan``), with their truth. Tests and CI only read the committed files.
+``--start`` numbers the files from N, to add a set beside another.
 """
 
 import argparse
@@ -27,11 +29,7 @@ FORMATS = {
     "pdf_reportlab": (".pdf", ["", "/"], render_pdf.render_reportlab),
     "pdf_libreoffice": (".pdf", ["", "—"], lambda d, r: render_pdf.convert_with_libreoffice(render_docx.render_docx(d, r))),
     "pdf_chromium": (".pdf", ["", "/"], lambda d, r: render_pdf.convert_with_chromium(render_html.render_html(d, r, "utf-8"))),
-    "scan_reportlab": (".pdf", ["", "/"], lambda d, r: render_scan.scan(render_pdf.render_reportlab(d, r), r)),
-    "scan_chromium": (".pdf", ["", "/"], lambda d, r: render_scan.scan(
-        render_pdf.convert_with_chromium(render_html.render_html(d, r, "utf-8")), r)),
 }
-SCANNED = [name for name in FORMATS if name.startswith("scan_")]
 
 
 def generate(out: Path, count: int, seed: int, formats: list[str], start: int = 0) -> list[Path]:
@@ -53,16 +51,38 @@ def generate(out: Path, count: int, seed: int, formats: list[str], start: int = 
     return written
 
 
+def scan_generated(source: Path, out: Path, count: int, seed: int, start: int) -> list[Path]:
+    """Scanned copies of the first ``count`` generated PDFs of ``source``, with their truth."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    pdfs = sorted(p for p in source.glob("*.pdf") if p.stem.endswith(("_pdf_libreoffice", "_pdf_chromium"))
+                  and p.with_name(p.stem + ".truth.json").exists())
+    for n, pdf in zip(range(start, start + count), pdfs):
+        name = f"{n:03d}_scan_{pdf.stem.split('_pdf_', 1)[1]}"
+        truth = json.loads(pdf.with_name(pdf.stem + ".truth.json").read_text(encoding="utf-8"))
+        truth["file"] = name + ".pdf"
+        (out / truth["file"]).write_bytes(render_scan.scan(pdf.read_bytes(), rng))
+        (out / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+        written.append(out / truth["file"])
+        print(f"{truth['file']}: scan of {pdf.name}, {truth['agency']} {truth['year']} template {truth['template']}")
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=Path("tests/corpus"))
     parser.add_argument("--count", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--start", type=int, default=0, help="number of the first file")
-    parser.add_argument("--formats", default=",".join(f for f in FORMATS if f not in SCANNED),
+    parser.add_argument("--formats", default=",".join(FORMATS),
                         help="comma-separated, from: " + ", ".join(FORMATS))
+    parser.add_argument("--scan-from", type=Path, metavar="DIR", help="scan the generated PDFs of DIR instead")
     args = parser.parse_args()
-    generate(args.out, args.count, args.seed, args.formats.split(","), args.start)
+    if args.scan_from:
+        scan_generated(args.scan_from, args.out, args.count, args.seed, args.start)
+    else:
+        generate(args.out, args.count, args.seed, args.formats.split(","), args.start)
 
 
 if __name__ == "__main__":
