@@ -139,8 +139,11 @@ def grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
                     return True
         return False
 
-    # a vertical run is a ruling line only when both its ends meet a horizontal line
-    v_lines = [v for v in _segments(vertical, 1) if meets(v[0], v[1], False) and meets(v[0], v[2] - 1, True)]
+    # a vertical run is a ruling line when both its ends meet a horizontal line, or one end does
+    # and it is longer than any letter (a table going on over the page break without a line below)
+    v_lines = [v for v in _segments(vertical, 1)
+               if (top := meets(v[0], v[1], False)) + (bottom := meets(v[0], v[2] - 1, True)) == 2
+               or ((top or bottom) and v[2] - v[1] > dpi / 4)]
     kept = np.zeros_like(vertical)
     for x, y0, y1 in v_lines:
         cv2.line(kept, (round(x), y0), (round(x), y1 - 1), 255, max(1, int(dpi / 100)))

@@ -132,9 +132,9 @@ def _text_marks(marks: np.ndarray) -> np.ndarray:
     keep = big.copy()
     for i in np.flatnonzero(small):
         x, y, w, h = stats[i, :4]
-        long = (w >= 2 * h or h >= 2 * w) and max(w, h) >= near
+        long = w >= 1.5 * h and w >= near
         left = big[y:y + h, max(0, x - near):x].any()
-        right = big[y:y + h, x + w:x + w + near].any()
+        right = big[max(0, y - h):y + 2 * h, x + w:x + w + 2 * near].any()
         above = big[max(0, y - near):y, x:x + w].any()
         below = big[y + h:y + h + near, x:x + w].any()
         if (long and right) or (left and right) or (above and below):  # a minus sign comes before its number
