@@ -73,9 +73,7 @@ def cell_image(data: bytes, page: int, bbox: tuple[float, float, float, float]) 
         margin = 4.0
         crop = (max(0.0, x0 - margin), max(0.0, height - bottom - margin),
                 max(0.0, width - x1 - margin), max(0.0, top - margin))  # left, bottom, right, top cut off
-        bitmap = p.render(scale=DPI / 72, grayscale=True, crop=crop)
-        gray = bitmap.to_numpy().reshape(bitmap.height, bitmap.width, -1)[:, :, 0]
-        ok, png = cv2.imencode(".png", np.ascontiguousarray(gray))
+        _, png = cv2.imencode(".png", _render(p, crop))
         return png.tobytes()
     finally:
         pdf.close()
@@ -90,25 +88,30 @@ def scanned_pages(data: bytes) -> int:
         pdf.close()
 
 
+def _render(page: pdfium.PdfPage, crop=(0, 0, 0, 0)) -> np.ndarray:
+    """The page (less ``crop``: points cut off left, bottom, right, top) in grey levels at ``DPI``."""
+    bitmap = page.render(scale=DPI / 72, grayscale=True, crop=crop)
+    return np.ascontiguousarray(bitmap.to_numpy().reshape(bitmap.height, bitmap.width, -1)[:, :, 0])
+
+
 class _Page:
-    """One rendered page: the levelled image, the matrix back to the page's points, its tables."""
+    """One rendered page: the levelled image, the matrix back to the page's points, its tables,
+    and the page cleaned of its ruling lines and speckle with the marks of its text."""
 
     def __init__(self, page: pdfium.PdfPage):
         self.width, self.height = page.get_size()
-        scale = DPI / 72
-        bitmap = page.render(scale=scale, grayscale=True)
-        gray = np.ascontiguousarray(bitmap.to_numpy().reshape(bitmap.height, bitmap.width, -1)[:, :, 0])
+        self.scale = DPI / 72
+        gray = _render(page)
         angle = image_grid.skew(image_grid.ink(gray), DPI)
-        self.gray = image_grid.level(gray, angle)
-        back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
-        self.back = back
-        self.scale = scale
-        self.grids, lines = image_grid.grids(self.gray, DPI)
-        self.paper = int(np.median(self.gray))
-        self.clean = self.gray.copy()  # the page without its ruling lines and speckle
+        self.back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
+        level = image_grid.level(gray, angle)
+        self.grids, lines = image_grid.grids(level, DPI)
+        self.paper = int(np.median(level))
+        self.clean = level
         self.clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = self.paper
-        self.text = _text_marks(image_grid.ink(self.clean))
-        self.clean[(image_grid.ink(self.clean) > 0) & (self.text == 0)] = self.paper
+        marks = image_grid.ink(self.clean)
+        self.text = _text_marks(marks)
+        self.clean[(marks > 0) & (self.text == 0)] = self.paper
 
     def points(self, box) -> tuple[float, float, float, float]:
         """A box of the levelled image in the page's points (top-left origin), turned back."""
