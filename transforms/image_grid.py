@@ -144,6 +144,12 @@ def grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     v_lines = [v for v in _segments(vertical, 1)
                if (top := meets(v[0], v[1], False)) + (bottom := meets(v[0], v[2] - 1, True)) == 2
                or ((top or bottom) and v[2] - v[1] > dpi / 4)]
+    # and a horizontal run is one when it meets a vertical line (a run of letters' strokes does not)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    ruled = [i for i, (hy, x0, x1) in enumerate(h_lines, start=1)
+             if any(x0 - tolerance <= vx <= x1 + tolerance and vy0 - tolerance <= hy <= vy1 + tolerance
+                    for vx, vy0, vy1 in v_lines)]
+    horizontal = np.where(np.isin(labels, ruled), np.uint8(255), np.uint8(0))
     kept = np.zeros_like(vertical)
     for x, y0, y1 in v_lines:
         cv2.line(kept, (round(x), y0), (round(x), y1 - 1), 255, max(1, int(dpi / 100)))

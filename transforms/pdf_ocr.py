@@ -255,10 +255,18 @@ def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.n
     rows = np.flatnonzero(inner.any(axis=1))
     bands, start = [], rows[0]
     for a, b in zip(rows, rows[1:]):
-        if b - a > 1:
-            bands.append((start, a + 1))
+        if b - a > max(2, DPI / 50):  # a white gap between two lines (a thin stroke may leave a smaller one)
+            bands.append([start, a + 1])
             start = b
-    bands.append((start, rows[-1] + 1))
+    bands.append([start, rows[-1] + 1])
+    tallest = max(b - a for a, b in bands)
+    merged: list[list[int]] = []
+    for band in bands:  # a band much lower than a line is part of its neighbour (a character cut by a gap)
+        if merged and (band[1] - band[0] < tallest / 2 or merged[-1][1] - merged[-1][0] < tallest / 2):
+            merged[-1][1] = band[1]
+        else:
+            merged.append(band)
+    bands = merged
     crops = []
     margin = int(DPI / 40)
     for top, bottom in bands:
