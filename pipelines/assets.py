@@ -8,12 +8,14 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines import landing, review_page, stewardship, warehouse
-from pipelines.reading import Task, file_info, read_files
+from cli import review_page
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
+from reading import landing
+from reading.pool import Task, file_info, read_files
 from transforms import catalog
 from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, columns_frame, frame, report_row
 from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
+from warehouse import stewardship, store
 
 GROUP = "ingest"
 
@@ -24,7 +26,7 @@ def landed_files(
 ) -> pl.DataFrame:
     folder = landing_folder.folder(context)
     files = landing.scan(folder)
-    planned = landing.plan(files, warehouse.known_files(warehouse_db.con))
+    planned = landing.plan(files, store.known_files(warehouse_db.con))
     counts = dict(planned.group_by("action").len().iter_rows())
     summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
     progress.say(context, f"{len(files)} files under {folder}" + (f": {summary}" if summary else ""))
@@ -124,13 +126,13 @@ def warehouse_tables(
     normalized_facts: list[str], landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress,
 ):
     con = warehouse_db.con
-    written = warehouse.replace_reports(con, parsed_reports, normalized_facts)
+    written = store.replace_reports(con, parsed_reports, normalized_facts)
     staging = warehouse_db.staging(context.run.run_id)
     shutil.rmtree(staging, ignore_errors=True)
     with contextlib.suppress(OSError):
         staging.parent.rmdir()  # only when no other run is staging
-    warehouse.refresh_agencies(con)
-    gone = warehouse.mark_presence(con, landing.root(landing_folder.folder(context)), landed_files["source_path"].to_list())
+    store.refresh_agencies(con)
+    gone = store.mark_presence(con, landing.root(landing_folder.folder(context)), landed_files["source_path"].to_list())
     totals = dict(con.execute("select 'reports', count(*) from reports union all select 'facts', count(*) from facts").fetchall())
     progress.say(context, f"loaded {parsed_reports.height} reports and {written} facts"
                  + (f"; {gone} files no longer in the landing folder" if gone else ""))
@@ -189,23 +191,23 @@ def expectation_results(
     from expectations.runner import domain_violations, judge_sides
 
     con = warehouse_db.con
-    templates = warehouse.unchecked_reports(con)
+    templates = store.unchecked_reports(con)
     ids = sorted(templates)
     for start in range(0, len(ids), JUDGE_REPORTS):  # one run of each suite per batch of reports
         batch = {rid: templates[rid] for rid in ids[start:start + JUDGE_REPORTS]}
-        facts = warehouse.facts_of(con, list(batch))
+        facts = store.facts_of(con, list(batch))
         judged = pl.concat([
             judge_sides(identity_sides(facts, batch), "in_report_identities"),
             judge_sides(completeness_sides(facts, batch), "completeness"),
             domain_violations(domain_frame(facts)),
         ])
-        warehouse.replace_results(con, _shape(judged), IN_REPORT)
+        store.replace_results(con, _shape(judged), IN_REPORT)
         progress.say(context, f"judged {start + len(batch)}/{len(ids)} reports ({judged.height} results)")
     if templates:
         # a new or changed report can break or mend a cross-year identity: judge them all again
-        facts = warehouse.facts_of(con, items=CROSS_YEAR_ITEMS)
-        cross = judge_sides(cross_year_sides(facts, warehouse.loaded_reports(con)), "cross_year_identities")
-        warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
+        facts = store.facts_of(con, items=CROSS_YEAR_ITEMS)
+        cross = judge_sides(cross_year_sides(facts, store.loaded_reports(con)), "cross_year_identities")
+        store.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
     return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=_suite_checks(con))
 
 

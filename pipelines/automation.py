@@ -6,8 +6,8 @@ import os
 
 import dagster as dg
 
-from pipelines import landing
 from pipelines.resources import LandingFolder
+from reading import landing
 
 EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import landing
 from pipelines.automation import listing_digest
 from pipelines.resources import LandingFolder
+from reading import landing
 
 LANDING_FOLDERS = dg.DynamicPartitionsDefinition(name="landing_folders")
 

@@ -44,7 +44,7 @@ class Warehouse(dg.ConfigurableResource):
     _con: object = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        from pipelines.warehouse import connect
+        from warehouse.store import connect
 
         def waiting(message: str) -> None:
             context.log.warning(message)

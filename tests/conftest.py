@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import ingest
+from cli.main import ingest
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

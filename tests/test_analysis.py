@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from cli.main import main
 from conftest import query, truths
-from pipelines.cli import main
 
 DOCS = Path(__file__).parents[1] / "docs"
 TRUTHS = truths()

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
+from cli.main import ingest, main
 from conftest import SAMPLES, query, truths
-from pipelines.cli import ingest, main
 from transforms import catalog
 
 TRUTHS = truths()

@@ -10,10 +10,10 @@ from docx import Document
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
+from cli.main import ingest, main
 from conftest import SAMPLES, make_pdf, query
-from pipelines import landing
-from pipelines.cli import ingest, main
-from pipelines.reading import Task, read_file
+from reading import landing
+from reading.pool import Task, read_file
 
 CORPUS = Path(__file__).parent / "corpus"
 GOOD = "004_cf77e8731c91250a.txt"

@@ -9,10 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from cli.main import ingest, main
 from conftest import SAMPLES, query
 from expectations.runner import domain_violations
 from expectations.suites import sides_suite, value_domain_suite
-from pipelines.cli import ingest, main
 from tools.corpus import render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth

@@ -94,7 +94,7 @@ def read_files(
     if not pending:
         return
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipelines.reading", "pipelines.reader_warmup"])
+    ctx.set_forkserver_preload(["reading.pool", "reading.warmup"])
     pool = [_Worker(ctx, max_bytes) for _ in range(min(workers or os.cpu_count() or 1, len(pending)))]
     try:
         while pending or any(w.task for w in pool):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.stewardship import FINDING_ID, LOADED_REPORTS, evidence_sql
+from warehouse.stewardship import FINDING_ID, LOADED_REPORTS, evidence_sql
 
 STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px} h2{border-bottom:1px solid #999}
 table{border-collapse:collapse;margin:.4em 0 1.2em} td,th{border:1px solid #bbb;padding:2px 6px;font-size:13px}

@@ -4,10 +4,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from pipelines import stewardship
-from pipelines.warehouse import WarehouseBusy, connect
 from transforms import catalog
 from transforms.values import parse_value, to_unit
+from warehouse import stewardship
+from warehouse.store import WarehouseBusy, connect
 
 
 class Refused(Exception):

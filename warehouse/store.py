@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import views
-from transforms.facts import FACTS_SCHEMA
 from transforms import catalog
+from transforms.facts import FACTS_SCHEMA
+from warehouse import views
 
 DDL = """
 create table if not exists reports (

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from pipelines.resources import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, MAX_MEGABYTES, READ_SECONDS
-from pipelines.warehouse import WarehouseBusy
 from transforms import catalog
+from warehouse.store import WarehouseBusy
 
 IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -36,7 +36,7 @@ def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Pa
 
 
 def summary(warehouse_path: Path) -> str:
-    from pipelines.warehouse import connect
+    from warehouse.store import connect
 
     with connect(warehouse_path, wait_seconds=60) as con:
         statuses = con.execute(
@@ -71,7 +71,7 @@ def summary(warehouse_path: Path) -> str:
 
 
 def add_review_commands(sub) -> None:
-    from pipelines.stewardship import DECISIONS
+    from warehouse.stewardship import DECISIONS
 
     r = sub.add_parser("review", help="list open findings, newest first")
     r.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
@@ -119,11 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
         return 2
     if args.command in ("sql", "export"):
-        from pipelines import analysis
+        from cli import analysis
 
         return analysis.run(args)
     if args.command != "ingest":
-        from pipelines import review
+        from cli import review
 
         return review.run(args)
 
