@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 from transforms.facts import fact_columns, report_row
-from transforms.model import ReadError
+from transforms.model import ReadError, Status
 from transforms.reports import PARSER_VERSION, read_report
+
+
+MAX_MEGABYTES = 100.0  # a larger file is rejected
+READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def read_file(task: Task, max_bytes: float) -> tuple[dict, dict[str, list] | Non
 
 
 def rejected(task: Task, reason: str) -> tuple[dict, None]:
-    return report_row(task.report_id, task.path, None, status="rejected", status_reason=reason, **file_info(task)), None
+    return report_row(task.report_id, task.path, None, status=Status.REJECTED, status_reason=reason, **file_info(task)), None
 
 
 def file_info(task: Task) -> dict:
