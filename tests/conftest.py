@@ -7,7 +7,10 @@ import pytest
 
 from cli.main import ingest
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+CORPUS = ROOT / "tests" / "corpus"
+DOCS = ROOT / "docs"
 
 
 def truths() -> dict[str, dict]:

@@ -8,6 +8,8 @@ from cli.main import ingest, main
 from conftest import SAMPLES, query, truths
 from transforms import catalog
 
+pytestmark = pytest.mark.slow  # end-to-end runs
+
 TRUTHS = truths()
 TABLES = ("reports", "facts", "expectation_results", "items", "columns", "cells")
 

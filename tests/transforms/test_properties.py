@@ -2,12 +2,12 @@
 
 import random
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import CORPUS, SAMPLES
 from tools.corpus import render_html, render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth
@@ -15,9 +15,6 @@ from transforms.labels import detect_template, match_item, normalize, section_of
 from transforms.model import ParsedReport, ReadError
 from transforms.reports import read_report
 from transforms.values import Value, parse_value
-
-CORPUS = Path(__file__).parent / "corpus"
-SAMPLES = Path(__file__).parents[1] / "data" / "samples"
 
 
 @given(st.text())

@@ -2,7 +2,6 @@
 
 import io
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,14 +10,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
 from cli.main import ingest, main
-from conftest import SAMPLES, make_pdf, query
+from conftest import CORPUS, SAMPLES, make_pdf, query
 from reading import landing
 from reading.pool import Task, read_file
 
-CORPUS = Path(__file__).parent / "corpus"
+pytestmark = pytest.mark.slow  # end-to-end runs
+
 GOOD = "004_cf77e8731c91250a.txt"
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-
 
 
 def write_text(c, text):
