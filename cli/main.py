@@ -36,8 +36,9 @@ def ingest(directory: Path, warehouse_path: Path, *, echo: bool = True, timings:
     return result.success
 
 
-def summary(warehouse_path: Path) -> str:
-    with connect(warehouse_path, wait_seconds=60) as con:
+def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> str:
+    """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse."""
+    with connect(warehouse_path, wait_seconds=lock_wait_seconds) as con:
         statuses = store.status_counts(con)
         facts = store.count(con, "facts")
         results = store.result_counts(con)
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
                 read_seconds=args.read_seconds, lock_wait_seconds=args.lock_wait)
     try:
-        print(summary(args.warehouse))
+        print(summary(args.warehouse, args.lock_wait))
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 1
