@@ -10,9 +10,8 @@ from cli import review_page
 from pipelines.checks import suite_checks
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from reading import landing
-from reading.pool import Task, file_info, read_files
+from reading.pool import planned_tasks, read_files
 from transforms import catalog
-from transforms.facts import report_row
 from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
 from transforms.model import Status
 from warehouse import stewardship, store
@@ -51,21 +50,8 @@ def read_reports(
 ):
     """The new and changed files read by the reading workers (``reading.pool``), within limits."""
     todo = landed_files.filter(pl.col("action") != "unchanged")
-    report_rows: list[dict] = []
     started = time.monotonic()
-    tasks = []
-    for f in todo.iter_rows(named=True):
-        task = Task(f["source_path"], f["report_id"], f["size_bytes"], f["mtime"])
-        if f["action"] == "duplicate":
-            report_rows.append(report_row(task.report_id, task.path, None, status=Status.DUPLICATE, duplicate_of=f["duplicate_of"],
-                                          status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once",
-                                          **file_info(task)))
-        elif f["action"] == "gone":
-            report_rows.append(report_row("", task.path, None, status=Status.REJECTED,
-                                          status_reason=f"file vanished before it could be read: {f['duplicate_of']}",
-                                          **file_info(task)))
-        else:
-            tasks.append(task)
+    tasks, report_rows = planned_tasks(todo)
     staging = warehouse_db.staging(context.run.run_id)
     batch = store.Batch(staging)
     told = started
