@@ -7,20 +7,19 @@ import duckdb
 import polars as pl
 
 from warehouse import store
-from warehouse.store import WarehouseBusy
 
 
 def run(args) -> int:
     try:
-        con = store.connect_read_only(args.warehouse)
-    except WarehouseBusy as e:
-        print(f"gongkai: {e}; try again when it ends", file=sys.stderr)
+        con = duckdb.connect(str(args.warehouse), read_only=True)
+    except duckdb.IOException as e:
+        print(f"gongkai: the warehouse is in use by a running ingest ({e}); try again when it ends", file=sys.stderr)
         return 1
     with con:
         if args.command == "sql":
             return query(con, args.query, as_csv=args.csv)
-        exported = store.export(con, args.directory)
-        print(f"exported {exported} tables and views to {args.directory}")
+        store.export(con, args.directory)
+        print(f"exported {len(store.BY_YEAR) + len(store.WHOLE)} tables and views to {args.directory}")
         return 0
 
 
@@ -44,3 +43,4 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
         print(frame)
     print(f"({len(rows)} rows)")
     return 0
+

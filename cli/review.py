@@ -36,14 +36,13 @@ def review(con, args) -> str:
     if not rows:
         return f"no {args.state if args.state != 'all' else ''} findings".replace("  ", " ")
     out = [f"{len(rows)} {args.state} findings, newest first"]
-    for f in rows:
-        line = (f"{f['finding_id']}  {f['agency']} {f['year']}  {f['expectation']} [{f['scope']}]  "
-                f"observed {_num(f['observed'])} expected {_num(f['expected'])} "
-                f"(difference {_num(f['difference'], sign=True)})  {f['state']} since {f['first_seen']:%Y-%m-%d}  "
-                f"{Path(f['source_path']).name}")
-        out.append(line + (f"  — {f['state_reason']}" if f["state_reason"] and f["state"] != "open" else ""))
+    for fid, agency, year, path, exp, scope, obs, expd, diff, state, seen, reason in rows:
+        line = (f"{fid}  {agency} {year}  {exp} [{scope}]  observed {_num(obs)} expected {_num(expd)} "
+                f"(difference {_num(diff, sign=True)})  {state} since {seen:%Y-%m-%d}  {Path(path).name}")
+        out.append(line + (f"  — {reason}" if reason and state != "open" else ""))
         if args.cells:
-            out += ["    " + _cell_line(c) for c in stewardship.evidence(con, [f["finding_id"]])]
+            for c in stewardship.evidence(con, [fid]):
+                out.append("    " + _cell_line(c))
     return "\n".join(out)
 
 
@@ -54,27 +53,29 @@ def _num(v, sign: bool = False) -> str:
 
 
 def _cell_line(c: dict) -> str:
-    where = where_printed(**{k: c[k] for k in ("page", "bbox", "line", "table_no", "row_no", "col_no")})
-    shown = "not read" if c["raw_text"] is None else f"{c['raw_text']!r}"
-    fix = f" → corrected {c['corrected_value']:g}" if c["corrected"] else ""
-    path = c["cell_source_path"]
-    return f"{c['item_code']}/{c['column_code']} = {shown}{fix}  ({Path(path).name if path else c['cell_report_id'][:8]}, {where})"
+    (_, _, _, _, report, table, item, column, value, raw, corrected, corrected_value,
+     page, bbox, line, table_no, row_no, col_no, path) = c.values()
+    where = where_printed(page=page, bbox=bbox, line=line, table_no=table_no, row_no=row_no, col_no=col_no)
+    shown = "not read" if raw is None else f"{raw!r}"
+    fix = f" → corrected {corrected_value:g}" if corrected else ""
+    return f"{item}/{column} = {shown}{fix}  ({Path(path).name if path else report[:8]}, {where})"
 
 
 def decide(con, args) -> str:
     found = stewardship.find(con, args.finding)
-    if found is None:
+    if not found:
         raise Refused(f"no finding '{args.finding}'; `gongkai review --state all` lists them")
-    finding_id, _, expectation, scope = found
-    cell, value = None, None
+    finding_id, report_id, expectation, scope = found
+    cell = (None, None, None, report_id)
+    value = None
     if args.decision == "correction":
         if not args.cell or args.value is None:
             raise Refused("a correction needs --cell ITEM/COLUMN and --value")
-        cell = _pick_cell(stewardship.evidence(con, [finding_id]), finding_id, args.cell)
+        cell = _pick_cell(con, finding_id, args.cell)
         parsed = parse_value(args.value)
         if parsed is None or parsed.number is None:
             raise Refused(f"'{args.value}' is not a number")
-        unit = catalog.cell_units(store.template_of(con, cell[3]))[cell[:3]]
+        unit = catalog.cell_units(store.template_of(con, cell[3]))[(cell[0], cell[1], cell[2])]
         value = to_unit(parsed, unit)
     elif args.cell or args.value is not None:
         raise Refused("--cell and --value go with --as correction only")
@@ -86,14 +87,12 @@ def decide(con, args) -> str:
            "the next ingest applies it"
 
 
-def _pick_cell(evidence: list[dict], finding_id: str, spec: str) -> tuple[str, str, str, str]:
-    """(table, item, column, report_id) of the finding's cell that ``spec`` names."""
+def _pick_cell(con, finding_id: str, spec: str) -> tuple[str, str, str, str]:
     report_prefix, _, name = spec.rpartition(":")
     if "/" not in name:
         raise Refused(f"--cell takes ITEM/COLUMN, e.g. carried_forward/total, not '{spec}'")
     item, column = name.split("/", 1)
-    cells = list(dict.fromkeys((c["table_code"], c["item_code"], c["column_code"], c["cell_report_id"],
-                                c["raw_text"] is not None) for c in evidence))
+    cells = stewardship.finding_cells(con, finding_id)
     hits = [c for c in cells if (c[1], c[2]) == (item, column) and c[3].startswith(report_prefix)]
     listed = ", ".join(sorted(f"{c[3][:8]}:{c[1]}/{c[2]}" for c in cells))
     if not hits:

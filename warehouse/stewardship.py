@@ -67,15 +67,15 @@ def add_decision(con: duckdb.DuckDBPyConnection, decision: dict) -> None:
 
 def decide(
     con: duckdb.DuckDBPyConnection, finding_id: str, *, decision: str, by: str, note: str,
-    cell: tuple[str, str, str, str] | None = None, value: float | None = None,
+    cell: tuple[str | None, str | None, str | None, str], value: float | None = None,
 ) -> None:
-    """Record a steward's decision on a finding. A correction names its ``cell`` (table, item,
-    column, report_id) and ``value``; the next run applies it. Any other decision closes the
-    finding at once."""
-    report_id, expectation, scope = con.execute(
-        "select report_id, expectation, scope from findings where finding_id = ?", [finding_id]
+    """Record a steward's decision on a finding. ``cell`` is (table, item, column, report_id): for a
+    correction the cell corrected to ``value`` (the next run applies it), else (None, None, None,
+    the finding's report). Any decision but a correction closes the finding at once."""
+    expectation, scope = con.execute(
+        "select expectation, scope from findings where finding_id = ?", [finding_id]
     ).fetchall()[0]
-    table, item, column, report_id = cell or (None, None, None, report_id)
+    table, item, column, report_id = cell
     path = con.execute("select min(source_path) from reports where report_id = ?", [report_id]).fetchall()[0][0]
     add_decision(con, dict(
         finding_id=finding_id, report_id=report_id, source_path=path, expectation=expectation, scope=scope,
@@ -98,8 +98,9 @@ def find(con: duckdb.DuckDBPyConnection, finding_id: str) -> tuple[str, str, str
 def list_findings(
     con: duckdb.DuckDBPyConnection, *, state: str, agency: str | None = None, year: int | None = None,
     expectation: str | None = None,
-) -> list[dict]:
-    """Findings in ``state`` ("all" for any), newest first, with their report's agency, year and path."""
+) -> list[tuple]:
+    """Findings in ``state`` ("all" for any), newest first: (finding_id, agency, year, source_path,
+    expectation, scope, observed, expected, difference, state, first_seen, state_reason)."""
     where, params = ["true"], []
     if state != "all":
         where.append("f.state = ?")
@@ -113,13 +114,21 @@ def list_findings(
     if expectation:
         where.append("f.expectation = ?")
         params.append(expectation)
-    return records(con, f"""
+    return con.execute(f"""
         select f.finding_id, r.agency, r.year, r.source_path, f.expectation, f.scope, f.observed, f.expected,
                f.difference, f.state, f.first_seen, f.state_reason
         from findings f join (select distinct on (report_id) report_id, agency, year, source_path from reports
                               order by report_id, source_path) r using (report_id)
         where {' and '.join(where)} order by f.first_seen desc, r.agency, f.expectation, f.scope
-    """, params)
+    """, params).fetchall()
+
+
+def finding_cells(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[tuple[str, str, str, str, bool]]:
+    """(table_code, item_code, column_code, report_id, whether it was read) of each cell of a finding."""
+    return con.execute(
+        f"select distinct table_code, item_code, column_code, cell_report_id, raw_text is not null "
+        f"from ({evidence_sql(BY_FINDING)})", [finding_id]
+    ).fetchall()
 
 
 def open_findings(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -54,14 +54,6 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb
     return con
 
 
-def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """The warehouse opened for reading only; WarehouseBusy while an ingest writes it."""
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as e:
-        raise WarehouseBusy(f"the warehouse is in use by a running ingest ({e})") from None
-
-
 def refresh_agencies(con: duckdb.DuckDBPyConnection) -> None:
     """The agencies dimension from the loaded reports (the most common reading of each field)."""
     con.execute(f"""
@@ -290,8 +282,8 @@ BY_YEAR = ["facts", "reports", "v_proactive", "v_applications", "v_review_litiga
 WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findings", "decisions"]
 
 
-def export(con: duckdb.DuckDBPyConnection, directory: Path) -> int:
-    """Write the tables and views to Parquet under ``directory``; returns how many."""
+def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Write the tables and views to Parquet under ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in BY_YEAR:
         target = directory / name
@@ -299,4 +291,3 @@ def export(con: duckdb.DuckDBPyConnection, directory: Path) -> int:
                     "(format parquet, partition_by (year), overwrite_or_ignore true)")
     for name in WHOLE:
         con.execute(f"copy (select * from {name}) to '{directory / name}.parquet' (format parquet)")
-    return len(BY_YEAR) + len(WHOLE)
