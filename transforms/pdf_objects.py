@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from transforms.pdf_fonts import use_box_font
+
 IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the matrix (a, b, c, d, e, f) that moves nothing
 _AXIS = 0.01  # ends closer than this across a segment's direction: the segment is horizontal or vertical
 
@@ -31,6 +33,7 @@ class Char:
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
     """The document; PdfPasswordError when it needs a password, pdfium.PdfiumError when unreadable."""
+    use_box_font()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -41,7 +44,9 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
 
 def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
     """The page's printed characters in content order (pdfium's inferred spaces and line breaks left
-    out), each in its loose box: the glyph's advance width by the font's ascent and descent."""
+    out), each in its loose box: from its origin, the advance width the PDF's font dictionary gives
+    (/W or /Widths), by the font size split by the font descriptor's ascent and descent. A font the
+    file does not embed is the box font of ``pdf_fonts``, so no box depends on the machine's fonts."""
     textpage = raw.FPDFText_LoadPage(page.raw)
     try:
         count = raw.FPDFText_CountChars(textpage)
