@@ -13,9 +13,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from transforms.pdf_fonts import use_box_font
+from transforms.settings import DEFAULT, ReaderSettings
 
 IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the matrix (a, b, c, d, e, f) that moves nothing
-_AXIS = 0.01  # ends closer than this across a segment's direction: the segment is horizontal or vertical
 
 
 class PdfPasswordError(Exception):
@@ -74,15 +74,15 @@ def _text(textpage, count: int) -> str | None:
     return text if len(text) == count else None
 
 
-def page_edges(page: pdfium.PdfPage, height: float) -> list[dict]:
+def page_edges(page: pdfium.PdfPage, height: float, *, settings: ReaderSettings = DEFAULT) -> list[dict]:
     """Every horizontal or vertical straight segment of the page's paths (stroked lines, the sides of
     rectangles, filled or not), as pdfplumber edge dicts; paths inside form XObjects included."""
     edges: list[dict] = []
-    _collect(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, IDENTITY, height, edges)
+    _collect(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, IDENTITY, height, edges, settings.axis)
     return edges
 
 
-def _collect(parent, count, get, outer, height, edges) -> None:
+def _collect(parent, count, get, outer, height, edges, axis) -> None:
     matrix = raw.FS_MATRIX()
     for i in range(count(parent)):
         obj = get(parent, i)
@@ -91,9 +91,9 @@ def _collect(parent, count, get, outer, height, edges) -> None:
             continue
         m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
         if kind == raw.FPDF_PAGEOBJ_FORM:
-            _collect(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m, height, edges)
+            _collect(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m, height, edges, axis)
         else:
-            _path_edges(obj, m, height, edges)
+            _path_edges(obj, m, height, edges, axis)
 
 
 def _compose(inner, outer):
@@ -103,7 +103,7 @@ def _compose(inner, outer):
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path_edges(path, m, height, edges) -> None:
+def _path_edges(path, m, height, edges, axis) -> None:
     x, y = ctypes.c_float(), ctypes.c_float()
     start = last = None
     for i in range(raw.FPDFPath_CountSegments(path)):
@@ -114,20 +114,20 @@ def _path_edges(path, m, height, edges) -> None:
         if kind == raw.FPDF_SEGMENT_MOVETO:
             start = point
         elif kind == raw.FPDF_SEGMENT_LINETO and last is not None:
-            _add_edge(last, point, edges)
+            _add_edge(last, point, edges, axis)
         if raw.FPDFPathSegment_GetClose(segment) and start is not None:
-            _add_edge(point, start, edges)
+            _add_edge(point, start, edges, axis)
         last = point
 
 
-def _add_edge(p, q, edges) -> None:
+def _add_edge(p, q, edges, axis) -> None:
     x0, x1 = sorted((p[0], q[0]))
     top, bottom = sorted((p[1], q[1]))
-    if bottom - top < _AXIS and x1 - x0 < _AXIS:
+    if bottom - top < axis and x1 - x0 < axis:
         return  # a point: the closing segment of a path that already ends where it began
-    if bottom - top < _AXIS:
+    if bottom - top < axis:
         edges.append({"x0": x0, "x1": x1, "top": top, "bottom": top, "width": x1 - x0, "height": 0.0,
                       "doctop": top, "orientation": "h"})
-    elif x1 - x0 < _AXIS:
+    elif x1 - x0 < axis:
         edges.append({"x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0.0, "height": bottom - top,
                       "doctop": top, "orientation": "v"})
