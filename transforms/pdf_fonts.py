@@ -5,9 +5,11 @@ pdfium substitutes a system font for a font the file names but does not embed (R
 STSong-Light, Word's 宋体 left out), and its text page drops a text object whose glyphs have no
 outline in the substitute: on a machine without CJK fonts a one-character line (the vertical
 headers 结/果/维/持) vanishes. Here every such font is one built-in TrueType font whose every
-character is the same glyph, a square filling the em (1000 units, 120 below the baseline), so each
-character keeps the origin, size and widths the file states and its box is the same on every
-machine.
+character is the same glyph: a dot, a square of a hundredth of the em on the baseline at the
+origin (see ``box_font``). pdfium's loose box of a character is the box the file states (from the origin, the
+advance width of /W or /Widths, the descriptor's ascent and descent, through the text matrix)
+joined with the glyph's box; the dot lies inside the first, so the box is what the file states,
+the same on every machine. (A full-em glyph would widen every half-width digit to an em.)
 """
 
 import ctypes
@@ -16,27 +18,39 @@ import struct
 
 import pypdfium2.raw as raw
 
-_EM, _DESCENT = 1000, 120
+_EM, _ASCENT, _DESCENT, _DOT = 1000, 880, -120, 10  # font units: the ideographic em box; the dot's side
+
+
+def _rectangle(x0: int, y0: int, x1: int, y1: int) -> bytes:
+    """A glyph outline: one closed contour around the rectangle, its four points on the curve."""
+    glyph = struct.pack(">hhhhh", 1, x0, y0, x1, y1) + struct.pack(">HH", 3, 0) + bytes([1] * 4)
+    glyph += struct.pack(">hhhh", x0, 0, x1 - x0, 0) + struct.pack(">hhhh", y0, y1 - y0, 0, y0 - y1)
+    return glyph + b"\0" * (-len(glyph) % 4)
 
 
 def box_font() -> bytes:
-    """A TrueType font with two glyphs (.notdef, empty, and the em square) and a format 13 cmap
-    mapping every Unicode character to the square."""
-    square = struct.pack(">hhhhh", 1, 0, -_DESCENT, _EM, _EM - _DESCENT)  # one contour and its bounds
-    square += struct.pack(">HH", 3, 0) + bytes([1] * 4)  # last point 3, no instructions, on-curve points
-    square += struct.pack(">hhhh", 0, 0, _EM, 0) + struct.pack(">hhhh", -_DESCENT, _EM, 0, -_EM)  # x, y deltas
-    square += b"\0" * (-len(square) % 4)
+    """A TrueType font whose every character is the dot, but for 'A' and 'g', a bar from the
+    baseline to the ascent and to the descent: pdfium takes a font's ascent and descent from the
+    boxes of 'A' and 'g' when the descriptor states none (LibreOffice writes /Ascent 0 /Descent 0),
+    which then are the ideographic em box's 880 and -120."""
+    glyphs = [b"", _rectangle(0, 0, _DOT, _DOT), _rectangle(0, 0, _DOT, _ASCENT), _rectangle(0, _DESCENT, _DOT, 0)]
+    groups = [(0, 0x40, 1), (0x41, 0x41, 2), (0x42, 0x66, 1), (0x67, 0x67, 3), (0x68, 0x10FFFF, 1)]
+    subtable = struct.pack(">HHIII", 13, 0, 16 + 12 * len(groups), 0, len(groups))
+    subtable += b"".join(struct.pack(">III", *g) for g in groups)
+    loca = [0]
+    for g in glyphs:
+        loca.append(loca[-1] + len(g))
+    n = len(glyphs)
     tables = {
-        b"cmap": struct.pack(">HHHHI", 0, 1, 3, 10, 12) + struct.pack(">HHIII", 13, 0, 28, 0, 1)
-        + struct.pack(">III", 0, 0x10FFFF, 1),
-        b"glyf": square,
+        b"cmap": struct.pack(">HHHHI", 0, 1, 3, 10, 12) + subtable,
+        b"glyf": b"".join(glyphs),
         b"head": struct.pack(">IIIIHHqqhhhhHHhhh", 0x10000, 0x10000, 0, 0x5F0F3CF5, 0b1011, _EM, 0, 0,
-                             0, -_DESCENT, _EM, _EM - _DESCENT, 0, 8, 2, 1, 0),
-        b"hhea": struct.pack(">IhhhHhhhhhhhhhhhH", 0x10000, _EM - _DESCENT, -_DESCENT, 0, _EM, 0, 0, _EM,
-                             1, 0, 0, 0, 0, 0, 0, 0, 2),
-        b"hmtx": struct.pack(">HhHh", _EM, 0, _EM, 0),
-        b"loca": struct.pack(">III", 0, 0, len(square)),
-        b"maxp": struct.pack(">IHHHHHHHHHHHHHH", 0x10000, 2, 4, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0),
+                             0, _DESCENT, _EM, _ASCENT, 0, 8, 2, 1, 0),
+        b"hhea": struct.pack(">IhhhHhhhhhhhhhhhH", 0x10000, _ASCENT, _DESCENT, 0, _EM, 0, 0, _EM,
+                             1, 0, 0, 0, 0, 0, 0, 0, n),
+        b"hmtx": struct.pack(">Hh", _EM, 0) * n,
+        b"loca": struct.pack(f">{n + 1}I", *loca),
+        b"maxp": struct.pack(">IHHHHHHHHHHHHHH", 0x10000, n, 4, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0),
         b"post": struct.pack(">IIhhIIIII", 0x30000, 0, 0, 0, 0, 0, 0, 0, 0),
     }
     offset = 12 + 16 * len(tables)

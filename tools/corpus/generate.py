@@ -2,9 +2,10 @@
 
 Each report is rendered in one format, with its truth beside it as ``NAME.truth.json`` in the
 form of data/samples. PDF needs LibreOffice (soffice) and Chromium for two of its producers;
-tests and CI only read the committed files. Each LibreOffice PDF also gets a copy without its
-embedded fonts (``NNN_pdf_libreoffice_noembed.pdf``, the same truth), as Word's PDFs often leave
-宋体 out: ``python -m tools.corpus.generate OUT --noembed`` makes them from the PDFs already in OUT.
+tests and CI only read the committed files. Each LibreOffice and Chromium PDF also gets a copy
+without its embedded fonts (``NNN_pdf_libreoffice_noembed.pdf``, the same truth), as Word's PDFs
+often leave 宋体 out: ``python -m tools.corpus.generate OUT --noembed`` makes them from the PDFs
+already in OUT.
 """
 
 import argparse
@@ -51,9 +52,10 @@ def generate(out: Path, count: int, seed: int, formats: list[str]) -> list[Path]
 
 
 def without_embedded_fonts(out: Path) -> list[Path]:
-    """A copy of each LibreOffice PDF in ``out`` with its fonts not embedded, its truth beside it."""
+    """A copy of each LibreOffice and Chromium PDF in ``out`` with its fonts not embedded, its truth
+    beside it."""
     written = []
-    for pdf in sorted(out.glob("*_pdf_libreoffice.pdf")):
+    for pdf in sorted([*out.glob("*_pdf_libreoffice.pdf"), *out.glob("*_pdf_chromium.pdf")]):
         name = pdf.stem + "_noembed"
         (out / f"{name}.pdf").write_bytes(render_pdf.without_font_programs(pdf.read_bytes()))
         truth = json.loads((out / f"{pdf.stem}.truth.json").read_text(encoding="utf-8"))
