@@ -67,6 +67,18 @@ def test_vertical_header_characters_lie_in_their_cell(name):
     assert found >= 1
 
 
+def test_unembedded_character_box_is_what_the_file_states():
+    """ReportLab's STSong-Light at 7.5 pt: /DW 1000, /Ascent 752, /Descent -271 within /FontBBox
+    [-25 -254 1000 880], so each ideograph's box is 7.5 wide and 7.5 × (752 + 254) / 1000 tall."""
+    pdf = open_pdf((CORPUS / "007_pdf_reportlab.pdf").read_bytes())
+    page = pdf[1]
+    column = [c for c in page_chars(page, page.get_height()) if c.text in "结果维持" and round(c.x0, 2) == 62.69]
+    assert [c.text for c in column] == list("结果维持")
+    for c in column:
+        assert c.x1 - c.x0 == pytest.approx(7.5, abs=0.01)
+        assert c.bottom - c.top == pytest.approx(7.5 * (752 + 254) / 1000, abs=0.01)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="hiding the system fonts needs root (unshare -m); CI runs as root")
 def test_reading_is_the_same_with_the_system_fonts_hidden(tmp_path):
     names = []
