@@ -17,7 +17,7 @@ from transforms.pdf_tables import _inside, _tables
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "/usr/share/X11/fonts"]
-NOT_EMBEDDED = ["pdf_reportlab", "pdf_libreoffice_noembed", "pdf_chromium_noembed"]  # producers whose PDFs leave their fonts out
+NOT_EMBEDDED = ["pdf_reportlab", "pdf_libreoffice_noembed", "pdf_chromium_noembed"]  # producers leaving fonts out
 
 READ = """
 import json, sys

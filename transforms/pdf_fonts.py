@@ -6,10 +6,11 @@ STSong-Light, Word's 宋体 left out), and its text page drops a text object who
 outline in the substitute: on a machine without CJK fonts a one-character line (the vertical
 headers 结/果/维/持) vanishes. Here every such font is one built-in TrueType font whose every
 character is the same glyph: a dot, a square of a hundredth of the em on the baseline at the
-origin (see ``box_font``). pdfium's loose box of a character is the box the file states (from the origin, the
-advance width of /W or /Widths, the descriptor's ascent and descent, through the text matrix)
-joined with the glyph's box; the dot lies inside the first, so the box is what the file states,
-the same on every machine. (A full-em glyph would widen every half-width digit to an em.)
+origin (see ``box_font``). pdfium's loose box of a character is the box the file states (from
+its origin through the text matrix: the advance width of /W or /Widths, the descriptor's ascent
+and descent within its /FontBBox, at the font size) joined with the glyph's box; the dot lies
+inside the first, so the box is what the file states, the same on every machine. (A full-em
+glyph would widen every half-width digit to an em.)
 """
 
 import ctypes

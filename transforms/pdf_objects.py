@@ -44,9 +44,10 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
 
 def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
     """The page's printed characters in content order (pdfium's inferred spaces and line breaks left
-    out), each in its loose box: from its origin, the advance width the PDF's font dictionary gives
-    (/W or /Widths), by the font size split by the font descriptor's ascent and descent. A font the
-    file does not embed is the box font of ``pdf_fonts``, so no box depends on the machine's fonts."""
+    out), each in its loose box: from its origin through the text matrix, the advance width the
+    font dictionary gives (/W or /Widths) by the descriptor's ascent and descent, at the font size.
+    A font the file does not embed is the box font of ``pdf_fonts``: no box depends on the fonts
+    installed."""
     textpage = raw.FPDFText_LoadPage(page.raw)
     try:
         count = raw.FPDFText_CountChars(textpage)
