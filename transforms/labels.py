@@ -67,9 +67,7 @@ def detect_template(norm_text: str) -> str | None:
     scores = {
         label.code: len(label.pattern.findall(norm_text)) for label in catalog.labels("template_marker")
     }
-    best = max(scores, key=lambda t: scores[t])
-    if scores[best] == 0:
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] == 0 or ranked[:2].count(ranked[0]) > 1:
         return None
-    if scores["2019"] == scores["2021"]:
-        return None
-    return best
+    return max(scores, key=lambda t: scores[t])

@@ -111,8 +111,7 @@ class TableReader:
                     "the extra ones are left out"
                 )
             for column, source in zip(columns, values):
-                scale = 10000.0 if column == "fee_amount" else 1.0  # the 2021 header prints 万元
-                self.place("proactive", item, column, source, scale)
+                self.place("proactive", item, column, source, catalog.printed_scale("proactive", block, column))
 
     def _blank_row(self, r: _Split, table: str) -> list[SourceCell]:
         """A grid row whose label is an item and whose cells are all empty: all blanks."""
@@ -177,7 +176,7 @@ class TableReader:
         header = ""
         values: list[SourceCell] = []
         for r in rows:
-            if not any(word in header for word in ("维持", "审结")):
+            if not catalog.pattern("table_header").search(header):
                 header += r.label  # vertical headers arrive one character per row
                 continue
             if not r.values:
