@@ -12,20 +12,6 @@ from functools import cache
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
-TABLES = ("proactive", "applications", "review_litigation")
-
-# Table 三's applicant columns and table 四's result columns, in printed order.
-APPLICANT_COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "public_interest_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
-RESULT_COLUMNS = ("upheld", "corrected", "other_result", "pending", "total")
-REVIEW_GROUPS = ("administrative_review", "litigation_direct", "litigation_after_review")
 
 
 @dataclass(frozen=True)
@@ -45,6 +31,7 @@ class Column:
     column_code: str
     label_zh: str
     unit: str
+    printed_unit: str  # the unit the header prints when it is not the warehouse unit (万元)
     templates: tuple[str, ...]
     label_en: str
 
@@ -144,7 +131,7 @@ def items() -> tuple[Item, ...]:
 def columns() -> tuple[Column, ...]:
     return tuple(
         Column(
-            r["table_code"], r["block"], r["column_code"], r["label_zh"], r["unit"],
+            r["table_code"], r["block"], r["column_code"], r["label_zh"], r["unit"], r["printed_unit"],
             _templates(r["templates"]), r["label_en"],
         )
         for r in _rows("columns.csv")
@@ -176,6 +163,13 @@ def labels(kind: str) -> tuple[Label, ...]:
         for r in _rows("labels.csv")
         if r["kind"] == kind
     )
+
+
+TABLES = tuple(dict.fromkeys(i.table_code for i in items()))
+# Table 三's applicant columns, table 四's groups and result columns, in printed order.
+APPLICANT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "applications"))
+RESULT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "review_litigation"))
+REVIEW_GROUPS = tuple(i.item_code for i in items() if i.table_code == "review_litigation")
 
 
 def item_codes(template: str, table_code: str, block: str | None = None) -> list[str]:
@@ -239,13 +233,18 @@ def domain_rules() -> tuple[DomainRule, ...]:
 
 
 @cache
-def printed_scale(table_code: str, block: str, column_code: str) -> float:
-    """What a number printed bare in this column is multiplied by to be in the column's unit."""
-    return next(
-        float(r["printed_scale"])
-        for r in _rows("columns.csv")
-        if (r["table_code"], r["block"], r["column_code"]) == (table_code, block, column_code)
-    )
+def unit_scales() -> dict[str, float]:
+    """A printed unit (元, 万元) → what its numbers are multiplied by to be in the warehouse unit."""
+    return {r["printed"]: float(r["scale"]) for r in _rows("units.csv")}
+
+
+@cache
+def printed_scale(table_code: str, column_code: str) -> float:
+    """What a number printed bare in a column is multiplied by: the scale of the unit its header
+    prints (1 when the header prints none)."""
+    printed = {c.printed_unit for c in columns() if (c.table_code, c.column_code) == (table_code, column_code)}
+    (unit,) = printed
+    return unit_scales()[unit] if unit else 1.0
 
 
 def pattern(kind: str) -> re.Pattern[str]:

@@ -21,7 +21,7 @@ def starts_with_marker(norm: str) -> bool:
     return bool(_MARKER.match(norm))
 
 
-def match_item(norm: str, template: str, table_code: str, block: str | None = None) -> str | None:
+def match_item(norm: str, template: str, table_code: str, *, block: str | None = None) -> str | None:
     """The item whose label ends latest in ``norm`` (longest on a tie), or None."""
     best: tuple[int, int, str] | None = None
     for label in catalog.labels("item"):

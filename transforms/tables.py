@@ -63,8 +63,8 @@ class TableReader:
     notes: list[str] = field(default_factory=list)
 
     # ---- placing values -------------------------------------------------------------------
-    def place(self, table: str, item: str, column: str, source: SourceCell, bare_scale: float = 1.0) -> None:
-        key = (table, item, column)
+    def place(self, key: tuple[str, str, str], source: SourceCell) -> None:
+        table, item, column = key
         unit = catalog.cell_units(self.template).get(key)
         if unit is None:
             self.notes.append(f"{_where(source)}: {table}/{item}/{column} is not a cell of the {self.template} template")
@@ -74,7 +74,7 @@ class TableReader:
             return
         value = parse_value(source.text)
         assert value is not None
-        self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, bare_scale), unit, source)
+        self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, catalog.printed_scale(table, column)), unit, source)
 
     # ---- table 二 --------------------------------------------------------------------------
     def proactive(self, rows: list[_Split]) -> None:
@@ -91,7 +91,7 @@ class TableReader:
                 header += r.label
                 continue
             text = header + r.label
-            item = match_item(text, self.template, "proactive", block)
+            item = match_item(text, self.template, "proactive", block=block)
             if item is None and block is not None:
                 item = match_item(text, self.template, "proactive")
             if item is None:
@@ -111,7 +111,7 @@ class TableReader:
                     "the extra ones are left out"
                 )
             for column, source in zip(columns, values):
-                self.place("proactive", item, column, source, catalog.printed_scale("proactive", block, column))
+                self.place(("proactive", item, column), source)
 
     def _blank_row(self, r: _Split, table: str) -> list[SourceCell]:
         """A grid row whose label is an item and whose cells are all empty: all blanks."""
@@ -169,7 +169,7 @@ class TableReader:
                 "aligned to the right (总计 last)"
             )
         for column, source in zip(cols[-len(values):] if len(values) <= len(cols) else cols, values[-len(cols):]):
-            self.place("applications", item, column, source)
+            self.place(("applications", item, column), source)
 
     # ---- table 四 --------------------------------------------------------------------------
     def review(self, rows: list[_Split]) -> None:
@@ -195,7 +195,7 @@ class TableReader:
             return
         cols = [(g, c) for g in catalog.REVIEW_GROUPS for c in catalog.RESULT_COLUMNS]
         for (group, column), source in zip(cols, values):
-            self.place("review_litigation", group, column, source)
+            self.place(("review_litigation", group, column), source)
 
 
 def read_tables(rows: list[Row], template: str) -> TableReader:
