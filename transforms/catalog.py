@@ -1,8 +1,10 @@
-"""The template catalog: every code, printed label and identity of the two templates.
+"""The template catalog: every fact of the two templates, written once.
 
-The data lives in ``transforms/template/*.csv`` (items, columns and cells are the warehouse
-contract; labels holds the printed labels as patterns). Every layer reads it from here: the
-readers match labels, the loader fills dimension tables, the suites build their identities.
+The data lives in ``transforms/template/*.csv``: templates (versions), items, columns and cells
+(the warehouse contract, with units; units.csv scales printed units), labels (printed labels
+as patterns), expectations, identities (terms and signs) and domains (the value domain). Every
+layer reads it from here: the readers match labels, the loader fills dimension tables, the
+identities are summed from their terms, the suites are built from the expectations.
 """
 
 import csv

@@ -74,7 +74,8 @@ class TableReader:
             return
         value = parse_value(source.text)
         assert value is not None
-        self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, catalog.printed_scale(table, column)), unit, source)
+        scale = catalog.printed_scale(table, column)  # a header may print 万元
+        self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, scale), unit, source)
 
     # ---- table 二 --------------------------------------------------------------------------
     def proactive(self, rows: list[_Split]) -> None:
