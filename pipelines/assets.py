@@ -12,7 +12,7 @@ from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from reading import landing
 from reading.pool import planned_tasks, read_files
 from transforms import catalog
-from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
+from transforms.identities import completeness_sides, cross_year_items, cross_year_sides, domain_frame, identity_sides
 from transforms.model import Status
 from warehouse import stewardship, store
 from warehouse.schema import REPORTS
@@ -141,7 +141,7 @@ def expectation_results(
         progress.say(context, f"judged {start + len(batch)}/{len(ids)} reports ({judged.height} results)")
     if templates:
         # a new or changed report can break or mend a cross-year identity: judge them all again
-        facts = store.facts_of(con, items=CROSS_YEAR_ITEMS)
+        facts = store.facts_of(con, items=cross_year_items())
         cross = judge_sides(cross_year_sides(facts, store.loaded_reports(con)), "cross_year_identities")
         store.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
     return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=suite_checks(store.result_counts(con)))
