@@ -20,7 +20,8 @@ import pypdfium2 as pdfium
 from transforms import image_grid
 from transforms.model import ReadError, Row, SourceCell
 from transforms.pdf_objects import PdfPasswordError, open_pdf
-from transforms.pdf_tables import MARGIN, assemble, margin_key
+from transforms.pdf_tables import assemble, margin_key
+from transforms.settings import DEFAULT
 
 DPI = 200  # pages are rendered at this resolution, whatever the resolution of their scan
 LOW_CONFIDENCE = 0.9  # a cell recognised with a lower score is flagged for a steward to check
@@ -163,7 +164,7 @@ def _page(page: pdfium.PdfPage, no: int, full: bool):
         cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score) for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
                         max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
-        in_margin = box[1] < p.height * MARGIN or box[3] > p.height * (1 - MARGIN)
+        in_margin = box[1] < p.height * DEFAULT.margin or box[3] > p.height * (1 - DEFAULT.margin)
         if in_margin:
             margin_keys.append(margin_key(" ".join(c.text for c in cells)))
         items.append((box[1], "line", (cells, in_margin)))

@@ -5,7 +5,7 @@ from pathlib import PurePath
 
 from transforms import catalog, metadata
 from transforms.labels import detect_template, normalize
-from transforms.model import NoTextLayer, ParsedReport, ReadError, Row
+from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
 from transforms.docx_tables import docx_document
 from transforms.gazetteer import region_of
 from transforms.html_tables import html_document
@@ -14,7 +14,7 @@ from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
-PARSER_VERSION = "3"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "4"  # raised whenever a reader changes what it reads: older rows are read again
 FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",
@@ -84,7 +84,7 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     everything = "".join(lines) + "".join(c.text for row in rows for c in row.cells)
     report.template = detect_template(normalize(everything))
     if report.template is None:
-        report.template = "2021" if (report.year or 0) >= 2021 else "2019"
+        report.template = catalog.template_of_year(report.year)
         report.notes.append(f"template not recognised from the labels; {report.template} assumed from the year")
     reader = read_tables(rows, report.template)
     report.cells = list(reader.cells.values())
@@ -93,8 +93,8 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     return report
 
 
-def assess(report: ParsedReport) -> tuple[str, str | None]:
-    """'parsed', 'partial' (a whole table, row or column not read) or 'rejected' (no table)."""
+def assess(report: ParsedReport) -> tuple[Status, str | None]:
+    """Parsed, partial (a whole table, row or column not read), or a ReadError (no table)."""
     if not report.cells:
         raise ReadError("no statistical table of the annual report template found")
     found = {(c.table_code, c.item_code, c.column_code) for c in report.cells}
@@ -117,8 +117,8 @@ def assess(report: ParsedReport) -> tuple[str, str | None]:
         problems.append("reporting year not found")
     if lost or problems:
         detail = "; ".join(problems + lost)
-        return "partial", f"{len(missing)} of {len(expected)} cells missing: {detail}"
+        return Status.PARTIAL, f"{len(missing)} of {len(expected)} cells missing: {detail}"
     if missing:
         cells = ", ".join("/".join(k[1:]) for k in missing)
-        return "parsed", f"{len(missing)} of {len(expected)} cells not printed: {cells}"
-    return "parsed", None
+        return Status.PARSED, f"{len(missing)} of {len(expected)} cells not printed: {cells}"
+    return Status.PARSED, None

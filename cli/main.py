@@ -1,0 +1,138 @@
+"""The ``gongkai`` command: ``gongkai ingest DIR [--warehouse PATH]``."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from reading.pool import MAX_MEGABYTES, OCR_SECONDS, READ_SECONDS
+from transforms import catalog
+from warehouse import stewardship, store
+from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, WarehouseBusy, connect
+
+IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+def ingest(directory: Path, warehouse_path: Path, *, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
+    """Run the ingest job in-process on ``directory``; True when the run succeeded.
+    ``limits``: max_megabytes, read_seconds, ocr_seconds, lock_wait_seconds (see build_definitions)."""
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, partitions="", **limits)
+    result = defs.resolve_job_def("ingest").execute_in_process(run_config=QUIET_LOGS, raise_on_error=False)
+    if timings is not None:
+        durations = {
+            e.step_key: round(e.event_specific_data.duration_ms / 1000, 3)
+            for e in result.all_events if e.event_type_value == "STEP_SUCCESS"
+        }
+        timings.write_text(json.dumps(durations, indent=1), encoding="utf-8")
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.event_specific_data is not None:
+                error = getattr(event.event_specific_data, "error", None)
+                if error is not None:
+                    print(f"gongkai: {error.message.strip()}", file=sys.stderr)
+    return result.success
+
+
+def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> str:
+    """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse."""
+    with connect(warehouse_path, wait_seconds=lock_wait_seconds) as con:
+        statuses = store.status_counts(con)
+        facts = store.count(con, "facts")
+        results = store.result_counts(con)
+        open_findings = stewardship.finding_counts(con)["open"]
+        rejected = store.rejected_files(con)
+        gone = store.count(con, "reports", "not present")
+    passed, failed, unassessed = (sum(results.get(e, (0, 0, 0))[i] for e in IDENTITY_IDS) for i in range(3))
+    warnings = [(e, n[1]) for e, n in sorted(results.items()) if e not in IDENTITY_IDS and n[1]]
+    lines = [
+        f"warehouse {warehouse_path}",
+        "files: " + (", ".join(f"{n} {s}" for s, n in statuses) or "none"),
+        f"facts: {facts}",
+        f"identities: {passed} passed, {failed} failed, {unassessed} not assessable",
+        "other checks failing: " + (", ".join(f"{e} {n}" for e, n in warnings) or "none"),
+        f"open findings: {open_findings} (gongkai review; {Path(warehouse_path).parent / 'review' / 'index.html'})",
+    ]
+    if gone:
+        lines.append(f"files no longer in their landing folder (facts kept): {gone}")
+    lines += [f"  rejected {path}: {reason}" for path, reason in rejected]
+    return "\n".join(lines)
+
+
+def add_review_commands(sub) -> None:
+    r = sub.add_parser("review", help="list open findings, newest first")
+    r.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    r.add_argument("--agency", help="only this agency (a part of its name is enough)")
+    r.add_argument("--year", type=int)
+    r.add_argument("--expectation", choices=sorted(catalog.EXPECTATIONS))
+    r.add_argument("--state", choices=["open", "closed", "resolved", "all"], default="open")
+    r.add_argument("--cells", action="store_true", help="show every cell involved, with where it was printed")
+    d = sub.add_parser("decide", help="record a steward's decision on a finding")
+    d.add_argument("finding", help="finding id, as `gongkai review` prints it")
+    d.add_argument("--as", dest="decision", required=True, choices=stewardship.DECISIONS)
+    d.add_argument("--by", required=True, help="who decides")
+    d.add_argument("--note", default="", help="why")
+    d.add_argument("--cell", help="for a correction: ITEM/COLUMN (or REPORT:ITEM/COLUMN) among the finding's cells")
+    d.add_argument("--value", help="for a correction: the right value as printed, e.g. 12 or 10822 万元")
+    d.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    d.add_argument("--decisions", type=Path, help="decisions CSV (default: decisions.csv beside the warehouse)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gongkai", description="The warehouse of open-government annual reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="ingest every report file under DIR into the warehouse")
+    p.add_argument("directory", type=Path, metavar="DIR")
+    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH",
+                   help="DuckDB file (default: data/warehouse.duckdb)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    p.add_argument("--max-mb", type=float, default=MAX_MEGABYTES,
+                   help=f"reject files larger than this (default {MAX_MEGABYTES:g})")
+    p.add_argument("--read-seconds", type=float, default=READ_SECONDS,
+                   help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
+    p.add_argument("--ocr-seconds", type=float, default=OCR_SECONDS,
+                   help=f"reject a scanned PDF whose OCR takes longer (default {OCR_SECONDS:g})")
+    p.add_argument("--timings", type=Path, metavar="FILE", help="write the seconds each step took to FILE (JSON)")
+    p.add_argument("--lock-wait", type=float, default=LOCK_WAIT_SECONDS,
+                   help=f"seconds to wait while another run holds the warehouse (default {LOCK_WAIT_SECONDS:g})")
+    add_review_commands(sub)
+    q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")
+    q.add_argument("query")
+    q.add_argument("--csv", action="store_true", help="CSV on standard output instead of a table")
+    q.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    e = sub.add_parser("export", help="write facts, dimensions and views to Parquet (hive layout by year)")
+    e.add_argument("directory", type=Path, metavar="DIR")
+    e.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    args = parser.parse_args(argv)
+    if args.command != "ingest" and not args.warehouse.exists():
+        print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
+        return 2
+    if args.command in ("sql", "export"):
+        from cli import analysis
+
+        return analysis.run(args)
+    if args.command != "ingest":
+        from cli import review
+
+        return review.run(args)
+
+    if not args.directory.is_dir():
+        print(f"gongkai: {args.directory} is not a directory", file=sys.stderr)
+        return 2
+    ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
+                read_seconds=args.read_seconds, ocr_seconds=args.ocr_seconds, lock_wait_seconds=args.lock_wait)
+    try:
+        print(summary(args.warehouse, args.lock_wait))
+    except WarehouseBusy as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 1
+    if not ok:
+        print("gongkai: the ingest run failed; see the messages above", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

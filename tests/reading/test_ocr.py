@@ -1,0 +1,156 @@
+"""Scanned PDFs read with OCR: the grid found in a page image, the recogniser working without the
+network, the per-file OCR time limit, and a scanned report ingested end to end."""
+
+import json
+import socket
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import rapidocr_onnxruntime
+
+from cli import review_page
+from cli.main import ingest
+from reading.pool import Task, read_files
+from warehouse.store import connect
+from tools.accuracy import measure
+from transforms import image_grid, pdf_ocr
+from transforms.model import ReadError
+from transforms.reports import read_report
+
+SCANNED = Path(__file__).parents[1] / "corpus" / "scanned"
+DPI = 200
+
+
+def _table_image(angle: float = 0.0) -> np.ndarray:
+    """A ruled table of 4 rows by 3 columns on grey paper: the first row one cell across all
+    columns, the first column's last two rows merged, and a letter-like stroke in a cell."""
+    page = np.full((900, 1200), 225, np.uint8)
+    xs, ys = [200, 500, 800, 1000], [200, 260, 320, 380, 440]
+    for i, y in enumerate(ys):
+        x0 = xs[0] if i != 3 else xs[1]  # no line between the last two rows of the first column
+        cv2.line(page, (x0, y), (xs[-1], y), 20, 2)
+        if i == 3:
+            cv2.line(page, (xs[0], y), (xs[0], y), 20, 2)
+    for j, x in enumerate(xs):
+        y0 = ys[0] if j in (0, len(xs) - 1) else ys[1]  # the first row is one merged cell
+        cv2.line(page, (x, y0), (x, ys[-1]), 20, 2)
+    cv2.line(page, (650, 335), (650, 366), 20, 2)  # a stroke of a letter inside a cell
+    if angle:
+        page = cv2.warpAffine(page, cv2.getRotationMatrix2D((600, 450), angle, 1.0), (1200, 900), borderValue=225)
+    return page
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.8, -0.6])
+def test_grid_is_rebuilt_with_its_merged_cells(angle):
+    gray = _table_image(angle)
+    assert image_grid.skew(image_grid.ink(gray), DPI) == pytest.approx(angle, abs=0.1)
+    grids, _ = image_grid.grids(image_grid.level(gray, image_grid.skew(image_grid.ink(gray), DPI)), DPI)
+    assert len(grids) == 1
+    grid = grids[0]
+    assert (len(grid.rows) - 1, len(grid.cols) - 1) == (4, 3)
+    spans = {(c.row, c.col): (c.rowspan, c.colspan) for c in grid.cells}
+    assert spans[0, 0] == (1, 3)  # the title row
+    assert spans[2, 0] == (2, 1)  # the merged first column of the last two rows
+    assert len(grid.cells) == 1 + 3 + 3 + 2  # the letter's stroke made no column
+    slots = grid.slots()
+    assert slots[0][0] is slots[0][2] and slots[2][0] is slots[3][0] and slots[2][1] is not slots[3][1]
+
+
+def test_a_page_without_lines_has_no_grid():
+    page = np.full((600, 800), 230, np.uint8)
+    cv2.putText(page, "2023 1234", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 2, 30, 4)
+    assert image_grid.grids(page, DPI)[0] == []
+    assert image_grid.skew(image_grid.ink(page), DPI) == 0.0
+
+
+def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch):
+    """The models are files of the installed wheel, and recognition opens no connection."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the OCR tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    pdf_ocr.engine.cache_clear()
+    engine = pdf_ocr.engine()
+    package = Path(rapidocr_onnxruntime.__file__).parent.resolve()
+    for session in (engine.text_det.infer, engine.text_cls.infer, engine.text_rec.session):
+        model = Path(session.session._model_path).resolve()
+        assert model.is_relative_to(package) and model.suffix == ".onnx" and model.stat().st_size > 100_000
+    line = np.full((60, 300), 235, np.uint8)
+    cv2.putText(line, "4096", (20, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 20, 3)
+    (text, score), = engine.text_rec([cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)])[0]
+    assert text.strip() == "4096" and score > 0.5
+    pdf_ocr.engine.cache_clear()
+
+
+def _blank_scan() -> bytes:
+    from PIL import Image  # the scan of an empty grey page
+    import io
+
+    out = io.BytesIO()
+    Image.fromarray(np.full((1100, 850), 200, np.uint8)).save(out, format="PDF", resolution=100)
+    return out.getvalue()
+
+
+def test_a_page_too_poor_to_read_is_rejected_with_the_reason():
+    with pytest.raises(ReadError, match="scanned PDF whose pages are too poor to read"):
+        read_report("blank.pdf", _blank_scan())
+
+
+def test_ocr_has_its_own_time_limit(tmp_path):
+    path = sorted(SCANNED.glob("*.pdf"))[0]
+    stat = path.stat()
+    tasks = [Task(str(path), "r", stat.st_size, stat.st_mtime)]
+    (_, row, facts), = read_files(tasks, max_bytes=1e9, seconds=600, ocr_seconds=0.001, workers=1)
+    assert row["status"] == "rejected" and facts is None
+    assert row["status_reason"] == "scanned PDF: OCR took longer than the limit of 0.001 s"
+
+
+@pytest.mark.slow
+def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
+    path = SCANNED / "088_scan_reportlab.pdf"  # a report whose printed values break identities
+    truth = json.loads(path.with_name(path.stem + ".truth.json").read_text(encoding="utf-8"))
+    assert truth["identity_failures"]
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / path.name).write_bytes(path.read_bytes())
+    warehouse = tmp_path / "w.duckdb"
+    assert ingest(landing, warehouse, echo=False)
+    with connect(warehouse) as con:
+        status, agency, year, notes = con.execute("select status, agency, year, notes from reports").fetchall()[0]
+        assert (status, agency, year) == ("parsed", truth["agency"], truth["year"])
+        assert notes[0].startswith("scanned PDF read by OCR: ")
+        facts = con.execute("select item_code, column_code, table_code, value, method, confidence, page, bbox from facts").fetchall()
+        assert facts and {f[4] for f in facts} == {"ocr"}
+        assert all(f[6] >= 1 and len(f[7]) == 4 for f in facts)
+        assert all(0 < f[5] <= 1 for f in facts if f[5] is not None)
+        assert sum(f[5] is not None for f in facts) > len(facts) / 2  # the printed ones have a score
+        want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
+        right = sum(want.get((t, i, c)) == v for i, c, t, v, *_ in facts)
+        assert right / len(want) >= 0.98
+        # the review page shows each cell of a finding as scanned, and names low-confidence cells first
+        finding, item, column = con.execute(
+            "select finding_id, c.cell.item_code, c.cell.column_code from findings f join expectation_results e "
+            "on f.report_id = e.report_id and f.expectation = e.expectation and f.scope = e.scope, "
+            "unnest(e.cells) as c(cell) where f.state = 'open' order by 1, 2, 3 limit 1").fetchall()[0]
+        con.execute("update facts set confidence = 0.5 where item_code = ? and column_code = ?", [item, column])
+        review_page.write(con, tmp_path / "review")
+    page = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
+    assert f"check first the cells recognised with low confidence: {item}/{column} (0.50)" in page
+    crops = sorted((tmp_path / "review" / "crops").glob("*.png"))
+    assert crops and all(c.read_bytes().startswith(b"\x89PNG") for c in crops)
+    assert all(f"crops/{c.name}" in page for c in crops) and finding in page
+
+
+@pytest.mark.slow
+def test_scanned_corpus_accuracy():
+    """The committed scanned reports: cells ≥ 98%, agency, year and template all right, and every
+    wrong cell either breaks an identity or is flagged as recognised with low confidence."""
+    result = measure([SCANNED])
+    assert result.scanned_files >= 8
+    assert result.scanned.rate >= 0.98, "\n".join(result.wrong[:20])
+    assert result.scanned_meta.rate == 1.0, "\n".join(result.wrong[:20])
+    assert result.silent == [], "\n".join(result.silent)

@@ -1,0 +1,48 @@
+"""Reader accuracy on the committed corpus and the samples, against their ground truth."""
+
+from collections import Counter
+
+import pdfplumber
+import pytest
+
+from conftest import CORPUS, SAMPLES
+from tools.accuracy import measure, report_files
+
+REACHED = 1.0  # the cell accuracy reached on this corpus: raise it, never lower it
+
+
+@pytest.fixture(scope="module")
+def result():
+    return measure([CORPUS, SAMPLES])
+
+
+def test_corpus_is_varied():
+    files = [path for path, _ in report_files([CORPUS])]
+    assert len(files) >= 60
+    assert Counter(p.suffix for p in files).keys() >= {".pdf", ".docx", ".html", ".htm", ".txt", ".md"}
+    producers = set()
+    for p in files:
+        if p.suffix == ".pdf":
+            with pdfplumber.open(p) as pdf:
+                producers.add(pdf.metadata.get("Producer", "").split()[0])
+    assert len(producers) >= 2, producers
+
+
+def test_cell_accuracy(result):
+    assert result.cells.rate >= REACHED, "\n".join(result.wrong[:20])
+    for fmt, tally in result.by["format"].items():
+        assert tally.rate >= max(0.99, REACHED), fmt
+    assert result.cells.total > 16000
+
+
+def test_samples_stay_exact(result):
+    assert result.by["producer"]["sample"].rate == 1.0
+
+
+def test_metadata_accuracy(result):
+    for name in ("agency", "year", "template", "published"):
+        assert result.meta[name].rate == 1.0, name
+
+
+def test_no_wrong_value_is_silent(result):
+    assert result.silent == []

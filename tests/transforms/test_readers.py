@@ -1,0 +1,118 @@
+"""Each format's reader: provenance that leads back to the printed cell, and clear rejections."""
+
+import io
+
+import lxml.html
+import pdfplumber
+import pytest
+from docx import Document
+
+from conftest import CORPUS, make_pdf
+from transforms.labels import normalize
+from transforms.model import ReadError
+from transforms.reports import read_report
+
+
+def read(name: str):
+    return read_report(name, (CORPUS / name).read_bytes())
+
+
+def first(pattern: str) -> str:
+    return sorted(p.name for p in CORPUS.glob(pattern) if not p.name.endswith(".truth.json"))[0]
+
+
+@pytest.mark.parametrize("producer", ["pdf_reportlab", "pdf_libreoffice", "pdf_chromium"])
+def test_pdf_cells_point_at_their_box(producer):
+    name = first(f"*_{producer}.pdf")
+    report = read(name)
+    assert report.cells
+    with pdfplumber.open(CORPUS / name) as pdf:
+        for cell in report.cells:
+            src = cell.source
+            assert src.page is not None and src.bbox is not None
+            printed = pdf.pages[src.page - 1].crop(src.bbox).extract_text()
+            assert normalize(src.text) in normalize(printed), (cell, printed)
+
+
+def test_docx_cells_point_at_their_table_cell():
+    name = first("*_docx.docx")
+    report = read(name)
+    doc = Document(CORPUS / name)
+    for cell in report.cells:
+        src = cell.source
+        assert doc.tables[src.table_no - 1].cell(src.row_no - 1, src.col_no - 1).text.strip() == src.text
+
+
+def test_html_cells_point_at_their_row():
+    name = first("*_html_gbk.htm")
+    report = read(name)
+    page = lxml.html.document_fromstring((CORPUS / name).read_bytes().decode("gb18030"))
+    tables = page.xpath("//table[not(.//table)]")
+    for cell in report.cells:
+        src = cell.source
+        row = tables[src.table_no - 1].xpath("./tr|./tbody/tr")[src.row_no - 1]
+        assert src.text in row.text_content().replace("\xa0", " ")
+
+
+def test_text_cells_point_at_their_line():
+    name = first("*_text_tab_gbk.txt")
+    report = read(name)
+    lines = (CORPUS / name).read_bytes().decode("gbk").splitlines()
+    for cell in report.cells:
+        assert cell.source.text in lines[cell.source.line - 1]
+
+
+def test_pdf_ruling_lines_drawn_in_a_moved_form_land_where_printed():
+    """pdfium gives a form XObject's paths in the form's space: they must be placed on the page."""
+    import pypdfium2 as pdfium
+
+    from transforms.pdf_objects import page_edges
+
+    def draw(c):
+        c.beginForm("grid")
+        c.rect(0, 0, 200, 40)
+        c.line(100, 0, 100, 40)
+        c.endForm()
+        c.translate(50, 100)
+        c.doForm("grid")
+
+    page = pdfium.PdfDocument(make_pdf(draw))[0]
+    height = page.get_height()
+    edges = {(e["orientation"], round(e["x0"]), round(e["top"]), round(e["x1"]), round(e["bottom"]))
+             for e in page_edges(page, height)}
+    top, bottom = round(height - 140), round(height - 100)
+    assert edges == {("h", 50, top, 250, top), ("h", 50, bottom, 250, bottom),
+                     ("v", 50, top, 50, bottom), ("v", 250, top, 250, bottom), ("v", 150, top, 150, bottom)}
+
+
+def test_pdf_without_text_layer_or_template_table_is_rejected():
+    """No text layer: the page is read with OCR, which finds a ruled box but no template table."""
+    data = make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300)))
+    with pytest.raises(ReadError, match="scanned PDF read by OCR: no statistical table"):
+        read_report("scan.pdf", data)
+
+
+def test_password_protected_pdf_is_rejected():
+    data = make_pdf(lambda c: c.drawString(100, 700, "secret"), encrypt="pass")
+    with pytest.raises(ReadError, match="password-protected PDF"):
+        read_report("locked.pdf", data)
+
+
+def test_corrupt_pdf_is_rejected():
+    data = (CORPUS / first("*_pdf_reportlab.pdf")).read_bytes()
+    with pytest.raises(ReadError, match="PDF"):
+        read_report("cut.pdf", data[: len(data) // 3])
+
+
+def test_a_word_file_that_is_no_report_is_rejected():
+    doc = Document()
+    doc.add_paragraph("会议通知：请各单位于周五下午参加会议。")
+    out = io.BytesIO()
+    doc.save(out)
+    with pytest.raises(ReadError, match="no statistical table"):
+        read_report("notice.docx", out.getvalue())
+
+
+def test_legacy_word_is_named():
+    with pytest.raises(ReadError, match=r"unsupported file type '.doc' \(save it as .docx or PDF\)"):
+        read_report("old.doc", b"\xd0\xcf\x11\xe0 not read")

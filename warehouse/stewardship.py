@@ -1,0 +1,297 @@
+"""Stewards' decisions and findings: the CSV they live in, the correction overlay, the history of
+every failure (new, persisting, closed by a decision, resolved), and the queries that show them."""
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from transforms import catalog
+from transforms.pdf_ocr import LOW_CONFIDENCE
+from warehouse import schema
+from warehouse.schema import LOADED_SQL
+from warehouse.store import records
+
+DECISIONS = ("source_error", "correction", "dismissed")
+CSV_COLUMNS = list(schema.DECISIONS.schema)  # the CSV holds the decisions table, column for column
+ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
+FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
+FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
+BY_FINDING = f"{FINDING_ID} = ?"
+AMONG = f"list_contains(?, {FINDING_ID})"  # the results of some findings
+# one row per loaded report_id (a report landed twice is shown under its first path)
+LOADED_REPORTS = f"""(select distinct on (report_id) report_id, agency, year, source_path from reports
+                      where status in {LOADED_SQL} order by report_id, source_path)"""
+
+
+def evidence_sql(where: str) -> str:
+    """One row per result that meets ``where`` (a condition on ``e``, the expectation_results row)
+    and per cell it involves, with the cell as printed, where it was printed, and how it was read
+    (``low_confidence`` for a cell that OCR recognised with a low score: a steward checks it first)."""
+    return f"""
+select {FINDING_ID} as finding_id, e.report_id, e.expectation, e.scope,
+       c.cell.report_id as cell_report_id, c.cell.table_code, c.cell.item_code, c.cell.column_code,
+       f.value, f.raw_text, f.corrected, f.corrected_value, f.page, f.bbox, f.line, f.table_no, f.row_no, f.col_no,
+       r.source_path as cell_source_path, f.method, f.confidence,
+       f.confidence < {LOW_CONFIDENCE} as low_confidence
+from (select * from expectation_results e where {where}) e
+cross join unnest(e.cells) as c(cell)
+left join facts f on f.report_id = c.cell.report_id and f.table_code = c.cell.table_code
+     and f.item_code = c.cell.item_code and f.column_code = c.cell.column_code
+left join {LOADED_REPORTS} r on r.report_id = c.cell.report_id
+"""
+
+
+def import_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Add the CSV's decisions that the warehouse does not hold yet; returns how many."""
+    if not path.exists():
+        return 0
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f)]
+    added = 0
+    for r in rows:
+        exists = con.execute(
+            "select count(*) from decisions where finding_id = ? and decided_at = ?", [r["finding_id"], r["decided_at"]]
+        ).fetchall()[0][0]
+        if not exists:
+            add_decision(con, {c: r[c] if r[c] != "" else None for c in CSV_COLUMNS})
+            added += 1
+    return added
+
+
+def add_decision(con: duckdb.DuckDBPyConnection, decision: dict) -> None:
+    """Insert one ``decisions`` row (a dict by column name)."""
+    con.execute(
+        f"insert into decisions ({', '.join(CSV_COLUMNS)}) values ({', '.join('?' * len(CSV_COLUMNS))})",
+        [decision[c] for c in CSV_COLUMNS],
+    )
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection, finding_id: str, *, decision: str, by: str, note: str,
+    cell: tuple[str | None, str | None, str | None, str], value: float | None = None,
+) -> None:
+    """Record a steward's decision on a finding. ``cell`` is (table, item, column, report_id): for a
+    correction the cell corrected to ``value`` (the next run applies it), else (None, None, None,
+    the finding's report). Any decision but a correction closes the finding at once."""
+    expectation, scope = con.execute(
+        "select expectation, scope from findings where finding_id = ?", [finding_id]
+    ).fetchall()[0]
+    table, item, column, report_id = cell
+    path = con.execute("select min(source_path) from reports where report_id = ?", [report_id]).fetchall()[0][0]
+    add_decision(con, dict(
+        finding_id=finding_id, report_id=report_id, source_path=path, expectation=expectation, scope=scope,
+        decision=decision, table_code=table, item_code=item, column_code=column, value=value, note=note,
+        decided_by=by, decided_at=datetime.now(), fingerprint=fingerprint(con, finding_id),
+    ))
+    if decision != "correction":
+        con.execute("update findings set state = 'closed', state_reason = ? where finding_id = ?",
+                    [f"{decision} by {by}: {note}", finding_id])
+
+
+def find(con: duckdb.DuckDBPyConnection, finding_id: str) -> tuple[str, str, str, str] | None:
+    """(finding_id, report_id, expectation, scope) of a finding, or None."""
+    rows = con.execute(
+        "select finding_id, report_id, expectation, scope from findings where finding_id = ?", [finding_id]
+    ).fetchall()
+    return rows[0] if rows else None
+
+
+def list_findings(
+    con: duckdb.DuckDBPyConnection, *, state: str, agency: str | None = None, year: int | None = None,
+    expectation: str | None = None,
+) -> list[tuple]:
+    """Findings in ``state`` ("all" for any), newest first: (finding_id, agency, year, source_path,
+    expectation, scope, observed, expected, difference, state, first_seen, state_reason)."""
+    where, params = ["true"], []
+    if state != "all":
+        where.append("f.state = ?")
+        params.append(state)
+    if agency:
+        where.append("r.agency like ?")
+        params.append(f"%{agency}%")
+    if year:
+        where.append("r.year = ?")
+        params.append(year)
+    if expectation:
+        where.append("f.expectation = ?")
+        params.append(expectation)
+    return con.execute(f"""
+        select f.finding_id, r.agency, r.year, r.source_path, f.expectation, f.scope, f.observed, f.expected,
+               f.difference, f.state, f.first_seen, f.state_reason
+        from findings f join (select distinct on (report_id) report_id, agency, year, source_path from reports
+                              order by report_id, source_path) r using (report_id)
+        where {' and '.join(where)} order by f.first_seen desc, r.agency, f.expectation, f.scope
+    """, params).fetchall()
+
+
+def finding_cells(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[tuple[str, str, str, str, bool]]:
+    """(table_code, item_code, column_code, report_id, whether it was read) of each cell of a finding."""
+    return con.execute(
+        f"select distinct table_code, item_code, column_code, cell_report_id, raw_text is not null "
+        f"from ({evidence_sql(BY_FINDING)})", [finding_id]
+    ).fetchall()
+
+
+def open_findings(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The open findings, by agency, year, file, expectation and scope."""
+    return records(con, f"""
+        select f.finding_id, f.expectation, f.scope, f.observed, f.expected, f.difference, f.first_seen, f.state_reason,
+               r.agency, r.year, r.source_path
+        from findings f
+        join {LOADED_REPORTS} r using (report_id)
+        where f.state = 'open'
+        order by r.agency, r.year, r.source_path, f.expectation, f.scope, f.finding_id
+    """)
+
+
+def evidence(con: duckdb.DuckDBPyConnection, finding_ids: list[str]) -> list[dict]:
+    """The cells of some findings, with what was printed and where (``evidence_sql``)."""
+    return records(con, f"select * from ({evidence_sql(AMONG)}) order by finding_id, table_code, item_code, column_code",
+                   [finding_ids])
+
+
+def finding_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Open and closed findings, and those new or resolved in the latest run."""
+    latest = con.execute("select run_id from runs order by finished_at desc limit 1").fetchall()
+    run = latest[0][0] if latest else None
+    return records(con, """
+        select count(*) filter (state = 'open') as open, count(*) filter (state = 'closed') as closed,
+               count(*) filter (state != 'resolved' and first_run = ?) as new, count(*) filter (resolved_run = ?) as resolved
+        from findings
+    """, [run, run])[0]
+
+
+def export_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Write every decision to the CSV (sorted, so that version control shows what changed)."""
+    rows = con.execute(f"select {', '.join(CSV_COLUMNS)} from decisions order by decided_at, finding_id").fetchall()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for row in rows:
+            w.writerow(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, datetime) else v) for v in row])
+
+
+def apply_corrections(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Overlay the latest correction of every cell on ``facts``; the results of reports whose
+    values changed are dropped so that they are judged again. Returns those report_ids."""
+    con.execute("""
+        create or replace temp table wanted as
+        select report_id, table_code, item_code, column_code, value, decided_by, decided_at, note
+        from decisions where decision = 'correction'
+        qualify row_number() over (partition by report_id, table_code, item_code, column_code order by decided_at desc) = 1
+    """)
+    changed = [r[0] for r in con.execute("""
+        select distinct f.report_id from facts f
+        left join wanted w using (report_id, table_code, item_code, column_code)
+        where f.corrected is distinct from (w.report_id is not null)
+           or (w.report_id is not null and f.corrected_value is distinct from w.value)
+    """).fetchall()]
+    if changed:
+        con.execute("""
+            update facts set corrected = false, corrected_value = null, corrected_by = null,
+                   corrected_at = null, correction_note = null
+            where corrected and list_contains(?, report_id)
+        """, [changed])
+        con.execute("""
+            update facts set corrected = true, corrected_value = w.value, corrected_by = w.decided_by,
+                   corrected_at = w.decided_at, correction_note = w.note
+            from wanted w
+            where facts.report_id = w.report_id and facts.table_code = w.table_code
+              and facts.item_code = w.item_code and facts.column_code = w.column_code
+        """)
+        con.execute("delete from expectation_results where list_contains(?, report_id)", [changed])
+    return changed
+
+
+def _fingerprints_sql(where: str) -> str:
+    return f"""
+        select finding_id, md5(string_agg(coalesce(raw_text, '∅') || '=' || coalesce(cast(value as varchar), '∅'), '|'
+               order by cell_report_id, table_code, item_code, column_code)) as fingerprint
+        from ({evidence_sql(where)}) group by finding_id
+    """
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, finding_id: str) -> str | None:
+    rows = con.execute(f"select fingerprint from ({_fingerprints_sql(BY_FINDING)})", [finding_id]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    con.execute(
+        "insert or replace into runs select ?, current_timestamp, "
+        "(select count(*) from reports), (select count(*) from expectation_results)",
+        [run_id],
+    )
+
+
+def carry_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The same findings persist into this run (nothing new was judged or decided)."""
+    con.execute("update findings set last_seen = current_timestamp, last_run = ? where state != 'resolved'", [run_id])
+    record_run(con, run_id)
+
+
+def changed_since_last_run(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any result was judged or any decision recorded since the last run's findings."""
+    last = con.execute("select max(finished_at) from runs").fetchall()[0][0]
+    if last is None:
+        return True
+    newest = con.execute(
+        "select greatest((select max(evaluated_at) from expectation_results), (select max(decided_at) from decisions))"
+    ).fetchall()[0][0]
+    return newest is not None and newest >= last
+
+
+def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Bring ``findings`` up to date with the failing error-level results; returns the counts of
+    new, persisting, closed and resolved findings in this run."""
+    now = datetime.now()
+    con.execute(f"""
+        create or replace temp table failing as
+        select {FINDING_ID} as finding_id, e.report_id, e.expectation, e.scope, e.observed, e.expected,
+               e.difference, fp.fingerprint
+        from expectation_results e join ({_fingerprints_sql(FAILING)}) fp on fp.finding_id = {FINDING_ID}
+        where {FAILING}
+    """, [list(ERRORS), list(ERRORS)])
+    con.execute("""
+        create or replace temp table judged as
+        select x.*, case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint
+                    then 'closed' else 'open' end as state,
+               case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint
+                    then d.decision || ' by ' || d.decided_by || ': ' || coalesce(d.note, '')
+                    when d.decision is not null then 'decided before its cells changed; open again'
+                    end as state_reason
+        from failing x left join (select * from decisions
+                                  qualify row_number() over (partition by finding_id order by decided_at desc) = 1) d
+          using (finding_id)
+    """)
+    new = con.execute("select count(*) from judged where finding_id not in (select finding_id from findings)").fetchall()[0][0]
+    persisting = con.execute("select count(*) from judged where finding_id in (select finding_id from findings)").fetchall()[0][0]
+    con.execute("""
+        insert into findings
+        select finding_id, report_id, expectation, scope, observed, expected, difference, state, state_reason,
+               fingerprint, ?, ?, ?, ?, null
+        from judged where finding_id not in (select finding_id from findings)
+    """, [now, now, run_id, run_id])
+    con.execute("""
+        update findings set observed = j.observed, expected = j.expected, difference = j.difference,
+               state = j.state, state_reason = j.state_reason, fingerprint = j.fingerprint,
+               last_seen = ?, last_run = ?, resolved_run = null
+        from judged j where findings.finding_id = j.finding_id
+    """, [now, run_id])
+    gone = con.execute(f"""
+        select f.finding_id,
+               case when f.report_id not in (select report_id from reports where status in {LOADED_SQL})
+                    then 'the report was replaced or removed'
+                    when exists (select 1 from decisions d where d.report_id = f.report_id and d.decision = 'correction')
+                    then 'no longer fails once corrected by a steward'
+                    else 'no longer fails' end
+        from findings f where f.state != 'resolved' and f.finding_id not in (select finding_id from judged)
+    """).fetchall()
+    for finding_id, reason in gone:
+        con.execute("update findings set state = 'resolved', state_reason = ?, resolved_run = ? where finding_id = ?",
+                    [reason, run_id, finding_id])
+    closed = con.execute("select count(*) from judged where state = 'closed'").fetchall()[0][0]
+    return {"new": new, "persisting": persisting, "closed": closed, "resolved": len(gone)}

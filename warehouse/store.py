@@ -1,0 +1,298 @@
+"""The DuckDB warehouse: opening it, the transactions that replace a report's rows, the staged
+facts, and the queries that the pipeline and the commands need (tables in ``schema.py``)."""
+
+import contextlib
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms import catalog
+from transforms.model import Status
+from warehouse import schema, views
+from warehouse.schema import LOADED_SQL
+
+DEFAULT_WAREHOUSE = Path(__file__).resolve().parents[1] / "data" / "warehouse.duckdb"
+LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse
+UPGRADE = """
+alter table facts add column if not exists method varchar default 'text';  -- warehouses made before OCR
+alter table facts add column if not exists confidence double;
+"""
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse."""
+
+
+MEMORY_LIMIT = "128MB"  # DuckDB's own buffers; past it, large joins and sorts spill to disk
+
+
+def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with its tables and the catalog's dimensions.
+
+    DuckDB lets one process write a file at a time; while another holds it, retry for up to
+    ``wait_seconds`` (telling ``on_wait`` once), then raise WarehouseBusy.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        try:
+            con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+            break
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"the warehouse {path} is in use by another process: {e}") from None
+            if on_wait and not told:
+                on_wait(f"waiting for the warehouse {path}, in use by another run")
+                told = True
+            time.sleep(0.5)
+    con.execute(schema.ddl())
+    con.execute(UPGRADE)
+    if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
+        _load_catalog(con)
+    con.execute(views.ddl())
+    return con
+
+
+def refresh_agencies(con: duckdb.DuckDBPyConnection) -> None:
+    """The agencies dimension from the loaded reports (the most common reading of each field)."""
+    con.execute(f"""
+        delete from agencies;
+        insert into agencies
+        select agency, mode(agency_level), mode(province), mode(prefecture), mode(county),
+               count(distinct report_id), min(year), max(year)
+        from reports where status in {LOADED_SQL} and agency is not null group by agency
+    """)
+
+
+def _load_catalog(con: duckdb.DuckDBPyConnection) -> None:
+    con.executemany(
+        "insert into items values (?, ?, ?, ?, ?, ?)",
+        [(i.table_code, i.block, i.item_code, i.label_zh, i.label_en, list(i.templates)) for i in catalog.items()],
+    )
+    con.executemany(
+        "insert into columns values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (c.table_code, c.block, c.column_code, c.label_zh, c.label_en, c.unit, list(c.templates))
+            for c in catalog.columns()
+        ],
+    )
+    con.executemany(
+        "insert into cells values (?, ?, ?, ?, ?)",
+        [(c.template, c.table_code, c.item_code, c.column_code, c.unit) for t in catalog.TEMPLATES for c in catalog.cells(t)],
+    )
+
+
+def known_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql("select source_path, report_id, status, size_bytes, mtime, parser_version from reports").pl()
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame):
+    """Begin; yield with ``frames`` registered as views; commit, or roll back on any error."""
+    con.execute("begin transaction")
+    try:
+        for name, df in frames.items():
+            con.register(name, df.to_arrow())
+        yield con
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, *, view: str) -> None:
+    cols = ", ".join(df.columns)
+    con.execute(f"insert into {table} ({cols}) select {cols} from {view}")
+
+
+class Batch:
+    """Facts gathered column by column and written to the staging folder as Parquet every
+    ``rows`` facts, so that memory holds one batch, not the whole run."""
+
+    def __init__(self, staging: Path, rows: int = 50_000):
+        self.staging, self.rows, self.staged = staging, rows, []
+        self.columns: dict[str, list] = {name: [] for name in schema.FACTS.schema}
+
+    def add(self, facts: dict[str, list] | None) -> None:
+        if facts:
+            for name, values in facts.items():
+                self.columns[name].extend(values)
+            if len(self.columns["report_id"]) >= self.rows:
+                self._write()
+
+    def close(self) -> list[str]:
+        """The Parquet files written, after the last partial batch."""
+        if self.columns["report_id"]:
+            self._write()
+        return self.staged
+
+    def _write(self) -> None:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        path = self.staging / f"facts-{len(self.staged):05d}.parquet"
+        schema.FACTS.frame(self.columns).write_parquet(path)
+        self.staged.append(str(path))
+        self.columns = {name: [] for name in schema.FACTS.schema}
+
+
+def remove_staging(staging: Path) -> None:
+    """Remove a run's staged facts once loaded (and the staging folder when no other run stages)."""
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()
+
+
+def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_files: list[str]) -> int:
+    """In one transaction: the files' ``reports`` rows replaced, their facts replaced (read by
+    DuckDB from the staged Parquet files, a file at a time, within its memory limit), and the
+    facts and results of report_ids no longer loaded under any path removed. Returns the number
+    of facts written."""
+    if reports.is_empty():
+        return 0
+    with transaction(con, new_reports=reports):
+        con.execute("delete from reports where source_path in (select source_path from new_reports)")
+        _insert(con, "reports", reports, view="new_reports")
+        con.execute("delete from facts where report_id in (select report_id from new_reports)")
+        con.execute("delete from expectation_results where report_id in (select report_id from new_reports)")
+        written = 0
+        cols = ", ".join(schema.FACTS.schema)
+        for path in fact_files:
+            written += con.execute(f"insert into facts ({cols}) select {cols} from read_parquet(?)", [path]).fetchall()[0][0]
+        for table in ("facts", "expectation_results"):
+            con.execute(
+                f"delete from {table} where report_id not in "
+                f"(select report_id from reports where status in {LOADED_SQL})"
+            )
+    return written
+
+
+def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str]) -> None:
+    """In one transaction, replace the rows of ``expectations`` for the reports in ``results``."""
+    if results.is_empty():
+        return
+    with transaction(con, new_results=results):
+        con.execute(
+            "delete from expectation_results where list_contains(?, expectation) "
+            "and report_id in (select distinct report_id from new_results)",
+            [expectations],
+        )
+        _insert(con, "expectation_results", results, view="new_results")
+
+
+def replace_all_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str]) -> None:
+    """In one transaction, replace every row of ``expectations`` (the cross-year ones)."""
+    with transaction(con, new_results=results):
+        con.execute("delete from expectation_results where list_contains(?, expectation)", [expectations])
+        if not results.is_empty():
+            _insert(con, "expectation_results", results, view="new_results")
+
+
+def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None,
+             items: list[tuple[str, str]] | None = None) -> pl.DataFrame:
+    """Facts to judge (of some reports, of some (table_code, item_code) pairs, or all), with
+    ``value`` the corrected value where a steward corrected the cell."""
+    where, params = [], []
+    if report_ids is not None:
+        where.append("list_contains(?, report_id)")
+        params.append(report_ids)
+    if items is not None:
+        where.append("list_contains(?, table_code || '/' || item_code)")
+        params.append([f"{t}/{i}" for t, i in items])
+    return con.sql(
+        "select report_id, table_code, item_code, column_code, unit, "
+        "case when corrected then corrected_value else value end as value "
+        f"from facts {'where ' + ' and '.join(where) if where else ''}",
+        params=params or None,
+    ).pl()
+
+
+def unchecked_reports(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """report_id → template of every loaded report not yet judged (new, reloaded, corrected, or
+    loaded by a run that died before judging it): those without completeness results."""
+    rows = con.execute(
+        f"select distinct report_id, template from reports where status in {LOADED_SQL} and report_id not in "
+        "(select report_id from expectation_results where expectation = 'completeness')"
+    ).fetchall()
+    return dict(rows)
+
+
+def template_of(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
+    return con.execute("select min(template) from reports where report_id = ?", [report_id]).fetchall()[0][0]
+
+
+def loaded_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql(
+        f"select distinct report_id, agency, year, template from reports where status in {LOADED_SQL}"
+    ).pl()
+
+
+def mark_presence(con: duckdb.DuckDBPyConnection, root: str, present: list[str]) -> int:
+    """Flag the files under ``root`` as present or not; returns how many are gone."""
+    prefix = root.rstrip("/") + "/"
+    con.execute(
+        "update reports set present = list_contains(?, source_path) where starts_with(source_path, ?)",
+        [present, prefix],
+    )
+    return con.execute(
+        "select count(*) from reports where starts_with(source_path, ?) and not present", [prefix]
+    ).fetchall()[0][0]
+
+
+def count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
+    return con.execute(f"select count(*) from {table} where {where}").fetchall()[0][0]
+
+
+def status_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """(status, files) of the reports, by status."""
+    return con.execute("select status, count(*) from reports group by status order by status").fetchall()
+
+
+def rejected_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(path, reason) of every rejected file still in its landing folder."""
+    return con.execute(
+        "select source_path, status_reason from reports where status = ? and present order by source_path",
+        [Status.REJECTED],
+    ).fetchall()
+
+
+def result_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
+    """expectation → how many of its results passed, failed and were not assessable."""
+    return {
+        e: (p, f, n)
+        for e, p, f, n in con.execute(
+            "select expectation, count(*) filter (success), count(*) filter (not success), "
+            "count(*) filter (success is null) from expectation_results group by expectation"
+        ).fetchall()
+    }
+
+
+def records(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    """The rows of a query as dicts by column name."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+# Exported per year (hive layout: NAME/year=2019/…parquet); the dimensions are exported whole.
+BY_YEAR = ["facts", "reports", "v_proactive", "v_applications", "v_review_litigation",
+           "v_applications_harmonised", "v_agency_year"]
+WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findings", "decisions"]
+
+
+def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Write the tables and views to Parquet under ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in BY_YEAR:
+        target = directory / name
+        con.execute(f"copy (select * from {name} where year is not null) to '{target}' "
+                    "(format parquet, partition_by (year), overwrite_or_ignore true)")
+    for name in WHOLE:
+        con.execute(f"copy (select * from {name}) to '{directory / name}.parquet' (format parquet)")
