@@ -102,9 +102,8 @@ class TableReader:
             item_block = next(i.block for i in catalog.items() if i.item_code == item)
             if columns is None or item_block != block:
                 block = item_block
-                columns = match_columns(header, self.template, block) or catalog.block_columns(
-                    self.template, "proactive", block
-                )
+                columns = _header_columns(match_columns(header, self.template, block),
+                                          catalog.block_columns(self.template, "proactive", block), values)
             header = ""
             if any(v.text.strip() for v in values[len(columns):]):
                 self.notes.append(
@@ -197,6 +196,17 @@ class TableReader:
         cols = [(g, c) for g in catalog.REVIEW_GROUPS for c in catalog.RESULT_COLUMNS]
         for (group, column), source in zip(cols, values):
             self.place(("review_litigation", group, column), source)
+
+
+def _header_columns(found: list[str], standard: list[str], values: list[SourceCell]) -> list[str]:
+    """The columns a block header names, or the template's when it names none, or names some in
+    the template's order but fewer than the row has values (a header cell that could not be read,
+    as OCR may leave one)."""
+    printed = sum(1 for v in values if v.text.strip())
+    in_order = [c for c in standard if c in found] == found
+    if not found or (in_order and len(found) < len(standard) and printed > len(found)):
+        return standard
+    return found
 
 
 def read_tables(rows: list[Row], template: str) -> TableReader:

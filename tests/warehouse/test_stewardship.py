@@ -1,6 +1,7 @@
 """Stewards: every broken identity reported (and no other), evidence, decisions that stick, the review page."""
 
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -53,8 +54,13 @@ def test_value_domain():
 
 @pytest.fixture(scope="module")
 def corpus_warehouse(tmp_path_factory):
+    """The corpus's text-layer reports (its scanned ones, read by OCR, are judged in tests/reading/test_ocr.py)."""
+    land = tmp_path_factory.mktemp("corpus_files")
+    for p in CORPUS.iterdir():
+        if p.is_file():
+            os.link(p, land / p.name)
     db = tmp_path_factory.mktemp("corpus") / "w.duckdb"
-    assert ingest(CORPUS, db, echo=False)
+    assert ingest(land, db, echo=False)
     return db
 
 
