@@ -58,12 +58,15 @@ def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None =
 
 def read_scanned(data: bytes) -> ParsedReport:
     """A scanned PDF read with OCR, through the same interpreter; its low-confidence cells are
-    kept as recognised and counted in the notes."""
+    kept as recognised and counted in the notes, and a cell missing makes it partial."""
     lines, rows = ocr_document(data)
     try:
         report = interpret("pdf", lines, rows)
     except ReadError as e:
         raise ReadError(f"scanned PDF read by OCR: {e}") from None
+    if report.status == Status.PARSED and report.status_reason:  # cells missing: a scan cannot say they were not printed
+        report.status = Status.PARTIAL
+        report.status_reason = f"read by OCR, which cannot tell an unprinted cell from an unread one: {report.status_reason}"
     low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE]
     report.notes.insert(0, f"scanned PDF read by OCR: {len(low)} of {len(report.cells)} cells recognised with "
                            f"low confidence (below {LOW_CONFIDENCE:g})"
