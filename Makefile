@@ -21,8 +21,8 @@ run: install  ## ingest data/samples into data/warehouse.duckdb and print the su
 test: install browser
 	$(BIN)/pytest
 
-browser:  ## Debian's chromium, for the test that opens the review page
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+browser:  ## Debian's chromium and chromium-driver, for the tests that open the review page and the workbench
+	@(command -v chromium && command -v chromedriver) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
 	$(BIN)/python -m tools.accuracy tests/corpus data/samples

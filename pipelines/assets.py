@@ -132,9 +132,13 @@ def warehouse_tables(
     warehouse.refresh_agencies(con)
     gone = warehouse.mark_presence(con, landing.root(landing_folder.folder(context)), landed_files["source_path"].to_list())
     totals = dict(con.execute("select 'reports', count(*) from reports union all select 'facts', count(*) from facts").fetchall())
+    statuses = dict(con.execute("select status, count(*) from reports group by status order by status").fetchall())
     progress.say(context, f"loaded {parsed_reports.height} reports and {written} facts"
                  + (f"; {gone} files no longer in the landing folder" if gone else ""))
-    yield dg.MaterializeResult(asset_key="reports", metadata={"written": parsed_reports.height, "rows": totals["reports"], "gone": gone})
+    yield dg.MaterializeResult(asset_key="reports", metadata={
+        "written": parsed_reports.height, "rows": totals["reports"], "gone": gone,
+        **{f"files {status}": n for status, n in statuses.items()},
+    })
     yield dg.MaterializeResult(asset_key="facts", metadata={"written": written, "rows": totals["facts"]})
 
 
@@ -206,7 +210,16 @@ def expectation_results(
         facts = warehouse.facts_of(con, items=CROSS_YEAR_ITEMS)
         cross = judge_sides(cross_year_sides(facts, warehouse.loaded_reports(con)), "cross_year_identities")
         warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
-    return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=_suite_checks(con))
+    passed, failed, unassessed = con.execute(
+        "select count(*) filter (success), count(*) filter (not success), count(*) filter (success is null) "
+        "from expectation_results where list_contains(?, expectation)", [stewardship.IDENTITY_IDS]
+    ).fetchall()[0]
+    return dg.MaterializeResult(
+        metadata={"reports_judged": len(templates), "identities passed": passed, "identities failed": failed,
+                  "identities not assessable": unassessed},
+        check_results=_suite_checks(con),
+    )
+
 
 
 IN_REPORT = [e for e in catalog.EXPECTATIONS if e not in catalog.CROSS_YEAR]

@@ -10,6 +10,7 @@ from pydantic import PrivateAttr
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING = PROJECT_DIR / "data" / "samples"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "data" / "warehouse.duckdb"
+DEFAULT_DAGSTER_HOME = PROJECT_DIR / "data" / "dagster_home"  # where CLI runs are recorded, the one `make dev` opens
 MAX_MEGABYTES = 100.0  # a larger file is rejected
 READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
 LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse

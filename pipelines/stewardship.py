@@ -15,6 +15,7 @@ CSV_COLUMNS = [
     "column_code", "value", "note", "decided_by", "decided_at", "fingerprint",
 ]
 ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
+IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]  # the run's summary counts these passed, failed, not assessable
 FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
 FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
 BY_FINDING = f"{FINDING_ID} = ?"

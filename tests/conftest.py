@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,19 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 def truths() -> dict[str, dict]:
     """Ground truth of every sample, keyed by the report's file name."""
     return {json.loads(p.read_text())["file"]: json.loads(p.read_text()) for p in sorted(SAMPLES.glob("*.truth.json"))}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory) -> Path:
+    """A temporary Dagster instance that records every run the tests start (never data/dagster_home)."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if before is None:
+        del os.environ["DAGSTER_HOME"]
+    else:
+        os.environ["DAGSTER_HOME"] = before
 
 
 @pytest.fixture(scope="session")
