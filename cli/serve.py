@@ -110,10 +110,17 @@ def _problem(request: Request, status: int, message: str) -> HTMLResponse:
 
 def findings_page(request: Request) -> Response:
     chosen = {k: request.query_params.get(k, "") for k in workbench.FILTERS}
+    offset = _offset(request)
     with request.app.state.bench.reading() as con:
-        rows, counts = workbench.findings(con, chosen)
-    return _render(request, "findings.html", rows=rows, counts=counts, chosen=chosen, filters=workbench.FILTERS,
+        total, rows, counts = workbench.findings(con, chosen, offset)
+    return _render(request, "findings.html", total=total, offset=offset, page_rows=workbench.PAGE_ROWS, rows=rows,
+                   counts=counts, chosen=chosen, filters=workbench.FILTERS,
                    link=lambda **change: "/findings?" + urlencode({k: v for k, v in {**chosen, **change}.items() if v}))
+
+
+def _offset(request: Request) -> int:
+    value = request.query_params.get("offset", "0")
+    return int(value) if value.isdigit() else 0
 
 
 def _finding_context(bench: Workbench, con, finding_id: str) -> dict | None:
@@ -209,9 +216,10 @@ def _refusal(args) -> str:
 
 
 def reports_page(request: Request) -> Response:
+    offset = _offset(request)
     with request.app.state.bench.reading() as con:
-        rows = workbench.reports(con)
-    return _render(request, "reports.html", rows=rows)
+        total, rows = workbench.reports(con, offset)
+    return _render(request, "reports.html", total=total, offset=offset, page_rows=workbench.PAGE_ROWS, rows=rows)
 
 
 def report_page(request: Request) -> Response:

@@ -13,6 +13,7 @@ from pipelines.stewardship import BY_FINDING, evidence_sql
 from transforms import catalog
 
 FILTERS = ("agency", "region", "year", "expectation", "state")
+PAGE_ROWS = 500  # findings or reports listed on one page
 STATES = ("open", "closed", "resolved")
 # one row per report_id (a file landed twice is shown under its first path), whatever its status
 REPORT_OF = """(select distinct on (report_id) report_id, agency, year, template, format, source_path, province,
@@ -40,22 +41,24 @@ def _where(chosen: dict[str, str], leave_out: str | None = None) -> tuple[str, l
     return " and ".join(parts), params
 
 
-def findings(con: duckdb.DuckDBPyConnection, chosen: dict[str, str]) -> tuple[list[dict], dict[str, list[tuple]]]:
-    """The findings that meet the chosen filters (open first, then newest), and for every filter
-    the count of findings per value among those that meet the other filters."""
+def findings(con: duckdb.DuckDBPyConnection, chosen: dict[str, str], offset: int = 0) -> tuple[int, list[dict], dict[str, list[tuple]]]:
+    """How many findings meet the chosen filters, a page of them from ``offset`` (open first, then
+    newest), and for every filter the count of findings per value among those that meet the others."""
     where, params = _where(chosen)
+    total = con.execute(f"select count(*) from ({BASE}) where {where}", params).fetchall()[0][0]
     rows = records(con, f"""
         select * from ({BASE}) where {where}
         order by case state when 'open' then 0 when 'closed' then 1 else 2 end, first_seen desc,
-                 agency, year, expectation, scope
-    """, params)
+                 agency, year, expectation, scope, finding_id
+        limit {PAGE_ROWS} offset ?
+    """, [*params, offset])
     counts = {}
     for name in FILTERS:
         where, params = _where(chosen, leave_out=name)
         counts[name] = con.execute(
             f"select {_COLUMN[name]}, count(*) from ({BASE}) where {where} group by 1 order by 1 nulls last", params
         ).fetchall()
-    return rows, counts
+    return total, rows, counts
 
 
 @dataclass
@@ -134,14 +137,17 @@ def history(con: duckdb.DuckDBPyConnection, f: dict) -> list[dict]:
     return sorted(events, key=lambda e: e["at"])
 
 
-def reports(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every file with its status and reason: rejected and partial first."""
-    return records(con, """
+def reports(con: duckdb.DuckDBPyConnection, offset: int = 0) -> tuple[int, list[dict]]:
+    """How many files there are, and a page of them from ``offset`` with status and reason:
+    rejected and partial first."""
+    total = con.execute("select count(*) from reports").fetchall()[0][0]
+    return total, records(con, f"""
         select report_id, source_path, format, agency, year, template, status, status_reason, cells_found, present,
-               duplicate_of, notes, loaded_at
+               duplicate_of
         from reports
         order by case status when 'rejected' then 0 when 'partial' then 1 else 2 end, source_path
-    """)
+        limit {PAGE_ROWS} offset ?
+    """, [offset])
 
 
 def report(con: duckdb.DuckDBPyConnection, report_id: str) -> dict | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines import landing, review_page, stewardship, warehouse
+from pipelines import landing, stewardship, warehouse
 from pipelines.reading import Task, file_info, read_files
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from transforms import catalog
@@ -231,10 +231,8 @@ def _shape(judged: pl.DataFrame) -> pl.DataFrame:
 
 
 @dg.asset(group_name=GROUP, deps=["expectation_results"],
-          description="DuckDB table: every failure ever seen, with its state; and the review page.")
-def findings(
-    context: dg.AssetExecutionContext, warehouse_db: Warehouse, steward_files: StewardFiles, progress: Progress
-) -> dg.MaterializeResult:
+          description="DuckDB table: every failure ever seen, with its state (stewards review them with gongkai serve).")
+def findings(context: dg.AssetExecutionContext, warehouse_db: Warehouse, progress: Progress) -> dg.MaterializeResult:
     con = warehouse_db.con
     run_id = context.run.run_id
     if not stewardship.changed_since_last_run(con):  # the same findings persist into this run
@@ -244,9 +242,8 @@ def findings(
         return dg.MaterializeResult(metadata={"unchanged": True})
     counts = stewardship.update_findings(con, run_id)
     stewardship.record_run(con, run_id)
-    page = review_page.write(con, Path(steward_files.review_dir))
-    progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; review page {page}")
-    return dg.MaterializeResult(metadata={**counts, "review_page": dg.MetadataValue.path(str(page))})
+    progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return dg.MaterializeResult(metadata=counts)
 
 
 ASSETS = [landed_files, read_reports, warehouse_tables, steward_decisions, expectation_results, findings]

@@ -85,7 +85,7 @@ def summary(warehouse_path: Path) -> str:
         f"facts: {facts}",
         f"identities: {passed} passed, {failed} failed, {unassessed} not assessable",
         "other checks failing: " + (", ".join(f"{e} {n}" for e, n in warnings) or "none"),
-        f"open findings: {open_findings} (gongkai review; {Path(warehouse_path).parent / 'review' / 'index.html'})",
+        f"open findings: {open_findings} (gongkai serve, or gongkai review)",
     ]
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
