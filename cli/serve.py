@@ -70,6 +70,8 @@ class Workbench:
             try:
                 con = duckdb.connect(str(self.warehouse), read_only=True)
             except duckdb.IOException as e:
+                if "lock" not in str(e).lower():
+                    raise
                 raise Busy(str(e)) from None
             try:
                 yield con

@@ -192,3 +192,23 @@ def test_reports_list_rejected_and_partial_first_and_every_number_links_to_its_s
         assert page.count('href="/findings/') == 4
         status, page = client.request(f"/reports/{report_id}/cells/applications/new_received/total")
         assert status == 200 and '<tr class="hl"><td class="num">56</td>' in page
+
+
+def test_while_a_run_holds_the_warehouse_pages_say_so_and_then_read_again(warehouse, landing):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(  # another process writing the warehouse, as an ingest run does
+        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()",
+         str(warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with serving(warehouse, landing) as base:
+            client = Client(base)
+            status, page = client.request("/findings")
+            assert status == 503 and "the warehouse is in use by a run; reload in a moment" in page
+            holder.stdin.close()
+            assert holder.wait() == 0
+            assert client.request("/findings")[0] == 200
+    finally:
+        holder.kill()
