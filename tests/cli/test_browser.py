@@ -1,18 +1,14 @@
 """The workbench in a real browser (headless Chromium driven by Selenium) over the samples and a
 corpus PDF that breaks two identities: the findings, one finding's highlighted cells and page
 crop, a decision recorded in the page; the decision is in the warehouse and decisions.csv and
-survives a rebuild from an empty warehouse. And the crop itself: the page at the table, each
-involved cell's box drawn where the warehouse says it was printed."""
+survives a rebuild from an empty warehouse."""
 
 import csv
-import io
 import json
 import shutil
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
-from PIL import Image
 
 from cli import evidence
 from conftest import SAMPLES, query
@@ -79,23 +75,3 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
     assert main(["ingest", str(pdf_landing), "--warehouse", str(rebuilt), "--quiet"]) == 0
     assert query(rebuilt, "select state, state_reason from findings where finding_id = ?", [finding_id]) == [
         ("closed", "source_error by 王芳: the report prints 50 + 5 = 50 + 1: its own error")]
-
-
-def test_the_page_crop_outlines_each_cell_where_it_was_printed():
-    data = (CORPUS / PDF).read_bytes()
-    boxes = [(300.0, 400.0, 330.0, 415.0), (340.0, 420.0, 370.0, 435.0)]
-    png = evidence.page_crop(data, 1, [(100.0, 380.0, 500.0, 460.0)], boxes[:1])
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    width = pdfium.PdfDocument(data)[0].get_width()
-    top = 380.0 - evidence.HEADER  # the crop starts above the table's first row, for its headings
-    assert image.size == (round(width * evidence.SCALE), round((460.0 + evidence.PAD - top) * evidence.SCALE))
-
-    def pixel(x: float, y: float) -> tuple[int, int, int]:
-        return image.getpixel((round(x * evidence.SCALE), round((y - top) * evidence.SCALE)))
-
-    x0, y0, x1, y1 = boxes[0]
-    for x, y in [(x0 - 1, (y0 + y1) / 2), (x1 + 1, (y0 + y1) / 2), ((x0 + x1) / 2, y0 - 1), ((x0 + x1) / 2, y1 + 1)]:
-        assert pixel(x, y) == (200, 0, 0)  # the outline on all four sides of the marked box
-    assert pixel(boxes[1][0] - 1, (boxes[1][1] + boxes[1][3]) / 2) != (200, 0, 0)  # an unmarked box is not drawn
-    with pytest.raises(evidence.Unavailable, match="no page 9"):
-        evidence.page_crop(data, 9, [], [])
