@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: install browser run test accuracy bench corpus dev clean
+.PHONY: install browser run serve test accuracy bench corpus dev clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 run: install  ## ingest data/samples into data/warehouse.duckdb and print the summary
 	$(BIN)/gongkai ingest data/samples --warehouse $(WAREHOUSE)
+
+serve: install  ## the stewards' workbench on http://127.0.0.1:8765 (after `make run`)
+	$(BIN)/gongkai serve --warehouse $(WAREHOUSE)
 
 test: install browser
 	$(BIN)/pytest

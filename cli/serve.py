@@ -37,7 +37,6 @@ from cli import evidence, workbench
 from pipelines import review, stewardship
 from pipelines.warehouse import WarehouseBusy, connect
 
-HOST, PORT = "127.0.0.1", 8765
 COOKIE = "gongkai_session"
 DECIDE_WAIT_SECONDS = 10.0  # how long a decision waits for a run that holds the warehouse
 FINDING_ID = re.compile(r"^[0-9a-f]{12}$")
@@ -97,7 +96,7 @@ class Workbench:
 def _render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
     session = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
     bench: Workbench = request.app.state.bench
-    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), request_path=request.url.path, **context)
+    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), **context)
     response = HTMLResponse(html, status_code=status)
     if request.cookies.get(COOKIE) != session:
         response.set_cookie(COOKIE, session, httponly=True, samesite="strict")
@@ -167,8 +166,8 @@ def finding_page(request: Request) -> Response:
         context = _finding_context(bench, con, finding_id)
     if context is None:
         return _problem(request, 404, f"no finding {finding_id}")
-    return _render(request, "finding.html", recorded=request.query_params.get("recorded", ""), error="",
-                   form=defaultdict(str), **context)
+    return _render(request, "finding.html", recorded=request.query_params.get("recorded") == "1", error="",
+                   form=defaultdict(str), decisions_csv=bench.decisions, **context)
 
 
 async def decide(request: Request) -> Response:
@@ -194,16 +193,17 @@ def _decide(request: Request, form: dict[str, str]) -> Response:
     if not error:
         try:
             with bench.writing() as con:
-                message = review.decide(con, args)
+                review.decide(con, args)
         except review.Refused as e:
             error = str(e)
         else:
-            return RedirectResponse(f"/findings/{finding_id}?" + urlencode({"recorded": message}), status_code=303)
+            return RedirectResponse(f"/findings/{finding_id}?recorded=1", status_code=303)
     with bench.reading() as con:
         context = _finding_context(bench, con, finding_id)
     if context is None:
         return _problem(request, 404, f"no finding {finding_id}")
-    return _render(request, "finding.html", status=400, recorded="", error=error, form=defaultdict(str, form), **context)
+    return _render(request, "finding.html", status=400, recorded=False, error=error, form=defaultdict(str, form),
+                   decisions_csv=bench.decisions, **context)
 
 
 def _refusal(args) -> str:

@@ -160,6 +160,8 @@ def test_report_text_is_escaped(warehouse, landing):
         pages = [client.request(p)[1] for p in ("/findings", f"/findings/{finding_id}", "/reports")]
     for page in pages:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;刚察" in page and "<script>" not in page
+    with serving(warehouse, landing) as base:  # nor does a URL put its own words in the page
+        assert 'id="recorded"' not in Client(base).request(f"/findings/{finding_id}?recorded=decided+by+the+boss")[1]
 
 
 def test_files_outside_the_landing_folder_and_other_hosts_are_refused(warehouse, landing, tmp_path):
