@@ -100,21 +100,24 @@ def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
 
 
 def _sides(f: dict, cells: list[dict]) -> tuple[Side, Side] | None:
-    """The in-report identity's left and right sides with the finding's cells, from the catalog."""
-    if f["expectation"] not in catalog.IDENTITIES or not f["template"]:
+    """The identity's observed and expected sides with the finding's cells, from the catalog's
+    terms (each with its sign; a cross-year term reads the report of the year before)."""
+    if not f["template"]:
         return None
-    term = next((t for t in catalog.identity_terms(f["template"]) if (t.expectation, t.scope) == (f["expectation"], f["scope"])), None)
-    if term is None:
+    terms = [t for t in catalog.identity_terms(f["template"]) if (t.expectation, t.scope) == (f["expectation"], f["scope"])]
+    if not terms:
         return None
-    by_key = {(c["table_code"], c["item_code"], c["column_code"]): c for c in cells}
-    sides = []
-    for keys in (term.left, term.right):
-        side = Side(cells=[by_key.get(k) or {"table_code": k[0], "item_code": k[1], "column_code": k[2],
-                                              "item_label": item_label(k[0], k[1]), "column_label": column_label(k[0], k[2]),
-                                              "used": None, "raw_text": None} for k in keys])
-        side.total = sum(c["used"] or 0 for c in side.cells)
-        sides.append(side)
-    return sides[0], sides[1]
+    sides = {"observed": Side(), "expected": Side()}
+    for t in terms:
+        key = (t.table_code, t.item_code, t.column_code)
+        cell = next((c for c in cells if (c["table_code"], c["item_code"], c["column_code"]) == key
+                     and (c["cell_report_id"] == f["report_id"]) == (t.year_offset == 0)), None)
+        shown = dict(cell or {"table_code": key[0], "item_code": key[1], "column_code": key[2], "used": None, "raw_text": None,
+                              "item_label": item_label(key[0], key[1]), "column_label": column_label(key[0], key[2])})
+        sides[t.side].cells.append(shown | {"sign": t.sign, "year_offset": t.year_offset})
+    for side in sides.values():
+        side.total = sum(c["sign"] * (c["used"] or 0) for c in side.cells)
+    return sides["observed"], sides["expected"]
 
 
 def history(con: duckdb.DuckDBPyConnection, f: dict) -> list[dict]:

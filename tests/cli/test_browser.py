@@ -28,6 +28,7 @@ def pdf_landing(tmp_path_factory) -> Path:
     return landing
 
 
+@pytest.mark.slow
 def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ready

@@ -1,12 +1,14 @@
 """`gongkai ingest` records its run in the Dagster instance of DAGSTER_HOME, the one `make dev` opens."""
 
 import dagster as dg
+import pytest
 
 from conftest import query
 from pipelines.cli import main
 from transforms import catalog
 
 
+@pytest.mark.slow
 def test_a_cli_run_lands_in_the_instance_with_its_materialisations_and_checks(landing, tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     monkeypatch.setenv("DAGSTER_HOME", str(home))
