@@ -33,9 +33,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from cli import evidence, workbench
-from pipelines import review, stewardship
-from pipelines.warehouse import WarehouseBusy, connect
+from cli import evidence, review, workbench
+from warehouse import stewardship
+from warehouse.store import WarehouseBusy, connect, records
 
 COOKIE = "gongkai_session"
 DECIDE_WAIT_SECONDS = 10.0  # how long a decision waits for a run that holds the warehouse
@@ -243,7 +243,7 @@ def cell_page(request: Request) -> Response:
     bench = request.app.state.bench
     with bench.reading() as con:
         facts = workbench.facts_of(con, report_id)
-        reps = workbench.records(con, f"select * from {workbench.REPORT_OF} where report_id = ?", [report_id])
+        reps = records(con, f"select * from {workbench.REPORT_OF} where report_id = ?", [report_id])
     fact = next((f for f in facts if (f["table_code"], f["item_code"], f["column_code"]) == (table, item, column)), None)
     if fact is None or not reps:
         return _problem(request, 404, f"no cell {table}/{item}/{column} in report {report_id}")
@@ -265,7 +265,7 @@ def page_image(request: Request) -> Response:
     bench = request.app.state.bench
     with bench.reading() as con:
         facts = workbench.facts_of(con, report_id)
-        reps = workbench.records(con, f"select * from {workbench.REPORT_OF} where report_id = ?", [report_id])
+        reps = records(con, f"select * from {workbench.REPORT_OF} where report_id = ?", [report_id])
     if not reps or reps[0]["format"] != "pdf":
         return Response("not found", status_code=404, media_type="text/plain")
     on_page = [f for f in facts if f["page"] == page and f["bbox"]]

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.stewardship import BY_FINDING, evidence_sql
 from transforms import catalog
+from warehouse.stewardship import BY_FINDING, evidence_sql
+from warehouse.store import records
 
 FILTERS = ("agency", "region", "year", "expectation", "state")
 PAGE_ROWS = 500  # findings or reports listed on one page
@@ -24,12 +25,6 @@ select f.*, r.agency, r.year, coalesce(r.province, '') as region, r.source_path,
 from findings f left join {REPORT_OF} r using (report_id)
 """
 _COLUMN = {"agency": "agency", "region": "region", "year": "year_text", "expectation": "expectation", "state": "state"}
-
-
-def records(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def _where(chosen: dict[str, str], leave_out: str | None = None) -> tuple[str, list]:

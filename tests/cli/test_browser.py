@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from cli import evidence
-from conftest import SAMPLES, query
-from pipelines.cli import main
+from conftest import CORPUS, SAMPLES, query
+from cli.main import main
 from web import chromium, serving
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PDF = "007_pdf_reportlab.pdf"  # its truth: applications_balance/natural_person and applications_applicants/new_received fail
 
 

@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from conftest import query
-from pipelines.cli import main
+from cli.main import main
 from transforms import catalog
 
 

@@ -2,15 +2,14 @@
 printed, and the lines and rows of DOCX, HTML and text files as the readers read them."""
 
 import io
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
 from cli import evidence
+from conftest import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 PDF = "007_pdf_reportlab.pdf"
 
 
