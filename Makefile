@@ -24,8 +24,8 @@ test: install browser
 browser:  ## Debian's chromium, for the test that opens the review page
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
-	$(BIN)/python -m tools.accuracy tests/corpus data/samples
+accuracy: install  ## reader accuracy on tests/corpus, data/samples and data/real against their truth
+	$(BIN)/python -m tools.accuracy tests/corpus data/samples data/real
 
 bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison); figures in data/bench/results*.json
 	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000) $(BENCH_ARGS)

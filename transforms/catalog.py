@@ -27,6 +27,9 @@ APPLICANT_COLUMNS = (
 )
 RESULT_COLUMNS = ("upheld", "corrected", "other_result", "pending", "total")
 REVIEW_GROUPS = ("administrative_review", "litigation_direct", "litigation_after_review")
+# Mixed layouts: a 2021 report may print table 三's （六）其他处理 as one row, the 2019 way. The row is
+# stored as printed (other_handling) and stands for the three rows the 2021 template split it into.
+MIXED_ROWS = {"2021": {"other_handling": ("other_overdue_correction", "other_unpaid_fee", "other_other")}}
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,29 @@ def cells(template: str) -> tuple[Cell, ...]:
 
 @cache
 def cell_units(template: str) -> dict[tuple[str, str, str], str]:
-    return {(c.table_code, c.item_code, c.column_code): c.unit for c in cells(template)}
+    """The unit of every cell a report of this template may print: its own cells and the rows it
+    may print the other template's way (MIXED_ROWS)."""
+    units = {(c.table_code, c.item_code, c.column_code): c.unit for c in cells(template)}
+    for other in TEMPLATES:
+        for c in cells(other):
+            if c.table_code == "applications" and c.item_code in MIXED_ROWS.get(template, {}):
+                units[(c.table_code, c.item_code, c.column_code)] = c.unit
+    return units
+
+
+def mixed_rows(template: str, printed: set[str]) -> dict[str, tuple[str, ...]]:
+    """Of the items printed in a report of this template, those printed the other template's way,
+    each with the items it stands for."""
+    return {item: parts for item, parts in MIXED_ROWS.get(template, {}).items() if item in printed}
+
+
+def expected_cells(template: str, printed: set[str]) -> list[tuple[str, str, str]]:
+    """The cells a report should show, given the table 三 items it prints (a mixed row replaces its parts)."""
+    mixed = mixed_rows(template, printed)
+    replaced = {part for parts in mixed.values() for part in parts}
+    keys = [(c.table_code, c.item_code, c.column_code) for c in cells(template)
+            if not (c.table_code == "applications" and c.item_code in replaced)]
+    return keys + [("applications", item, col) for item in mixed for col in APPLICANT_COLUMNS]
 
 
 @cache
@@ -190,6 +215,26 @@ def block_columns(template: str, table_code: str, block: str) -> list[str]:
             if c.column_code in present and c.column_code not in seen:
                 seen.append(c.column_code)
     return seen
+
+
+@cache
+def identity_terms_as_printed(template: str, mixed: frozenset[str] = frozenset()) -> tuple[IdentityTerm, ...]:
+    """identity_terms, in a report that prints the ``mixed`` rows the other template's way: each
+    stands for its parts in the outcome identity and has its own applicant identity."""
+    terms = identity_terms(template)
+    if not mixed:
+        return terms
+    stands_for = {part: item for item in mixed for part in MIXED_ROWS[template][item]}
+    apps = "applications"
+    out = []
+    for term in terms:
+        if term.expectation == "applications_applicants" and term.scope in stands_for:
+            continue
+        right = tuple(dict.fromkeys((t, stands_for.get(i, i), c) for t, i, c in term.right))
+        out.append(IdentityTerm(term.expectation, term.scope, term.left, right))
+    out.extend(IdentityTerm("applications_applicants", item, ((apps, item, "total"),),
+                            tuple((apps, item, col) for col in APPLICANT_COLUMNS[:-1])) for item in mixed)
+    return tuple(out)
 
 
 @cache

@@ -92,6 +92,12 @@ class _Results:
         return out.with_columns(lists).select(list(IDENTITY_SCHEMA))
 
 
+def terms_of(template: str, cells) -> tuple[catalog.IdentityTerm, ...]:
+    """The in-report identities of one report, given the cells it prints (see catalog.MIXED_ROWS)."""
+    printed = {item for table, item, _ in cells if table == "applications"}
+    return catalog.identity_terms_as_printed(template, frozenset(catalog.mixed_rows(template, printed)))
+
+
 def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
     """The in-report identities: one row per report, identity and scope; ``templates`` maps
     report_id to its template."""
@@ -99,7 +105,7 @@ def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFra
     rows = _Results()
     for rid, template in templates.items():
         cells = values.get(rid, {})
-        for term in catalog.identity_terms(template):
+        for term in terms_of(template, cells):
             involved = term.left + term.right
             missing = [_name(c) for c in involved if c not in cells]
             blank = [_name(c) for c in involved if c in cells and cells[c] is None]

@@ -73,7 +73,7 @@ def assess(report: ParsedReport) -> tuple[str, str | None]:
     if not report.cells:
         raise ReadError("no statistical table of the annual report template found")
     found = {(c.table_code, c.item_code, c.column_code) for c in report.cells}
-    expected = [(c.table_code, c.item_code, c.column_code) for c in catalog.cells(report.template)]
+    expected = catalog.expected_cells(report.template, {item for _, item, _ in found})
     missing = [key for key in expected if key not in found]
     lost: list[str] = []
     for table in catalog.TABLES:

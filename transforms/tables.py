@@ -124,7 +124,8 @@ class TableReader:
     def applications(self, rows: list[_Split]) -> None:
         buf = ""
         pending: list[str] = []  # items whose row came without values
-        orphans: list[list[SourceCell]] = []  # values whose row had no item label
+        printed: list[str | None] = []  # per row with values, in printed order: its item (None: not known yet)
+        orphans: list[tuple[int, str, list[SourceCell]]] = []  # rows with values and no item label
 
         def flush(text: str) -> None:
             item = match_item(text, self.template, "applications")
@@ -150,17 +151,65 @@ class TableReader:
                 else:
                     text = buf + r.label
                 buf = ""
-                item = own or match_item(text, self.template, "applications")
+                item = own or match_item(text, self.template, "applications") or self._mixed_row(text)
+                printed.append(item)
                 if item:
                     self.applicant_row(item, values)
                 else:
-                    orphans.append(values)
+                    orphans.append((len(printed) - 1, text, values))
             while pending and orphans:
-                self.applicant_row(pending.pop(0), orphans.pop(0))
+                at, _, values = orphans.pop(0)
+                printed[at] = pending.pop(0)
+                self.applicant_row(printed[at], values)
         for item in pending:
             self.notes.append(f"table 三 row {item} is printed without values")
-        for values in orphans:
-            self.notes.append(f"{_where(values[0])}: table 三 values on a row with no known label are left out")
+        self._place_by_order(printed, orphans)
+
+    def _mixed_row(self, text: str) -> str | None:
+        """A row printed the other template's way (catalog.MIXED_ROWS), e.g. （六）其他处理 as one row."""
+        for other in catalog.TEMPLATES:
+            item = match_item(text, other, "applications") if other != self.template else None
+            if item in catalog.MIXED_ROWS.get(self.template, {}):
+                parts = "、".join(catalog.MIXED_ROWS[self.template][item])
+                self.notes.append(f"table 三 prints {item} as one row, the {other} way: stored as printed; "
+                                  f"the {self.template} rows {parts} are not printed")
+                return item
+        return None
+
+    def _order(self) -> list[str]:
+        """Table 三's rows in the template's order, a mixed row in the place of its parts."""
+        read = {key[1] for key in self.cells if key[0] == "applications"}
+        mixed = catalog.mixed_rows(self.template, read)
+        order: list[str] = []
+        for item in catalog.item_codes(self.template, "applications"):
+            whole = next((m for m, parts in mixed.items() if item in parts), None)
+            order.append(whole or item)
+        return list(dict.fromkeys(order))
+
+    def _place_by_order(self, printed: list[str | None], orphans: list[tuple[int, str, list[SourceCell]]]) -> None:
+        """Rows whose label matched no item, placed by the template's fixed order: between the
+        nearest rows that did match, when the rows not read there are exactly as many as these
+        rows (one place each). Otherwise they are left out; either way the notes name them."""
+        order = self._order()
+        read = {key[1] for key in self.cells if key[0] == "applications"}
+        groups: dict[tuple[int, int], list[tuple[int, str, list[SourceCell]]]] = {}
+        for orphan in orphans:
+            at = orphan[0]
+            before = next((order.index(i) for i in reversed(printed[:at]) if i in order), -1)
+            after = next((order.index(i) for i in printed[at + 1:] if i in order), len(order))
+            groups.setdefault((before, after), []).append(orphan)
+        for (before, after), rows in groups.items():
+            free = [i for i in order[before + 1 : after] if i not in read]
+            fits = len(free) == len(rows) and all(len(v) <= len(catalog.APPLICANT_COLUMNS) for _, _, v in rows)
+            for n, (_, text, values) in enumerate(rows):
+                if fits:
+                    self.notes.append(f"{_where(values[0])}: table 三 row printed '{text}' matches no label; "
+                                      f"placed by the template's order as {free[n]}")
+                    self.applicant_row(free[n], values)
+                else:
+                    places = "、".join(free) or "none"
+                    self.notes.append(f"{_where(values[0])}: table 三 row printed '{text}' matches no label and its "
+                                      f"place in the template's order is not one row (could be: {places}); values left out")
 
     def applicant_row(self, item: str, values: list[SourceCell]) -> None:
         cols = catalog.APPLICANT_COLUMNS
