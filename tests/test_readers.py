@@ -118,3 +118,44 @@ def test_a_word_file_that_is_no_report_is_rejected():
 def test_legacy_word_is_named():
     with pytest.raises(ReadError, match=r"unsupported file type '.doc' \(save it as .docx or PDF\)"):
         read_report("old.doc", b"\xd0\xcf\x11\xe0 not read")
+
+
+PROCUREMENT = [["第二十条第（九）项"], ["信息内容", "采购项目数量", "采购总金额（万元）"], ["政府集中采购", "3", "6510"]]
+HEADING = "某某县人民政府2019年政府信息公开工作年度报告"
+
+
+def _procurement_docx() -> bytes:
+    doc = Document()
+    doc.add_paragraph(HEADING)
+    doc.add_paragraph("二、主动公开政府信息情况")
+    table = doc.add_table(rows=len(PROCUREMENT), cols=3)
+    for r, row in enumerate(PROCUREMENT):
+        cells = table.rows[r].cells
+        if len(row) == 1:
+            cells[0].merge(cells[2]).text = row[0]
+        else:
+            for cell, text in zip(cells, row):
+                cell.text = text
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _procurement_html() -> bytes:
+    rows = "".join(
+        f"<tr><td colspan=3>{row[0]}</td></tr>" if len(row) == 1 else "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        for row in PROCUREMENT
+    )
+    return f"<html><body><h1>{HEADING}</h1><p>二、主动公开政府信息情况</p><table>{rows}</table></body></html>".encode()
+
+
+def _procurement_text() -> bytes:
+    return "\n".join([HEADING, "二、主动公开政府信息情况", *("\t".join(row) for row in PROCUREMENT)]).encode()
+
+
+@pytest.mark.parametrize("name,data", [("x.docx", _procurement_docx), ("x.html", _procurement_html), ("x.txt", _procurement_text)])
+def test_unit_in_a_column_header_applies_to_its_cells(name, data):
+    """采购总金额（万元）: 6510 printed is 65,100,000 yuan, in every format."""
+    report = read_report(name, data())
+    amount = next(c for c in report.cells if c.column_code == "procurement_amount")
+    assert (amount.value, amount.unit, amount.source.text) == (65_100_000, "yuan", "6510")

@@ -54,6 +54,35 @@ def match_columns(norm_header: str, template: str, block: str) -> list[str]:
     return [code for _, code in sorted(found)]
 
 
+_UNIT_NOTE = re.compile(r"\((?:单位:)?(万元|元)\)|单位:(万元|元)")
+
+
+def printed_unit(norm: str) -> str | None:
+    """The money unit a header prints: "(万元)", "(单位:万元)", "单位:元"…; None when it prints none."""
+    m = _UNIT_NOTE.search(norm)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def column_units(norm_header: str, template: str, block: str) -> dict[str, str]:
+    """The money unit printed after each column label of a block header, up to the next label
+    ("采购项目数量采购总金额(万元)" → {procurement_amount: 万元}); a unit printed before the first
+    label ("单位:万元") holds for every column that prints none."""
+    spans = []
+    for label in catalog.labels("column"):
+        if label.block == block and template in label.templates:
+            m = label.pattern.search(norm_header)
+            if m:
+                spans.append((m.start(), m.end(), label.code))
+    spans.sort()
+    whole = printed_unit(norm_header[: spans[0][0]]) if spans else None
+    units = {code: whole for _, _, code in spans} if whole else {}
+    for n, (_, end, code) in enumerate(spans):
+        unit = printed_unit(norm_header[end : spans[n + 1][0] if n + 1 < len(spans) else len(norm_header)])
+        if unit:
+            units[code] = unit
+    return units
+
+
 def section_of(norm: str) -> str | None:
     """'proactive', 'applications', 'review_litigation' when a line opens a table, 'end' after them."""
     for label in catalog.labels("section"):

@@ -11,10 +11,12 @@ guessed: a value that cannot be placed is left out and named in the notes.
 from dataclasses import dataclass, field
 
 from transforms import catalog
-from transforms.labels import match_block, match_columns, match_item, normalize, section_of, starts_with_marker
+from transforms.labels import (
+    column_units, match_block, match_columns, match_item, normalize, section_of, starts_with_marker,
+)
 from transforms.model import FoundCell, Row, SourceCell
 from transforms.text_layout import is_rule
-from transforms.values import parse_value, to_unit
+from transforms.values import MONEY_SCALE, parse_value, to_unit
 
 PROSE = 60  # a label longer than this (normalised) is narrative, not a table label
 REVIEW_CELLS = len(catalog.REVIEW_GROUPS) * len(catalog.RESULT_COLUMNS)
@@ -81,6 +83,7 @@ class TableReader:
         block: str | None = None
         header = ""
         columns: list[str] | None = None
+        units: dict[str, str] = {}  # money unit printed in the block's header, per column
         for r in rows:
             found = match_block(r.label) or (None if match_block(header) else match_block(header + r.label))
             if found:
@@ -104,6 +107,7 @@ class TableReader:
                 columns = match_columns(header, self.template, block) or catalog.block_columns(
                     self.template, "proactive", block
                 )
+                units = column_units(header, self.template, block)
             header = ""
             if any(v.text.strip() for v in values[len(columns):]):
                 self.notes.append(
@@ -112,6 +116,8 @@ class TableReader:
                 )
             for column, source in zip(columns, values):
                 scale = 10000.0 if column == "fee_amount" else 1.0  # the 2021 header prints 万元
+                if column in units:  # a unit printed in the header, over the template's
+                    scale = MONEY_SCALE[units[column]]
                 self.place("proactive", item, column, source, scale)
 
     def _blank_row(self, r: _Split, table: str) -> list[SourceCell]:
