@@ -32,7 +32,8 @@ def test_every_truth_cell_and_the_printed_name(hzq, truth):
     got = {k: c.value for k, c in _cells(hzq).items() if k[1] != "other_handling"}
     assert got == {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
     assert (hzq.year, hzq.template, hzq.status) == (2024, "2021", "parsed")
-    assert hzq.agency in [truth["agency"], *truth["agency_aliases"]]
+    assert hzq.agency == truth["agency"]  # as printed, with its city
+    assert " ".join((hzq.province, hzq.prefecture, hzq.county)) == truth["region"]
 
 
 def test_wrapped_label_and_table_continued_mid_group(hzq):

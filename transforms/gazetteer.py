@@ -103,7 +103,7 @@ def region_of(agency: str | None, text: str) -> Region:
     if not agency:
         return Region(None)
     place, department = place_of(agency)
-    candidates = _index().get(place, [])
+    candidates = _candidates(place)
     if len(candidates) > 1:  # the report's own words choose among namesakes
         named = [c for c in candidates if any(part and _mentioned(part, text) for part in c[1:4] if part != place)]
         candidates = named or candidates
@@ -115,6 +115,20 @@ def region_of(agency: str | None, text: str) -> Region:
     if level and department:
         level = f"{level} department"
     return Region(level, *shared)
+
+
+def _candidates(place: str) -> list:
+    """Divisions named ``place``; for a place printed after its parents (淮安市洪泽区), those of the
+    lowest one whose parents are the ones printed."""
+    found = _index().get(place, [])
+    if found:
+        return found
+    for m in UNIT.finditer(place):
+        parents, tail = place[: m.end()], place[m.end():]
+        found = [c for c in _index().get(tail, []) if any(p and p != tail and _mentioned(p, parents) for p in c[1:4])]
+        if found:
+            return found
+    return []
 
 
 def _mentioned(name: str, text: str) -> bool:
