@@ -16,7 +16,8 @@ create table if not exists reports (
     report_id varchar not null,          -- sha256 of the file's bytes
     source_path varchar primary key,
     format varchar,
-    agency varchar,
+    agency varchar,                      -- as printed
+    agency_id varchar,                   -- the body under all its names: division code and name, or name:<agency>
     year integer,
     template varchar,
     status varchar not null,             -- parsed, partial, rejected, duplicate
@@ -38,6 +39,7 @@ create table if not exists reports (
 create table if not exists facts (
     report_id varchar not null,
     agency varchar,
+    agency_id varchar,
     year integer,
     table_code varchar not null,
     item_code varchar not null,
@@ -98,7 +100,8 @@ create table if not exists columns (
     templates varchar[]
 );
 create table if not exists agencies (
-    agency varchar primary key, level varchar, province varchar, prefecture varchar, county varchar,
+    agency_id varchar primary key, agency varchar, names varchar[], division_code varchar, linked boolean,
+    level varchar, province varchar, prefecture varchar, county varchar,
     reports integer, first_year integer, last_year integer
 );
 create table if not exists cells (
@@ -139,20 +142,35 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb
                 told = True
             time.sleep(0.5)
     con.execute(DDL)
+    _migrate(con)
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
         _load_catalog(con)
     con.execute(views.ddl())
     return con
 
 
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse made by an older version to these tables (agency_id, agencies by id)."""
+    for table in ("reports", "facts"):
+        con.execute(f"alter table {table} add column if not exists agency_id varchar")
+    found = con.execute("select count(*) from information_schema.columns where table_name = 'agencies' "
+                        "and column_name = 'agency_id'").fetchall()[0][0]
+    if not found:  # a dimension rebuilt from reports on every run: drop the old one
+        con.execute("drop table agencies")
+        con.execute(DDL)
+
+
 def refresh_agencies(con: duckdb.DuckDBPyConnection) -> None:
-    """The agencies dimension from the loaded reports (the most common reading of each field)."""
+    """The agencies dimension from the loaded reports: one row per agency_id with the name of its
+    latest report, every name printed, and the most common reading of each other field."""
     con.execute(f"""
         delete from agencies;
         insert into agencies
-        select agency, mode(agency_level), mode(province), mode(prefecture), mode(county),
+        select agency_id, arg_max(agency, coalesce(year, 0)), list(distinct agency order by agency),
+               nullif(split_part(agency_id, ':', 1), 'name'), not starts_with(agency_id, 'name:'),
+               mode(agency_level), mode(province), mode(prefecture), mode(county),
                count(distinct report_id), min(year), max(year)
-        from reports where status in {LOADED} and agency is not null group by agency
+        from reports where status in {LOADED} and agency_id is not null group by agency_id
     """)
 
 
@@ -276,7 +294,7 @@ def unchecked_reports(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def loaded_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(
-        f"select distinct report_id, agency, year, template from reports where status in {LOADED}"
+        f"select distinct report_id, agency_id, year, template from reports where status in {LOADED}"
     ).pl()
 
 

@@ -86,3 +86,29 @@ def test_two_places_leave_the_row_out_and_name_it():
     note = next(n for n in report.notes if "2.其他法律行政止公开" in n)
     assert "denied_prohibited_by_law、denied_endangers_security" in note and "left out" in note
     assert report.status == "partial"
+
+
+def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
+    """洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024): one agency_id, one agencies row with both
+    names, the cross-year identities chained, one series in v_agency_year."""
+    from conftest import query
+    from pipelines.cli import ingest
+
+    land = tmp_path / "landing"
+    land.mkdir()
+    (land / "hzq2024.pdf").write_bytes((REAL / "hzq2024.pdf").read_bytes())
+    text = (SAMPLES / "004_cf77e8731c91250a.txt").read_text(encoding="utf-8")
+    text = text.replace("隆德县联财镇 2019 年政府信息公开工作年度报告", "洪泽区人民政府 2023 年政府信息公开工作年度报告")
+    (land / "hzq2023.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    assert ingest(land, db, echo=False)
+    reports = query(db, "select year, agency, agency_id from reports order by year")
+    assert reports == [(2023, "洪泽区人民政府", "320813:人民政府"), (2024, "淮安市洪泽区人民政府", "320813:人民政府")]
+    assert query(db, "select distinct agency_id from facts") == [("320813:人民政府",)]
+    assert query(db, "select agency_id, agency, names, division_code, linked, county, reports from agencies") == [
+        ("320813:人民政府", "淮安市洪泽区人民政府", ["洪泽区人民政府", "淮安市洪泽区人民政府"], "320813", True, "洪泽区", 2)]
+    chained = query(db, "select count(*) from expectation_results e join reports r using (report_id) "
+                        "where e.expectation = 'carryover_continuity' and r.year = 2024 and e.success is not null")
+    assert chained == [(7,)]
+    series = query(db, "select year, agency, received, received_change is not null from v_agency_year order by year")
+    assert [(y, a, c) for y, a, _, c in series] == [(2023, "洪泽区人民政府", False), (2024, "淮安市洪泽区人民政府", True)]

@@ -10,6 +10,7 @@ REPORTS_SCHEMA = pl.Schema(
         "source_path": pl.String,
         "format": pl.String,
         "agency": pl.String,
+        "agency_id": pl.String,
         "year": pl.Int32,
         "template": pl.String,
         "status": pl.String,
@@ -32,6 +33,7 @@ FACTS_SCHEMA = pl.Schema(
     {
         "report_id": pl.String,
         "agency": pl.String,
+        "agency_id": pl.String,
         "year": pl.Int32,
         "table_code": pl.String,
         "item_code": pl.String,
@@ -57,6 +59,7 @@ def report_row(report_id: str, source_path: str, report: ParsedReport | None, **
         row.update(
             format=report.format,
             agency=report.agency,
+            agency_id=report.agency_id,
             year=report.year,
             template=report.template,
             status=report.status,
@@ -81,6 +84,7 @@ def fact_columns(report_id: str, report: ParsedReport) -> dict[str, list]:
     return {
         "report_id": [report_id] * n,
         "agency": [report.agency] * n,
+        "agency_id": [report.agency_id] * n,
         "year": [report.year] * n,
         "table_code": [c.table_code for c in cells],
         "item_code": [c.item_code for c in cells],

@@ -116,10 +116,11 @@ def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFra
 
 def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
     """carryover_continuity and in_force_continuity for every agency with reports in consecutive
-    years. ``reports`` has report_id, agency, year, template; rows belong to the later report."""
+    years, whatever it called itself each year. ``reports`` has report_id, agency_id, year,
+    template; rows belong to the later report."""
     values = _values(facts)
     by_agency_year: dict[tuple[str, int], list[tuple[str, str]]] = {}
-    for rid, agency, year, template in reports.select("report_id", "agency", "year", "template").iter_rows():
+    for rid, agency, year, template in reports.select("report_id", "agency_id", "year", "template").iter_rows():
         if agency and year:
             by_agency_year.setdefault((agency, year), []).append((rid, template))
     rows = _Results()
