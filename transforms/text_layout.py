@@ -86,7 +86,13 @@ def text_rows(text: str) -> list[Row]:
     return rows
 
 
+_PAGE_FOOTER = re.compile(r"[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/／共]\s*\d{1,3}\s*页?)?")
+
+
 def is_rule(row: Row) -> bool:
-    """A markdown table rule such as ``---|---``: no content."""
+    """A markdown table rule such as ``---|---``, or a page footer such as "- 4 -" or "第 4 页" left
+    in text extracted from a PDF: no content."""
     texts = [c.text for c in row.cells if c.text]
+    if texts and _PAGE_FOOTER.fullmatch(" ".join(texts)):
+        return True
     return bool(texts) and all(re.fullmatch(r"[-:|=]{3,}", t) for t in texts)
