@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 
+REAL_FORMATS := text_tab,text_tokens,html_utf8,docx,text_blocks,html_gbk,text_tab_gbk
+
 .PHONY: install browser run test accuracy bench corpus dev clean
 
 $(STAMP): pyproject.toml
@@ -33,6 +35,7 @@ bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline s
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
 	rm -rf tests/corpus
 	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
+	$(BIN)/python -m tools.corpus.generate tests/corpus --start 80 --count 14 --seed 20261130 --real --formats $(REAL_FORMATS)
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

@@ -123,9 +123,11 @@ def agency_from(lines: list[str]) -> str | None:
 
 
 def _signature(lines: list[str], text: str) -> str | None:
-    """The body signing the report: a short line naming one, among the last lines before the
-    date (or the last lines of the document)."""
-    for line in reversed(lines[-12:]):
+    """The body signing the report: a short line naming one just above the date under the
+    signature, else among the last lines of the document."""
+    dates = [i for i, line in enumerate(lines) if _DATE.fullmatch(normalize(line).removesuffix("印发"))]
+    above = lines[max(0, dates[0] - 3) : dates[0]] if dates else []
+    for line in [*reversed(above), *reversed(lines[-12:])]:
         norm = normalize(line)
         if 2 < len(norm) <= 30 and not re.search(r"\d", norm) and (agency := canonical_agency(norm, text)):
             return agency

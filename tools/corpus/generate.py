@@ -29,15 +29,17 @@ FORMATS = {
 }
 
 
-def generate(out: Path, count: int, seed: int, formats: list[str]) -> list[Path]:
+def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int = 0, real: bool = False) -> list[Path]:
+    """Reports ``start`` to ``start + count - 1``; ``real`` gives them what published reports do
+    (see truth.make_truth)."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for n in range(count):
+    for n in range(start, start + count):
         fmt = formats[n % len(formats)]
         ext, blanks, render = FORMATS[fmt]
         name = f"{n:03d}_{fmt}{ext}"
-        truth = make_truth(rng, name, broken=rng.random() < 0.2)
+        truth = make_truth(rng, name, broken=rng.random() < 0.2, real=real)
         doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25)
         (out / name).write_bytes(render(doc, rng))
         (out / f"{n:03d}_{fmt}.truth.json").write_text(
@@ -54,8 +56,10 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from: " + ", ".join(FORMATS))
+    parser.add_argument("--start", type=int, default=0, help="number of the first report")
+    parser.add_argument("--real", action="store_true", help="with the quirks of published reports")
     args = parser.parse_args()
-    generate(args.out, args.count, args.seed, args.formats.split(","))
+    generate(args.out, args.count, args.seed, args.formats.split(","), start=args.start, real=args.real)
 
 
 if __name__ == "__main__":
