@@ -56,6 +56,7 @@ def summary(warehouse_path: Path) -> str:
             "select source_path, status_reason from reports where status = 'rejected' and present order by source_path"
         ).fetchall()
         gone = con.execute("select count(*) from reports where not present").fetchall()[0][0]
+        unlinked = [a for (a,) in con.execute("select agency from agencies where not linked order by agency").fetchall()]
     lines = [
         f"warehouse {warehouse_path}",
         "files: " + (", ".join(f"{n} {s}" for s, n in statuses) or "none"),
@@ -66,6 +67,8 @@ def summary(warehouse_path: Path) -> str:
     ]
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
+    if unlinked:
+        lines.append(f"agencies known by their name alone, to link to a division: {'、'.join(unlinked)}")
     lines += [f"  rejected {path}: {reason}" for path, reason in rejected]
     return "\n".join(lines)
 
