@@ -35,10 +35,11 @@ def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Pa
     return result.success
 
 
-def summary(warehouse_path: Path) -> str:
+def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> str:
+    """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse."""
     from pipelines.warehouse import connect
 
-    with connect(warehouse_path, wait_seconds=60) as con:
+    with connect(warehouse_path, wait_seconds=lock_wait_seconds) as con:
         statuses = con.execute(
             "select status, count(*) from reports group by status order by status"
         ).fetchall()
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
                 read_seconds=args.read_seconds, lock_wait_seconds=args.lock_wait)
     try:
-        print(summary(args.warehouse))
+        print(summary(args.warehouse, args.lock_wait))
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 1
