@@ -121,3 +121,11 @@ def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
     series = query(db, "select year, agency, received, received_change is not null from v_agency_year "
                        "where agency_id = '320813:人民政府' order by year")
     assert [(y, a, c) for y, a, _, c in series] == [(2023, "洪泽区人民政府", False), (2024, "淮安市洪泽区人民政府", True)]
+
+
+def test_completeness_counts_the_printed_row_for_its_parts(hzq):
+    from transforms.identities import completeness_sides
+
+    sides = completeness_sides(columns_frame(fact_columns("hzq", hzq)), {"hzq": "2021"})
+    tables = sides.filter(expectation="completeness").select("scope", "observed", "expected").rows()
+    assert sorted(tables) == [("applications", 161.0, 161.0), ("proactive", 10.0, 10.0), ("review_litigation", 15.0, 15.0)]

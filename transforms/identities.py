@@ -173,8 +173,9 @@ def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.Dat
     rows = _Results()
     for rid, template in templates.items():
         cells = values.get(rid, {})
+        expected = catalog.expected_cells(template, {item for t, item, _ in cells if t == "applications"})
         for table in catalog.TABLES:
-            keys = [(c.table_code, c.item_code, c.column_code) for c in catalog.cells(template) if c.table_code == table]
+            keys = [k for k in expected if k[0] == table]
             missing = [k for k in keys if k not in cells]
             blank = [k for k in keys if k in cells and cells[k] is None]
             rows.add(rid, "completeness", table, float(len(keys) - len(missing)), float(len(keys)),
