@@ -48,6 +48,7 @@ corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get
 	rm -rf tests/corpus
 	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 80 --count 14 --seed 20261130 --real --formats $(REAL_FORMATS)
+	$(BIN)/python -m tools.corpus.generate tests/corpus --start 94 --count 4 --seed 20261131 --real --formats text_pipe
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

@@ -219,6 +219,8 @@ class TableReader:
 
     def applicant_row(self, item: str, values: list[SourceCell]) -> None:
         cols = catalog.APPLICANT_COLUMNS
+        while len(values) > len(cols) and not values[0].text.strip():
+            values = values[1:]  # an empty grid position before the values: the label's merged cell
         if len(values) != len(cols):
             self.notes.append(
                 f"{_where(values[0])}: table 三 {item}: {len(values)} values for {len(cols)} columns; "

@@ -2,7 +2,8 @@
 
 Three layouts occur: tab-separated tables (one row per line), one cell per line with tab
 indentation (one row per blank-line-separated block), and text pulled out of a PDF (one row per
-line, cells separated by spaces). Every cell keeps its 1-based line number.
+line, cells separated by spaces); markdown tables (``| a | b |``) are read a row per line in any
+of them. Every cell keeps its 1-based line number.
 """
 
 import re
@@ -61,6 +62,9 @@ def _union(a, b):
     return a or b
 
 
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
 def text_rows(text: str) -> list[Row]:
     lines = text.splitlines()
     layout = detect_layout(lines)
@@ -79,7 +83,9 @@ def text_rows(text: str) -> list[Row]:
     for no, ln in enumerate(lines, start=1):
         if not ln.strip():
             continue
-        if layout == "tab":
+        if _PIPE_ROW.match(ln):  # a markdown table row: | a | b |
+            rows.append(Row([SourceCell(p.strip(), line=no) for p in ln.strip().strip("|").split("|")], grid=True))
+        elif layout == "tab":
             rows.append(Row([SourceCell(p.strip(), line=no) for p in ln.split("\t")]))
         else:
             rows.append(Row(merge_tokens([SourceCell(p, line=no) for p in ln.split()])))

@@ -52,6 +52,22 @@ def render_tab(doc: Document, rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_pipe(doc: Document, rng: random.Random) -> str:
+    """A markdown page: tables as ``| a | b |`` rows under a ``|---|`` rule, merged positions empty."""
+    prose = _prose(doc, rng, markdown=True)
+    lines: list[str] = []
+    for i, b in enumerate(doc.blocks):
+        if b.kind != "table":
+            lines += [prose[i], ""]
+            continue
+        for n, row in enumerate(_origin_rows(b)):
+            lines.append("| " + " | ".join(c.text if (c and origin) else "" for c, origin in row) + " |")
+            if n == 0:
+                lines.append("|" + "---|" * len(row))
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
 def render_blocks(doc: Document, rng: random.Random) -> str:
     """Seed 003: each grid row a block of tab-indented lines, one cell per line."""
     lines: list[str] = []
