@@ -4,8 +4,11 @@ Rows are walked once. Section headings and first rows switch between table 二 (
 table 三 (applications) and table 四 (review_litigation). Labels broken over several rows are
 joined until a row brings values; a row whose label matches no item keeps its values aside for
 the next item row that comes without values (merged cells in PDFs shift numbers that way).
-Short rows of table 三 are aligned to the right, where 总计 is always printed. Nothing is
-guessed: a value that cannot be placed is left out and named in the notes.
+A table 三 row whose label matches nothing (misspelt, cut) is placed by the template's fixed
+row order when it leaves one place only; a row printed the other template's way (a 2021 report's
+one-row （六）其他处理) is stored as printed. Short rows of table 三 are aligned to the right,
+where 总计 is always printed. A money unit printed in a column header applies to its cells.
+Nothing is guessed: a value that cannot be placed is left out and named in the notes.
 """
 
 from dataclasses import dataclass, field
@@ -206,7 +209,7 @@ class TableReader:
             groups.setdefault((before, after), []).append(orphan)
         for (before, after), rows in groups.items():
             free = [i for i in order[before + 1 : after] if i not in read]
-            fits = len(free) == len(rows) and all(len(v) <= len(catalog.APPLICANT_COLUMNS) for _, _, v in rows)
+            fits = len(free) == len(rows) and all(len(_trim(v)) <= len(catalog.APPLICANT_COLUMNS) for _, _, v in rows)
             for n, (_, text, values) in enumerate(rows):
                 if fits:
                     self.notes.append(f"{_where(values[0])}: table 三 row printed '{text}' matches no label; "
@@ -219,8 +222,7 @@ class TableReader:
 
     def applicant_row(self, item: str, values: list[SourceCell]) -> None:
         cols = catalog.APPLICANT_COLUMNS
-        while len(values) > len(cols) and not values[0].text.strip():
-            values = values[1:]  # an empty grid position before the values: the label's merged cell
+        values = _trim(values)
         if len(values) != len(cols):
             self.notes.append(
                 f"{_where(values[0])}: table 三 {item}: {len(values)} values for {len(cols)} columns; "
@@ -284,6 +286,14 @@ def read_tables(rows: list[Row], template: str) -> TableReader:
     reader.applications(sections["applications"])
     reader.review(sections["review_litigation"])
     return reader
+
+
+def _trim(values: list[SourceCell]) -> list[SourceCell]:
+    """Table 三's values without the empty grid positions before them that a label's merged cell
+    leaves (the row has more positions than applicant columns)."""
+    while len(values) > len(catalog.APPLICANT_COLUMNS) and not values[0].text.strip():
+        values = values[1:]
+    return values
 
 
 def _where(cell: SourceCell) -> str:
