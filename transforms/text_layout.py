@@ -88,8 +88,18 @@ def text_rows(text: str) -> list[Row]:
         elif layout == "tab":
             rows.append(Row([SourceCell(p.strip(), line=no) for p in ln.split("\t")]))
         else:
-            rows.append(Row(merge_tokens([SourceCell(p, line=no) for p in ln.split()])))
+            cells = [SourceCell(p, line=no) for p in ln.split()]
+            if rows and _cut_row_number(rows[-1], cells):  # "4" / ".保护第三方合法权益 0 0": one label
+                number = rows.pop().cells[0].text
+                cells[0] = replace(cells[0], text=number + cells[0].text)
+            rows.append(Row(merge_tokens(cells)))
     return rows
+
+
+def _cut_row_number(prev: Row, cells: list[SourceCell]) -> bool:
+    """A row number wrapped onto a line of its own, the rest of its label on the next line."""
+    return (len(prev.cells) == 1 and bool(re.fullmatch(r"\d{1,2}", prev.cells[0].text))
+            and prev.cells[0].line == cells[0].line - 1 and bool(re.match(r"[.、．]\D", cells[0].text)))
 
 
 _PAGE_FOOTER = re.compile(r"[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/／共]\s*\d{1,3}\s*页?)?")
