@@ -35,3 +35,20 @@ def test_html_title_names_the_body():
             "<body><h1>2023年政府信息公开工作年度报告</h1><p>一、总体情况</p></body></html>").encode()
     lines, _ = html_document(page)
     assert (agency_from(lines), year_from(lines)) == ("乳源瑶族自治县人民政府", 2023)
+
+
+@pytest.mark.parametrize("agency,want", [
+    ("洪泽区人民政府", "320813:人民政府"),
+    ("淮安市洪泽区人民政府", "320813:人民政府"),  # the same body, named with its city
+    ("江苏省淮安市洪泽区人民政府", "320813:人民政府"),
+    ("淮安市人民政府", "320800:人民政府"),  # the city itself is another body
+    ("联财镇人民政府", "640423:联财镇人民政府"),  # a township: its county's code and its own name
+    ("隆德县联财镇人民政府", "640423:联财镇人民政府"),
+    ("刚察县教育局", "632224:教育局"),
+    ("平潭综合实验区", "name:平潭综合实验区"),  # not in the gazetteer: by its name, for a steward to link
+    (None, None),
+])
+def test_agency_id(agency, want):
+    from transforms.gazetteer import agency_id, region_of
+
+    assert agency_id(agency, region_of(agency, "")) == want
