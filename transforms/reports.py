@@ -12,7 +12,7 @@ from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
-PARSER_VERSION = "3"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "4"  # raised whenever a reader changes what it reads: older rows are read again
 FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",
