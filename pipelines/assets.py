@@ -13,7 +13,7 @@ from pipelines.reading import Task, file_info, read_files
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from transforms import catalog
 from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, columns_frame, frame, report_row
-from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
+from transforms.identities import completeness_sides, cross_year_items, cross_year_sides, domain_frame, identity_sides
 
 GROUP = "ingest"
 
@@ -203,7 +203,7 @@ def expectation_results(
         progress.say(context, f"judged {start + len(batch)}/{len(ids)} reports ({judged.height} results)")
     if templates:
         # a new or changed report can break or mend a cross-year identity: judge them all again
-        facts = warehouse.facts_of(con, items=CROSS_YEAR_ITEMS)
+        facts = warehouse.facts_of(con, items=cross_year_items())
         cross = judge_sides(cross_year_sides(facts, warehouse.loaded_reports(con)), "cross_year_identities")
         warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
     return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=_suite_checks(con))

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import cache
 
 from transforms import catalog
 
@@ -21,7 +22,7 @@ def starts_with_marker(norm: str) -> bool:
     return bool(_MARKER.match(norm))
 
 
-def match_item(norm: str, template: str, table_code: str, block: str | None = None) -> str | None:
+def match_item(norm: str, template: str, table_code: str, *, block: str | None = None) -> str | None:
     """The item whose label ends latest in ``norm`` (longest on a tie), or None."""
     best: tuple[int, int, str] | None = None
     for label in catalog.labels("item"):
@@ -54,12 +55,16 @@ def match_columns(norm_header: str, template: str, block: str) -> list[str]:
     return [code for _, code in sorted(found)]
 
 
-_UNIT_NOTE = re.compile(r"\((?:单位:)?(万元|元)\)|单位:(万元|元)")
+@cache
+def _unit_note() -> re.Pattern[str]:
+    units = "|".join(sorted(map(re.escape, catalog.unit_scales()), key=len, reverse=True))  # 万元 before 元
+    return re.compile(rf"\((?:单位:)?({units})\)|单位:({units})")
 
 
 def printed_unit(norm: str) -> str | None:
-    """The money unit a header prints: "(万元)", "(单位:万元)", "单位:元"…; None when it prints none."""
-    m = _UNIT_NOTE.search(norm)
+    """The money unit (of catalog.unit_scales) a header prints: "(万元)", "(单位:万元)", "单位:元"…;
+    None when it prints none."""
+    m = _unit_note().search(norm)
     return (m.group(1) or m.group(2)) if m else None
 
 
@@ -96,9 +101,7 @@ def detect_template(norm_text: str) -> str | None:
     scores = {
         label.code: len(label.pattern.findall(norm_text)) for label in catalog.labels("template_marker")
     }
-    best = max(scores, key=lambda t: scores[t])
-    if scores[best] == 0:
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] == 0 or ranked[:2].count(ranked[0]) > 1:
         return None
-    if scores["2019"] == scores["2021"]:
-        return None
-    return best
+    return max(scores, key=lambda t: scores[t])
