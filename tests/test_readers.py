@@ -159,3 +159,26 @@ def test_unit_in_a_column_header_applies_to_its_cells(name, data):
     report = read_report(name, data())
     amount = next(c for c in report.cells if c.column_code == "procurement_amount")
     assert (amount.value, amount.unit, amount.source.text) == (65_100_000, "yuan", "6510")
+
+
+def test_markdown_table_with_a_label_wrapped_over_rows():
+    """| a | b | rows are grid rows: a blank is a cell; a label wrapped over two rows with its values on
+    a row below with no label is one row, not a blank row."""
+    from transforms.tables import read_tables
+    from transforms.text_layout import text_rows
+
+    apps = " | ".join(["0"] * 6)
+    text = "\n".join([
+        "| （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） | | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| 一、本年新收政府信息公开申请数量 | | 3 | {apps} |",
+        "| 三、本年度办理结果 | （一）予以公开 |  | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "| | （二）部分公开（区分处理的，只计这一情 | | | | | | | |",
+        "| | 形，不计其他情形） | | | | | | | |",
+        f"| | | 3 | {apps} |",
+    ])
+    reader = read_tables(text_rows(text), "2021")
+    got = {(k[1], k[2]): c.value for k, c in reader.cells.items()}
+    assert got[("new_received", "natural_person")] == 3 and got[("new_received", "total")] == 0
+    assert got[("granted", "natural_person")] is None  # printed blank
+    assert got[("partially_granted", "natural_person")] == 3 and got[("partially_granted", "total")] == 0

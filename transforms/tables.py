@@ -142,7 +142,7 @@ class TableReader:
             if item and starts_with_marker(text):
                 pending.append(item)
 
-        for r in rows:
+        for r in _join_wrapped(rows):
             values = r.values or self._blank_row(r, "applications")
             if not values:
                 if len(r.label) > PROSE:
@@ -287,6 +287,28 @@ def read_tables(rows: list[Row], template: str) -> TableReader:
     reader.applications(sections["applications"])
     reader.review(sections["review_litigation"])
     return reader
+
+
+def _join_wrapped(rows: list[_Split]) -> list[_Split]:
+    """Grid rows of a label wrapped over rows, its cells empty, then its values on a row with no
+    label (a WPS table saved as a web page or markdown), joined into one row."""
+    out: list[_Split] = []
+    i = 0
+    while i < len(rows):
+        r, j = rows[i], i + 1
+        if r.blank_tail and r.label and not r.values:
+            while (j < len(rows) and not rows[j].values and rows[j].blank_tail and rows[j].label
+                   and not starts_with_marker(rows[j].label)):
+                j += 1
+            if j < len(rows) and rows[j].values and not rows[j].label:
+                parts = rows[i:j]
+                out.append(_Split("".join(p.label for p in parts), [c for p in parts for c in p.label_cells],
+                                  rows[j].values, []))
+                i = j + 1
+                continue
+        out.append(r)
+        i += 1
+    return out
 
 
 def _trim(values: list[SourceCell]) -> list[SourceCell]:
