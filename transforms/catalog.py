@@ -2,7 +2,8 @@
 
 The data lives in ``transforms/template/*.csv``: templates (versions), items, columns and cells
 (the warehouse contract, with units; units.csv scales printed units), labels (printed labels
-as patterns), expectations, identities (terms and signs) and domains (the value domain). Every
+as patterns), expectations, identities (terms and signs), domains (the value domain) and
+mixed_rows (rows a report may print the other template's way). Every
 layer reads it from here: the readers match labels, the loader fills dimension tables, the
 identities are summed from their terms, the suites are built from the expectations.
 """
@@ -194,9 +195,12 @@ TABLES = tuple(dict.fromkeys(i.table_code for i in items()))
 APPLICANT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "applications"))
 RESULT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "review_litigation"))
 REVIEW_GROUPS = tuple(i.item_code for i in items() if i.table_code == "review_litigation")
-# Mixed layouts: a 2021 report may print table 三's （六）其他处理 as one row, the 2019 way. The row is
-# stored as printed (other_handling) and stands for the three rows the 2021 template split it into.
-MIXED_ROWS = {"2021": {"other_handling": ("other_overdue_correction", "other_unpaid_fee", "other_other")}}
+# Mixed layouts (mixed_rows.csv): template → a row printed the other template's way → the rows of
+# the template it stands for (a 2021 report's one-row （六）其他处理, stored as printed: other_handling).
+MIXED_ROWS: dict[str, dict[str, tuple[str, ...]]] = {}
+for _r in _rows("mixed_rows.csv"):
+    _parts = MIXED_ROWS.setdefault(_r["template"], {}).setdefault(_r["item_code"], ())
+    MIXED_ROWS[_r["template"]][_r["item_code"]] = (*_parts, _r["part"])
 
 
 def item_codes(template: str, table_code: str, block: str | None = None) -> list[str]:
