@@ -7,12 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-DEFAULT_LANDING = PROJECT_DIR / "data" / "samples"
-DEFAULT_WAREHOUSE = PROJECT_DIR / "data" / "warehouse.duckdb"
-MAX_MEGABYTES = 100.0  # a larger file is rejected
-READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
-LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse
+from reading.pool import MAX_MEGABYTES, READ_SECONDS
+from warehouse.store import LOCK_WAIT_SECONDS, connect
 
 
 def setting(name: str, default: Path) -> str | dg.EnvVar:
@@ -44,8 +40,6 @@ class Warehouse(dg.ConfigurableResource):
     _con: object = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        from pipelines.warehouse import connect
-
         def waiting(message: str) -> None:
             context.log.warning(message)
             print(message, file=sys.stderr, flush=True)

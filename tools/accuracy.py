@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transforms import catalog
-from transforms.facts import columns_frame, fact_columns
+from transforms.facts import fact_columns
 from transforms.identities import identity_sides
-from transforms.model import ReadError
+from transforms.model import ReadError, Status
 from transforms.reports import format_of, read_report
+from warehouse.schema import FACTS
 
 DEFAULT_DIRS = [Path("tests/corpus"), Path("data/samples"), Path("data/real")]
 SOURCES = {"samples": "sample", "real": "real"}  # folder name → source; any other folder is the generated corpus
@@ -90,7 +91,7 @@ def measure(dirs: list[Path]) -> Result:
             res.wrong.append(f"{path.name}: rejected ({e})")
         got = {(c.table_code, c.item_code, c.column_code): c.value for c in report.cells
                if (c.table_code, c.item_code, c.column_code) not in as_printed} if report else {}
-        res.statuses[report.status if report else "rejected"] += 1
+        res.statuses[report.status if report else Status.REJECTED] += 1
         for name, value in (("agency", report and report.agency), ("year", report and report.year),
                             ("template", report and report.template), ("published", report and report.published)):
             if name not in truth:
@@ -100,10 +101,10 @@ def measure(dirs: list[Path]) -> Result:
             if not ok:
                 res.wrong.append(f"{path.name}: {name} {value!r}, truth {truth[name]!r}")
         if "expected_status" in truth:
-            status = report.status if report else "rejected"
+            status = report.status if report else Status.REJECTED
             res.meta["status"].add(status == truth["expected_status"])
             if status != truth["expected_status"]:
-                res.wrong.append(f"{path.name}: status {status!r} ({report and report.status_reason}), "
+                res.wrong.append(f"{path.name}: status '{status}' ({report and report.status_reason}), "
                                  f"truth {truth['expected_status']!r}")
         failing = _failing_cells(path.name, report) if report else set()
         for key in sorted(set(want) | set(got)):
@@ -114,14 +115,14 @@ def measure(dirs: list[Path]) -> Result:
             if not ok:
                 line = f"{path.name}: {'/'.join(key)} read {got.get(key, 'nothing')!r}, truth {want.get(key, 'unknown')!r}"
                 res.wrong.append(line)
-                if not (report and (report.status == "partial" or key in failing)):
+                if not (report and (report.status == Status.PARTIAL or key in failing)):
                     res.silent.append(line)
     return res
 
 
 def _failing_cells(name: str, report) -> set[tuple[str, str, str]]:
     """Cells involved in an identity that the reader's own values break."""
-    sides = identity_sides(columns_frame(fact_columns(name, report)), {name: report.template})
+    sides = identity_sides(FACTS.frame(fact_columns(name, report)), {name: report.template})
     cells: set[tuple[str, str, str]] = set()
     for row in sides.iter_rows(named=True):
         if row["assessable"] and row["observed"] != row["expected"]:

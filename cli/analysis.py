@@ -2,15 +2,11 @@
 
 import csv
 import sys
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
-# Exported per year (hive layout: NAME/year=2019/…parquet); the dimensions are exported whole.
-BY_YEAR = ["facts", "reports", "v_proactive", "v_applications", "v_review_litigation",
-           "v_applications_harmonised", "v_agency_year"]
-WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findings", "decisions"]
+from warehouse import store
 
 
 def run(args) -> int:
@@ -22,8 +18,8 @@ def run(args) -> int:
     with con:
         if args.command == "sql":
             return query(con, args.query, as_csv=args.csv)
-        export(con, args.directory)
-        print(f"exported {len(BY_YEAR) + len(WHOLE)} tables and views to {args.directory}")
+        store.export(con, args.directory)
+        print(f"exported {len(store.BY_YEAR) + len(store.WHOLE)} tables and views to {args.directory}")
         return 0
 
 
@@ -48,12 +44,3 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
     print(f"({len(rows)} rows)")
     return 0
 
-
-def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in BY_YEAR:
-        target = directory / name
-        con.execute(f"copy (select * from {name} where year is not null) to '{target}' "
-                    "(format parquet, partition_by (year), overwrite_or_ignore true)")
-    for name in WHOLE:
-        con.execute(f"copy (select * from {name}) to '{directory / name}.parquet' (format parquet)")

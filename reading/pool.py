@@ -15,9 +15,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+import polars as pl
+
 from transforms.facts import fact_columns, report_row
-from transforms.model import ReadError
+from transforms.model import ReadError, Status
 from transforms.reports import PARSER_VERSION, read_report
+
+
+MAX_MEGABYTES = 100.0  # a larger file is rejected
+READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,31 @@ def read_file(task: Task, max_bytes: float) -> tuple[dict, dict[str, list] | Non
 
 
 def rejected(task: Task, reason: str) -> tuple[dict, None]:
-    return report_row(task.report_id, task.path, None, status="rejected", status_reason=reason, **file_info(task)), None
+    return report_row(task.report_id, task.path, None, status=Status.REJECTED, status_reason=reason, **file_info(task)), None
 
 
 def file_info(task: Task) -> dict:
     """The ``reports`` columns that say which version of the file was read, and by which reader."""
     return dict(size_bytes=task.size, mtime=task.mtime, parser_version=PARSER_VERSION)
+
+
+def planned_tasks(planned: pl.DataFrame) -> tuple[list[Task], list[dict]]:
+    """The files of a plan (``landing.plan``) to read, and the ``reports`` rows of those that need
+    no reading: a duplicate, or a file that vanished before it was hashed."""
+    tasks, rows = [], []
+    for f in planned.iter_rows(named=True):
+        task = Task(f["source_path"], f["report_id"], f["size_bytes"], f["mtime"])
+        if f["action"] == "duplicate":
+            rows.append(report_row(task.report_id, task.path, None, status=Status.DUPLICATE, duplicate_of=f["duplicate_of"],
+                                   status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once",
+                                   **file_info(task)))
+        elif f["action"] == "gone":
+            rows.append(report_row("", task.path, None, status=Status.REJECTED,
+                                   status_reason=f"file vanished before it could be read: {f['duplicate_of']}",
+                                   **file_info(task)))
+        else:
+            tasks.append(task)
+    return tasks, rows
 
 
 def _worker(conn, max_bytes: float) -> None:
@@ -94,7 +119,7 @@ def read_files(
     if not pending:
         return
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipelines.reading", "pipelines.reader_warmup"])
+    ctx.set_forkserver_preload(["reading.pool", "reading.warmup"])
     pool = [_Worker(ctx, max_bytes) for _ in range(min(workers or os.cpu_count() or 1, len(pending)))]
     try:
         while pending or any(w.task for w in pool):

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.model import LOADED
 from transforms.reports import PARSER_VERSION
 
+DEFAULT_LANDING = Path(__file__).resolve().parents[1] / "data" / "samples"
 SIDECARS = (".truth.json",)  # ground truth kept beside sample reports, not a report itself
 
 
@@ -65,7 +67,7 @@ def plan(files: list[LandedFile], known: pl.DataFrame) -> pl.DataFrame:
     loaded = {
         r["report_id"]: r["source_path"]
         for r in known.iter_rows(named=True)
-        if r["status"] in ("parsed", "partial")
+        if r["status"] in LOADED
     }
     rows = []
     for f in files:

@@ -10,8 +10,7 @@ from transforms.facts import columns_frame, fact_columns
 from transforms.identities import identity_sides
 from transforms.reports import read_report
 
-REAL = Path(__file__).parents[1] / "data" / "real"
-SAMPLES = Path(__file__).parents[1] / "data" / "samples"
+from conftest import REAL, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +87,12 @@ def test_two_places_leave_the_row_out_and_name_it():
     assert report.status == "partial"
 
 
+@pytest.mark.slow  # an end-to-end run
 def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
     """洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024): one agency_id, one agencies row with both
     names, the cross-year identities chained, one series in v_agency_year."""
+    from cli.main import ingest, summary
     from conftest import query
-    from pipelines.cli import ingest, summary
 
     land = tmp_path / "landing"
     land.mkdir()
