@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from transforms.facts import columns_frame, fact_columns
+from transforms.facts import fact_columns
 from transforms.identities import identity_sides
 from transforms.reports import read_report
+from warehouse.schema import FACTS
 
 from conftest import REAL, SAMPLES
 
@@ -49,7 +50,7 @@ def test_one_row_other_handling_stored_as_printed(hzq):
             ("natural_person", "commercial_enterprise", "total")] == [0, 0, 0]
     assert not any(k[1] in ("other_overdue_correction", "other_unpaid_fee", "other_other") for k in cells)
     assert any("other_handling as one row" in n for n in hzq.notes)
-    sides = identity_sides(columns_frame(fact_columns("hzq", hzq)), {"hzq": "2021"})
+    sides = identity_sides(FACTS.frame(fact_columns("hzq", hzq)), {"hzq": "2021"})
     outcomes = sides.filter(expectation="applications_outcomes")
     assert outcomes.height == 7 and outcomes["assessable"].all()
     assert (outcomes["observed"] == outcomes["expected"]).all()
@@ -126,6 +127,6 @@ def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
 def test_completeness_counts_the_printed_row_for_its_parts(hzq):
     from transforms.identities import completeness_sides
 
-    sides = completeness_sides(columns_frame(fact_columns("hzq", hzq)), {"hzq": "2021"})
+    sides = completeness_sides(FACTS.frame(fact_columns("hzq", hzq)), {"hzq": "2021"})
     tables = sides.filter(expectation="completeness").select("scope", "observed", "expected").rows()
     assert sorted(tables) == [("applications", 161.0, 161.0), ("proactive", 10.0, 10.0), ("review_litigation", 15.0, 15.0)]
