@@ -63,6 +63,7 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
         open_findings = stewardship.finding_counts(con)["open"]
         rejected = store.rejected_files(con)
         gone = store.count(con, "reports", "not present")
+        unlinked = store.unlinked_agencies(con)
     passed, failed, unassessed = stewardship.identity_counts(results)
     warnings = [(e, n[1]) for e, n in sorted(results.items()) if e not in IDENTITY_IDS and n[1]]
     lines = [
@@ -75,6 +76,8 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
     ]
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
+    if unlinked:
+        lines.append(f"agencies known by their name alone, to link to a division: {'、'.join(unlinked)}")
     lines += [f"  rejected {path}: {reason}" for path, reason in rejected]
     return "\n".join(lines)
 

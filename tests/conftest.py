@@ -10,6 +10,7 @@ from cli.main import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
+REAL = ROOT / "data" / "real"
 CORPUS = ROOT / "tests" / "corpus"
 DOCS = ROOT / "docs"
 
