@@ -62,10 +62,9 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class StewardFiles(dg.ConfigurableResource):
-    """Where the stewards' decisions CSV and the review page live (by default beside the warehouse)."""
+    """Where the stewards' decisions CSV lives (by default beside the warehouse)."""
 
     decisions_csv: str
-    review_dir: str
 
 
 class Progress(dg.ConfigurableResource):

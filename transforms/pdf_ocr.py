@@ -58,28 +58,6 @@ def ocr_document(data: bytes) -> tuple[list[str], list[Row]]:
     return assemble(pages)
 
 
-def cell_image(data: bytes, page: int, bbox: tuple[float, float, float, float]) -> bytes:
-    """A PNG of a box of a page (points, top-left origin) with a little margin, at ``DPI``: the
-    cell as the scan shows it. ValueError when the file no longer has that page."""
-    try:
-        pdf = open_pdf(data)
-    except (PdfPasswordError, pdfium.PdfiumError) as e:
-        raise ValueError(f"not a readable PDF: {e}") from None
-    try:
-        if not 1 <= page <= len(pdf):
-            raise ValueError(f"no page {page}")
-        p = pdf[page - 1]
-        width, height = p.get_size()
-        x0, top, x1, bottom = bbox
-        margin = 4.0
-        crop = (max(0.0, x0 - margin), max(0.0, height - bottom - margin),
-                max(0.0, width - x1 - margin), max(0.0, top - margin))  # left, bottom, right, top cut off
-        _, png = cv2.imencode(".png", _render(p, crop))
-        return png.tobytes()
-    finally:
-        pdf.close()
-
-
 def scanned_pages(data: bytes) -> int:
     """How many pages a scanned PDF has (for the benchmark's pages per second)."""
     pdf = open_pdf(data)

@@ -1,5 +1,5 @@
 """Scanned PDFs read with OCR: the grid found in a page image, the recogniser working without the
-network, the per-file OCR time limit, and a scanned report ingested end to end."""
+network, the per-file OCR time limit, a scanned report ingested end to end, and the scanned corpus."""
 
 import json
 import socket
@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 import rapidocr_onnxruntime
 
-from cli import review_page
 from cli.main import ingest
 from reading.pool import Task, read_files
 from warehouse import stewardship
-from warehouse.store import connect
+from warehouse.store import connect, records
 from tools.accuracy import measure
 from transforms import image_grid, pdf_ocr
 from transforms.model import ReadError
@@ -132,7 +131,7 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
         right = sum(want.get((t, i, c)) == v for i, c, t, v, *_ in facts)
         assert right / len(want) >= 0.98
         # an identity failing on this report (its result turned to a failure here, its cells as
-        # read): the review page shows each cell as scanned, and names the low-confidence ones first
+        # read): the finding's evidence names its low-confidence cells for a steward to check first
         expectation, scope, item, column = con.execute(
             "select e.expectation, e.scope, c.cell.item_code, c.cell.column_code from expectation_results e, "
             "unnest(e.cells) as c(cell) where list_contains(?, e.expectation) and e.success "
@@ -140,12 +139,11 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
         con.execute("update expectation_results set success = false where expectation = ? and scope = ?", [expectation, scope])
         con.execute("update facts set confidence = 0.5 where item_code = ? and column_code = ?", [item, column])
         stewardship.update_findings(con, "test")
-        review_page.write(con, tmp_path / "review")
-    page = (tmp_path / "review" / "index.html").read_text(encoding="utf-8")
-    assert f"check first the cells recognised with low confidence: {item}/{column} (0.50)" in page
-    crops = sorted((tmp_path / "review" / "crops").glob("*.png"))
-    assert crops and all(c.read_bytes().startswith(b"\x89PNG") for c in crops)
-    assert all(f"crops/{c.name}" in page for c in crops)
+        (finding,) = con.execute("select finding_id from findings where expectation = ? and scope = ?",
+                                 [expectation, scope]).fetchall()[0]
+        cells = records(con, f"select * from ({stewardship.evidence_sql(stewardship.BY_FINDING)})", [finding])
+    low = {(c["item_code"], c["column_code"]) for c in cells if c["low_confidence"]}
+    assert low == {(item, column)} and {c["method"] for c in cells} == {"ocr"}
 
 
 @pytest.mark.slow
