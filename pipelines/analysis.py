@@ -7,6 +7,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.resources import printable
+from pipelines.warehouse import NotAWarehouse, WarehouseBusy, connect
+
 # Exported per year (hive layout: NAME/year=2019/…parquet); the dimensions are exported whole.
 BY_YEAR = ["facts", "reports", "v_proactive", "v_applications", "v_review_litigation",
            "v_applications_harmonised", "v_agency_year"]
@@ -14,11 +17,16 @@ WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findin
 
 
 def run(args) -> int:
+    """``sql`` reads the warehouse and nothing else (DuckDB's external access off: no file read or
+    written, no extension loaded); ``export`` writes only under DIR."""
     try:
-        con = duckdb.connect(str(args.warehouse), read_only=True)
-    except duckdb.IOException as e:
-        print(f"gongkai: the warehouse is in use by a running ingest ({e}); try again when it ends", file=sys.stderr)
+        con = connect(args.warehouse, read_only=True, external_access=args.command != "sql")
+    except WarehouseBusy as e:
+        print(f"gongkai: {e}; try again when the running ingest ends", file=sys.stderr)
         return 1
+    except NotAWarehouse as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 2
     with con:
         if args.command == "sql":
             return query(con, args.query, as_csv=args.csv)
@@ -31,7 +39,7 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
     try:
         cur = con.execute(sql)
     except duckdb.Error as e:
-        print(f"gongkai: {e}", file=sys.stderr)
+        print(f"gongkai: {printable(e)}", file=sys.stderr)
         return 2
     if cur.description is None:
         return 0
@@ -42,7 +50,8 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
         w.writerow(names)
         w.writerows(rows)
         return 0
-    frame = pl.DataFrame([list(r) for r in rows], schema=names, orient="row", strict=False) if rows else pl.DataFrame(schema=names)
+    shown = [[printable(v) if isinstance(v, str) else v for v in r] for r in rows]  # text from reports, for a terminal
+    frame = pl.DataFrame(shown, schema=names, orient="row", strict=False) if rows else pl.DataFrame(schema=names)
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
         print(frame)
     print(f"({len(rows)} rows)")
@@ -50,10 +59,11 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
 
 
 def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Every table and view as Parquet under ``directory`` (the path is passed to DuckDB as a
+    value, never spliced into SQL)."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in BY_YEAR:
-        target = directory / name
-        con.execute(f"copy (select * from {name} where year is not null) to '{target}' "
-                    "(format parquet, partition_by (year), overwrite_or_ignore true)")
+        con.sql(f"select * from {name} where year is not null").write_parquet(
+            str(directory / name), partition_by=["year"], overwrite=True)
     for name in WHOLE:
-        con.execute(f"copy (select * from {name}) to '{directory / name}.parquet' (format parquet)")
+        con.sql(f"select * from {name}").write_parquet(str(directory / f"{name}.parquet"))

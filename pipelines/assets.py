@@ -9,10 +9,11 @@ import dagster as dg
 import polars as pl
 
 from pipelines import landing, review_page, stewardship, warehouse
-from pipelines.reading import Task, file_info, read_files
+from pipelines.reading import Task, read_files, rejected
+from reading import faults
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from transforms import catalog
-from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, columns_frame, frame, report_row
+from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, frame
 from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
 
 GROUP = "ingest"
@@ -22,13 +23,30 @@ GROUP = "ingest"
 def landed_files(
     context: dg.AssetExecutionContext, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress
 ) -> pl.DataFrame:
+    _clear_dead_staging(context, warehouse_db)
     folder = landing_folder.folder(context)
     files = landing.scan(folder)
-    planned = landing.plan(files, warehouse.known_files(warehouse_db.con))
+    planned = landing.plan(files, warehouse.known_files(warehouse_db.con), max_bytes=landing_folder.max_megabytes * 1e6)
     counts = dict(planned.group_by("action").len().iter_rows())
     summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
     progress.say(context, f"{len(files)} files under {folder}" + (f": {summary}" if summary else ""))
     return planned
+
+
+def _clear_dead_staging(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> None:
+    """Remove the staging folders that runs killed before loading them left behind: every other
+    run's when one process holds the warehouse for the whole run (the in-process executor), else
+    those of runs the instance does not know or knows to be finished."""
+    whole_run = context.job_def.executor_def.name == "in_process"
+    base = warehouse_db.staging(context.run.run_id).parent
+    for folder in sorted(base.iterdir()) if base.is_dir() else []:
+        if folder.name == context.run.run_id:
+            continue
+        run = None if whole_run else context.instance.get_run_by_id(folder.name)
+        if run is None or run.is_finished:
+            shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        base.rmdir()
 
 
 @dg.multi_asset(
@@ -48,32 +66,31 @@ def read_reports(
     started = time.monotonic()
     tasks = []
     for f in todo.iter_rows(named=True):
-        task = Task(f["source_path"], f["report_id"], f["size_bytes"], f["mtime"])
-        if f["action"] == "duplicate":
-            report_rows.append(report_row(task.report_id, task.path, None, status="duplicate", duplicate_of=f["duplicate_of"],
-                                          status_reason=f"same bytes as {f['duplicate_of']}; facts are loaded once",
-                                          **file_info(task)))
-        elif f["action"] == "gone":
-            report_rows.append(report_row("", task.path, None, status="rejected",
-                                          status_reason=f"file vanished before it could be read: {f['duplicate_of']}",
-                                          **file_info(task)))
+        task = Task(f["source_path"], f["target"], f["size_bytes"], f["mtime"])
+        if f["action"] == "reject":
+            report_rows.append(rejected(task, f["reason"], transient=f["transient"])[0])
+            progress.say(context, f"{task.path}: rejected ({f['reason']})")
         else:
             tasks.append(task)
     staging = warehouse_db.staging(context.run.run_id)
     batch = Batch(staging)
     told = started
-    for _, row, facts in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds):
+    limits = dict(max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds,
+                  memory_mb=landing_folder.memory_megabytes)
+    for done, (_, row, facts) in enumerate(read_files(tasks, **limits), start=1):
         report_rows.append(row)
-        batch.add(facts)
+        batch.add(row["source_path"], facts)
         if row["status"] == "rejected":
-            progress.say(context, f"[{len(report_rows)}/{todo.height}] {row['source_path']}: rejected ({row['status_reason']})")
+            progress.say(context, f"[{done}/{len(tasks)}] {row['source_path']}: rejected ({row['status_reason']})")
         elif time.monotonic() - told >= PROGRESS_SECONDS:
             told = time.monotonic()
-            rate = len(report_rows) / (told - started)
-            progress.say(context, f"[{len(report_rows)}/{todo.height}] read, {rate:.1f} files/s")
-    if todo.height:
-        progress.say(context, f"read {todo.height} files in {time.monotonic() - started:.1f}s")
+            progress.say(context, f"[{done}/{len(tasks)}] read, {done / (told - started):.1f} files/s")
+        faults.reached("read", done)
+    if tasks:
+        progress.say(context, f"read {len(tasks)} files in {time.monotonic() - started:.1f}s")
     staged = batch.close()
+    faults.reached("staged")
+    report_rows = landing.settle(report_rows, landed_files)
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
     context.add_output_metadata({"staged_batches": len(staged)}, output_name="normalized_facts")
     yield dg.Output(frame(report_rows, REPORTS_SCHEMA), output_name="parsed_reports")
@@ -84,17 +101,19 @@ PROGRESS_SECONDS = 2.0  # between progress lines while reading (a rejected file 
 
 
 class Batch:
-    """Facts gathered column by column and written to the staging folder as Parquet every
-    ``rows`` facts, so that memory holds one batch, not the whole run."""
+    """Facts gathered column by column, each with the path of its file, and written to the
+    staging folder as Parquet every ``rows`` facts, so that memory holds one batch, not the whole
+    run. (The load takes the facts of the files that are not duplicates, by path.)"""
 
     def __init__(self, staging: Path, rows: int = 50_000):
         self.staging, self.rows, self.staged = staging, rows, []
-        self.columns: dict[str, list] = {name: [] for name in FACTS_SCHEMA}
+        self.columns: dict[str, list] = {name: [] for name in STAGED_SCHEMA}
 
-    def add(self, facts: dict[str, list] | None) -> None:
+    def add(self, source_path: str, facts: dict[str, list] | None) -> None:
         if facts:
             for name, values in facts.items():
                 self.columns[name].extend(values)
+            self.columns["source_path"].extend([source_path] * len(facts["report_id"]))
             if len(self.columns["report_id"]) >= self.rows:
                 self._write()
 
@@ -107,9 +126,12 @@ class Batch:
     def _write(self) -> None:
         self.staging.mkdir(parents=True, exist_ok=True)
         path = self.staging / f"facts-{len(self.staged):05d}.parquet"
-        columns_frame(self.columns).write_parquet(path)
+        pl.DataFrame(self.columns, schema=STAGED_SCHEMA).write_parquet(path)
         self.staged.append(str(path))
-        self.columns = {name: [] for name in FACTS_SCHEMA}
+        self.columns = {name: [] for name in STAGED_SCHEMA}
+
+
+STAGED_SCHEMA = pl.Schema({**FACTS_SCHEMA, "source_path": pl.String})
 
 
 @dg.multi_asset(
@@ -125,6 +147,7 @@ def warehouse_tables(
 ):
     con = warehouse_db.con
     written = warehouse.replace_reports(con, parsed_reports, normalized_facts)
+    faults.reached("loaded")
     staging = warehouse_db.staging(context.run.run_id)
     shutil.rmtree(staging, ignore_errors=True)
     with contextlib.suppress(OSError):
@@ -145,6 +168,7 @@ def steward_decisions(
 ) -> dg.MaterializeResult:
     con = warehouse_db.con
     added = stewardship.import_decisions(con, Path(steward_files.decisions_csv))
+    faults.reached("decisions")
     changed = stewardship.apply_corrections(con)
     total = con.execute("select count(*) from decisions").fetchall()[0][0]
     if added or changed:
@@ -191,7 +215,7 @@ def expectation_results(
     con = warehouse_db.con
     templates = warehouse.unchecked_reports(con)
     ids = sorted(templates)
-    for start in range(0, len(ids), JUDGE_REPORTS):  # one run of each suite per batch of reports
+    for number, start in enumerate(range(0, len(ids), JUDGE_REPORTS), start=1):  # each suite run once per batch
         batch = {rid: templates[rid] for rid in ids[start:start + JUDGE_REPORTS]}
         facts = warehouse.facts_of(con, list(batch))
         judged = pl.concat([
@@ -201,11 +225,13 @@ def expectation_results(
         ])
         warehouse.replace_results(con, _shape(judged), IN_REPORT)
         progress.say(context, f"judged {start + len(batch)}/{len(ids)} reports ({judged.height} results)")
-    if templates:
-        # a new or changed report can break or mend a cross-year identity: judge them all again
+        faults.reached("judged", number)
+    if warehouse.is_pending(con, "cross_year"):
+        # a new, changed, removed or corrected report can break or mend a cross-year identity: judge them all again
         facts = warehouse.facts_of(con, items=CROSS_YEAR_ITEMS)
         cross = judge_sides(cross_year_sides(facts, warehouse.loaded_reports(con)), "cross_year_identities")
-        warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
+        warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR), done="cross_year")
+        faults.reached("cross_year")
     return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=_suite_checks(con))
 
 
@@ -229,9 +255,11 @@ def findings(
         stewardship.record_run(con, run_id)
         progress.say(context, "findings unchanged: nothing new was judged or decided")
         return dg.MaterializeResult(metadata={"unchanged": True})
-    counts = stewardship.update_findings(con, run_id)
-    stewardship.record_run(con, run_id)
+    with warehouse.transaction(con):
+        counts = stewardship.update_findings(con, run_id)
+    faults.reached("findings")
     page = review_page.write(con, Path(steward_files.review_dir))
+    stewardship.record_run(con, run_id)  # last: a run killed before it has its findings brought up to date again
     progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; review page {page}")
     return dg.MaterializeResult(metadata={**counts, "review_page": dg.MetadataValue.path(str(page))})
 

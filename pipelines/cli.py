@@ -5,8 +5,10 @@ import json
 import sys
 from pathlib import Path
 
-from pipelines.resources import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, MAX_MEGABYTES, READ_SECONDS
-from pipelines.warehouse import WarehouseBusy
+import duckdb
+
+from pipelines.resources import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, MAX_MEGABYTES, MEMORY_MEGABYTES, READ_SECONDS, printable
+from pipelines.warehouse import NotAWarehouse, WarehouseBusy, connect
 from transforms import catalog
 
 IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
@@ -15,7 +17,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
     """Run the ingest job in-process on ``directory``; True when the run succeeded.
-    ``limits``: max_megabytes, read_seconds, lock_wait_seconds (see build_definitions)."""
+    ``limits``: max_megabytes, read_seconds, memory_megabytes, lock_wait_seconds (see build_definitions)."""
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, partitions="", **limits)
@@ -36,9 +38,7 @@ def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Pa
 
 
 def summary(warehouse_path: Path) -> str:
-    from pipelines.warehouse import connect
-
-    with connect(warehouse_path, wait_seconds=60) as con:
+    with connect(warehouse_path, wait_seconds=60, read_only=True) as con:
         statuses = con.execute(
             "select status, count(*) from reports group by status order by status"
         ).fetchall()
@@ -66,7 +66,7 @@ def summary(warehouse_path: Path) -> str:
     ]
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
-    lines += [f"  rejected {path}: {reason}" for path, reason in rejected]
+    lines += [printable(f"  rejected {path}: {reason}") for path, reason in rejected]
     return "\n".join(lines)
 
 
@@ -91,6 +91,17 @@ def add_review_commands(sub) -> None:
     d.add_argument("--decisions", type=Path, help="decisions CSV (default: decisions.csv beside the warehouse)")
 
 
+def positive(text: str) -> float:
+    """An argparse type: a number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not above zero")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gongkai", description="The warehouse of open-government annual reports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,12 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH",
                    help="DuckDB file (default: data/warehouse.duckdb)")
     p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
-    p.add_argument("--max-mb", type=float, default=MAX_MEGABYTES,
-                   help=f"reject files larger than this (default {MAX_MEGABYTES:g})")
-    p.add_argument("--read-seconds", type=float, default=READ_SECONDS,
+    p.add_argument("--max-mb", type=positive, default=MAX_MEGABYTES,
+                   help=f"reject files larger than this, and Word files that unpack to more (default {MAX_MEGABYTES:g})")
+    p.add_argument("--read-seconds", type=positive, default=READ_SECONDS,
                    help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
+    p.add_argument("--memory-mb", type=positive, default=MEMORY_MEGABYTES,
+                   help=f"reject a file whose reading needs more memory (default {MEMORY_MEGABYTES:g})")
     p.add_argument("--timings", type=Path, metavar="FILE", help="write the seconds each step took to FILE (JSON)")
-    p.add_argument("--lock-wait", type=float, default=LOCK_WAIT_SECONDS,
+    p.add_argument("--lock-wait", type=positive, default=LOCK_WAIT_SECONDS,
                    help=f"seconds to wait while another run holds the warehouse (default {LOCK_WAIT_SECONDS:g})")
     add_review_commands(sub)
     q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")
@@ -118,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "ingest" and not args.warehouse.exists():
         print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
         return 2
+    if args.warehouse.is_dir():
+        print(f"gongkai: --warehouse {args.warehouse} is a folder; name a DuckDB file", file=sys.stderr)
+        return 2
+    if args.command == "sql" and not args.query.strip():
+        parser.error("sql: the query is empty")
     if args.command in ("sql", "export"):
         from pipelines import analysis
 
@@ -130,13 +148,21 @@ def main(argv: list[str] | None = None) -> int:
     if not args.directory.is_dir():
         print(f"gongkai: {args.directory} is not a directory", file=sys.stderr)
         return 2
+    if args.warehouse.exists():
+        try:  # a file that is not a warehouse is a bad command line, not a failed run
+            connect(args.warehouse, read_only=True).close()
+        except NotAWarehouse as e:
+            print(f"gongkai: {e}", file=sys.stderr)
+            return 2
+        except WarehouseBusy:
+            pass  # the run waits for it
     ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
-                read_seconds=args.read_seconds, lock_wait_seconds=args.lock_wait)
+                read_seconds=args.read_seconds, memory_megabytes=args.memory_mb, lock_wait_seconds=args.lock_wait)
     try:
         print(summary(args.warehouse))
-    except WarehouseBusy as e:
-        print(f"gongkai: {e}", file=sys.stderr)
-        return 1
+    except (WarehouseBusy, NotAWarehouse, duckdb.Error) as e:
+        print(f"gongkai: the summary could not be read: {e}", file=sys.stderr)
+        return 0 if ok else 1
     if not ok:
         print("gongkai: the ingest run failed; see the messages above", file=sys.stderr)
         return 1

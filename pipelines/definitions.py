@@ -13,6 +13,7 @@ from pipelines.resources import (
     DEFAULT_WAREHOUSE,
     LOCK_WAIT_SECONDS,
     MAX_MEGABYTES,
+    MEMORY_MEGABYTES,
     READ_SECONDS,
     LandingFolder,
     Progress,
@@ -35,6 +36,7 @@ def build_definitions(
     *,
     max_megabytes: float = MAX_MEGABYTES,
     read_seconds: float = READ_SECONDS,
+    memory_megabytes: float = MEMORY_MEGABYTES,
     lock_wait_seconds: float = LOCK_WAIT_SECONDS,
     partitions: str | None = None,
 ) -> dg.Definitions:
@@ -61,6 +63,7 @@ def build_definitions(
                 path=str(landing) if landing else setting("GONGKAI_LANDING", DEFAULT_LANDING),
                 max_megabytes=max_megabytes,
                 read_seconds=read_seconds,
+                memory_megabytes=memory_megabytes,
             ),
             "warehouse_db": Warehouse(
                 path=str(warehouse) if warehouse else setting("GONGKAI_WAREHOUSE", DEFAULT_WAREHOUSE),

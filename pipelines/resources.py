@@ -1,6 +1,7 @@
 """Configurable resources: where the landing folder and the warehouse are, and progress output."""
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ DEFAULT_LANDING = PROJECT_DIR / "data" / "samples"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "data" / "warehouse.duckdb"
 MAX_MEGABYTES = 100.0  # a larger file is rejected
 READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
+MEMORY_MEGABYTES = 2000.0  # a file whose reading needs more memory (in its worker) is rejected
 LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse
 
 
@@ -21,11 +23,13 @@ def setting(name: str, default: Path) -> str | dg.EnvVar:
 
 
 class LandingFolder(dg.ConfigurableResource):
-    """The folder whose report files are ingested (recursively), and the limits on each file."""
+    """The folder whose report files are ingested (recursively), and the limits on each file:
+    its size, the seconds and the memory its reading may take."""
 
     path: str
     max_megabytes: float = MAX_MEGABYTES
     read_seconds: float = READ_SECONDS
+    memory_megabytes: float = MEMORY_MEGABYTES
 
     def folder(self, context: dg.AssetExecutionContext) -> str:
         """What a run ingests: the landing folder, or in a partitioned run its partition's sub-folder."""
@@ -73,6 +77,16 @@ class StewardFiles(dg.ConfigurableResource):
     review_dir: str
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, bidirectional
+    overrides) removed, tabs and line breaks as spaces. For text that comes from reports or file
+    names."""
+    return _UNPRINTABLE.sub(lambda m: " " if m.group() in "\t\n\r" else "", str(text))
+
+
 class Progress(dg.ConfigurableResource):
     """Progress lines: always to the run log, and to stderr when ``echo`` (the CLI sets it)."""
 
@@ -81,4 +95,4 @@ class Progress(dg.ConfigurableResource):
     def say(self, context: dg.AssetExecutionContext, message: str) -> None:
         context.log.info(message)
         if self.echo:
-            print(message, file=sys.stderr, flush=True)
+            print(printable(message), file=sys.stderr, flush=True)

@@ -5,7 +5,8 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines import stewardship
-from pipelines.warehouse import WarehouseBusy, connect
+from pipelines.resources import printable
+from pipelines.warehouse import NotAWarehouse, WarehouseBusy, connect
 from transforms import catalog
 from transforms.values import parse_value, to_unit
 
@@ -28,6 +29,9 @@ def run(args) -> int:
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 1
+    except NotAWarehouse as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 2
 
 
 def review(con, args) -> str:
@@ -62,7 +66,7 @@ def review(con, args) -> str:
             for c in con.execute(f"select * from ({stewardship.evidence_sql(stewardship.BY_FINDING)}) "
                                  "order by table_code, item_code, column_code", [fid]).fetchall():
                 out.append("    " + _cell_line(c))
-    return "\n".join(out)
+    return "\n".join(printable(line) for line in out)  # names and notes come from the reports
 
 
 def _num(v, sign: bool = False) -> str:

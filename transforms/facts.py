@@ -25,6 +25,7 @@ REPORTS_SCHEMA = pl.Schema(
         "size_bytes": pl.Int64,
         "mtime": pl.Float64,
         "parser_version": pl.String,
+        "transient": pl.Boolean,
     }
 )
 
