@@ -15,6 +15,7 @@ import pytest
 
 from conftest import SAMPLES, query
 
+pytestmark = pytest.mark.slow
 CORPUS = Path(__file__).parent / "corpus"
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
 SNAPSHOT = {
