@@ -1,24 +1,36 @@
-# Two commands on a fresh machine: `make run` and `make test`.
+# Two commands on a fresh machine: `make run` and `make test`. Both install from uv.lock (exact versions
+# and hashes) with a pinned uv; `make lock` refreshes uv.lock after pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := .uv/bin/uv
 STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
+UV_PYTHON := --python $(PYTHON) --no-python-downloads
 
-.PHONY: install browser run test accuracy bench corpus dev clean
+.PHONY: help install lock browser run test accuracy bench corpus dev clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+help:  ## this list
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV): requirements-uv.txt
+	$(PYTHON) -m venv .uv
+	.uv/bin/pip install --quiet --require-hashes -r requirements-uv.txt
+	touch $(UV)
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --extra dev $(UV_PYTHON)
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP)  ## .venv exactly as uv.lock says (dev extra included), the project editable (console script gongkai)
+
+lock: $(UV)  ## refresh uv.lock from pyproject.toml (keeps the other pins; LOCK_ARGS=--upgrade moves all to the newest allowed)
+	$(UV) lock $(UV_PYTHON) $(LOCK_ARGS)
 
 run: install  ## ingest data/samples into data/warehouse.duckdb and print the summary
 	$(BIN)/gongkai ingest data/samples --warehouse $(WAREHOUSE)
 
-test: install browser
+test: install browser  ## the test suite
 	$(BIN)/pytest
 
 browser:  ## Debian's chromium, for the test that opens the review page
@@ -38,5 +50,5 @@ dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home
 	DAGSTER_HOME=$(abspath data/dagster_home) $(BIN)/dagster dev -w workspace.yaml
 
-clean:
-	rm -rf $(VENV) $(WAREHOUSE) data/dagster_home
+clean:  ## remove .venv, .uv, the warehouse and the Dagster home
+	rm -rf $(VENV) .uv $(WAREHOUSE) data/dagster_home

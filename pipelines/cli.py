@@ -37,8 +37,10 @@ def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Pa
     return result.success
 
 
-def summary(warehouse_path: Path) -> str:
-    with connect(warehouse_path, wait_seconds=60, read_only=True) as con:
+def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> str:
+    """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse;
+    read-only (it works on a full or read-only disk)."""
+    with connect(warehouse_path, wait_seconds=lock_wait_seconds, read_only=True) as con:
         statuses = con.execute(
             "select status, count(*) from reports group by status order by status"
         ).fetchall()
@@ -159,8 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
                 read_seconds=args.read_seconds, memory_megabytes=args.memory_mb, lock_wait_seconds=args.lock_wait)
     try:
-        print(summary(args.warehouse))
-    except (WarehouseBusy, NotAWarehouse, duckdb.Error) as e:
+        print(summary(args.warehouse, args.lock_wait))
+    except WarehouseBusy as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 1
+    except (NotAWarehouse, duckdb.Error) as e:
         print(f"gongkai: the summary could not be read: {e}", file=sys.stderr)
         return 0 if ok else 1
     if not ok:

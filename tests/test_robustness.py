@@ -2,6 +2,8 @@
 
 import io
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -11,7 +13,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
 from conftest import SAMPLES, make_pdf, query
-from pipelines import landing
+from pipelines import landing, warehouse
 from pipelines.cli import ingest, main
 from pipelines.reading import Task, read_file
 
@@ -170,27 +172,43 @@ def test_removed_file_keeps_its_facts_and_is_marked_gone(tmp_path, capsys):
     assert query(db, "select bool_and(present) from reports") == [(True,)]
 
 
-def test_a_held_warehouse_gives_a_clear_message(tmp_path, capsys):
+class SleeplessClock:
+    """Stands in for the warehouse module's ``time``: sleeping advances it at once, and the seconds add up."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_held_warehouse_gives_a_clear_message_after_lock_wait(tmp_path, capsys, monkeypatch):
     land = tmp_path / "land"
     land.mkdir()
     shutil.copy2(SAMPLES / GOOD, land / GOOD)
     db = tmp_path / "w.duckdb"
     duckdb.connect(str(db)).close()
-    holder = duckdb.connect(str(db))  # DuckDB locks the file per process: use another process to hold it
-    holder.close()
-    import subprocess
-    import sys
-
+    clock = SleeplessClock()
+    monkeypatch.setattr(warehouse, "time", clock)
+    # DuckDB locks the file per process: another process holds it until its standard input closes.
     hold = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
         assert hold.stdout.readline().strip() == "held"
-        assert main(["ingest", str(land), "--warehouse", str(db), "--quiet", "--lock-wait", "1"]) == 1
-        err = capsys.readouterr().err
+        assert main(["ingest", str(land), "--warehouse", str(db), "--quiet", "--lock-wait", "3"]) == 1
+        out, err = capsys.readouterr()
         assert "is in use by another process" in err
+        assert "files:" not in out
+        # The run and then the summary each waited the 3 s asked for (the summary used to wait 60 s).
+        assert clock.now == 2 * 3
     finally:
-        hold.kill()
-        hold.wait()
-    assert main(["ingest", str(land), "--warehouse", str(db), "--quiet", "--lock-wait", "5"]) == 0
+        hold.stdin.close()
+        assert hold.wait() == 0
+    assert main(["ingest", str(land), "--warehouse", str(db), "--quiet", "--lock-wait", "3"]) == 0
+    assert "files: 1 parsed" in capsys.readouterr().out
+    assert clock.now == 2 * 3
