@@ -10,8 +10,8 @@ import polars as pl
 
 from pipelines import landing, review_page, stewardship, warehouse
 from pipelines.reading import Task, read_files, rejected
-from reading import faults
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
+from reading import faults
 from transforms import catalog
 from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, frame
 from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides

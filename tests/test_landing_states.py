@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -120,6 +120,7 @@ class LandingFolder(RuleBasedStateMachine):
         done = subprocess.run([GONGKAI, "ingest", str(self.land), "--warehouse", str(self.db), "--quiet"],
                               env=env, capture_output=True, text=True)
         assert done.returncode in (-signal.SIGKILL, 0), done.stderr  # 0: the point was not reached
+        event(f"kill at {point}: " + ("killed" if done.returncode else "not reached"))
         if done.returncode == 0:
             self.check_against_a_clean_run()
 
@@ -132,7 +133,9 @@ class LandingFolder(RuleBasedStateMachine):
         self.runs += 1
         clean = self.base / f"clean{self.runs}.duckdb"
         assert ingest(self.land, clean, echo=False)
-        assert snapshot(self.db) == snapshot(clean)
+        shot = snapshot(self.db)
+        assert shot == snapshot(clean)
+        event(f"compared with a clean run: {len(shot['reports'])} files, {len(shot['open findings'])} open findings")
         holders = query(self.db, """select report_id, count(*) from reports where present and status != 'duplicate'
                                     and report_id != '' group by all having count(*) > 1""")
         assert holders == []  # one original per bytes among the present files
@@ -143,7 +146,7 @@ class LandingFolder(RuleBasedStateMachine):
 
 
 LandingFolder.TestCase.settings = settings(
-    max_examples=int(os.environ.get("GONGKAI_STATEFUL_EXAMPLES", "4")),
+    max_examples=int(os.environ.get("GONGKAI_STATEFUL_EXAMPLES", "3")),
     stateful_step_count=10,
     derandomize=True,
     deadline=None,
