@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from conftest import query
 from pipelines.cli import ingest
@@ -88,6 +88,11 @@ class LandingFolder(RuleBasedStateMachine):
     def present(self) -> list[str]:
         return [n for n in NAMES if (self.land / n).exists()]
 
+    @initialize(order=st.permutations(REPORTS))
+    def land_every_report(self, order):
+        for name, report in zip(NAMES, order):
+            (self.land / name).write_bytes(report.read_bytes())
+
     @rule(name=st.sampled_from(NAMES), report=st.sampled_from(REPORTS))
     def land_or_overwrite(self, name, report):
         (self.land / name).write_bytes(report.read_bytes())
@@ -146,8 +151,8 @@ class LandingFolder(RuleBasedStateMachine):
 
 
 LandingFolder.TestCase.settings = settings(
-    max_examples=int(os.environ.get("GONGKAI_STATEFUL_EXAMPLES", "3")),
-    stateful_step_count=10,
+    max_examples=int(os.environ.get("GONGKAI_STATEFUL_EXAMPLES", "4")),
+    stateful_step_count=12,
     derandomize=True,
     deadline=None,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: each step runs the pipeline
