@@ -14,7 +14,7 @@ from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from reading import faults
 from transforms import catalog
 from transforms.facts import FACTS_SCHEMA, REPORTS_SCHEMA, frame
-from transforms.identities import CROSS_YEAR_ITEMS, completeness_sides, cross_year_sides, domain_frame, identity_sides
+from transforms.identities import completeness_sides, cross_year_items, cross_year_sides, domain_frame, identity_sides
 
 GROUP = "ingest"
 
@@ -228,7 +228,7 @@ def expectation_results(
         faults.reached("judged", number)
     if warehouse.is_pending(con, "cross_year"):
         # a new, changed, removed or corrected report can break or mend a cross-year identity: judge them all again
-        facts = warehouse.facts_of(con, items=CROSS_YEAR_ITEMS)
+        facts = warehouse.facts_of(con, items=cross_year_items())
         cross = judge_sides(cross_year_sides(facts, warehouse.loaded_reports(con)), "cross_year_identities")
         warehouse.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR), done="cross_year")
         faults.reached("cross_year")

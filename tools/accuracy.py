@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transforms import catalog
 from transforms.facts import columns_frame, fact_columns
 from transforms.identities import identity_sides
 from transforms.model import ReadError
@@ -105,12 +104,10 @@ def measure(dirs: list[Path]) -> Result:
 def _failing_cells(name: str, report) -> set[tuple[str, str, str]]:
     """Cells involved in an identity that the reader's own values break."""
     sides = identity_sides(columns_frame(fact_columns(name, report)), {name: report.template})
-    terms = {(t.expectation, t.scope): t for t in catalog.identity_terms(report.template)}
     cells: set[tuple[str, str, str]] = set()
     for row in sides.iter_rows(named=True):
         if row["assessable"] and row["observed"] != row["expected"]:
-            term = terms[(row["expectation"], row["scope"])]
-            cells.update(term.left + term.right)
+            cells.update((c["table_code"], c["item_code"], c["column_code"]) for c in row["cells"])
     return cells
 
 

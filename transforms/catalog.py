@@ -1,8 +1,10 @@
-"""The template catalog: every code, printed label and identity of the two templates.
+"""The template catalog: every fact of the two templates, written once.
 
-The data lives in ``transforms/template/*.csv`` (items, columns and cells are the warehouse
-contract; labels holds the printed labels as patterns). Every layer reads it from here: the
-readers match labels, the loader fills dimension tables, the suites build their identities.
+The data lives in ``transforms/template/*.csv``: templates (versions), items, columns and cells
+(the warehouse contract, with units; units.csv scales printed units), labels (printed labels
+as patterns), expectations, identities (terms and signs) and domains (the value domain). Every
+layer reads it from here: the readers match labels, the loader fills dimension tables, the
+identities are summed from their terms, the suites are built from the expectations.
 """
 
 import csv
@@ -12,21 +14,6 @@ from functools import cache
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).parent / "template"
-TEMPLATES = ("2019", "2021")
-TABLES = ("proactive", "applications", "review_litigation")
-
-# Table 三's applicant columns and table 四's result columns, in printed order.
-APPLICANT_COLUMNS = (
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "public_interest_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-)
-RESULT_COLUMNS = ("upheld", "corrected", "other_result", "pending", "total")
-REVIEW_GROUPS = ("administrative_review", "litigation_direct", "litigation_after_review")
 
 
 @dataclass(frozen=True)
@@ -46,6 +33,7 @@ class Column:
     column_code: str
     label_zh: str
     unit: str
+    printed_unit: str  # the unit the header prints when it is not the warehouse unit (万元)
     templates: tuple[str, ...]
     label_en: str
 
@@ -73,24 +61,28 @@ class Label:
 
 @dataclass(frozen=True)
 class IdentityTerm:
-    """One scope of one identity: sum(left) must equal sum(right); cells are (table, item, column)."""
+    """One cell of one identity in one scope: ``sign`` × its value adds to the ``side``
+    ('observed' or 'expected'); ``year_offset`` -1 reads the agency's report of the year before."""
 
     expectation: str
     scope: str
-    left: tuple[tuple[str, str, str], ...]
-    right: tuple[tuple[str, str, str], ...]
+    side: str
+    sign: int
+    table_code: str
+    item_code: str
+    column_code: str
+    year_offset: int
 
 
-IDENTITIES = {
-    "applications_balance": "new_received + carried_over = total_processed + carried_forward",
-    "applications_outcomes": "total_processed = sum of every outcome row",
-    "applications_applicants": "total = sum of the six applicant columns",
-    "review_litigation_total": "total = upheld + corrected + other_result + pending",
-}
-CROSS_YEAR = {
-    "carryover_continuity": "carried_forward of year-1 = carried_over of year, per applicant column",
-    "in_force_continuity": "in_force(year) = in_force(year-1) + issued(year) - repealed(year) (2021 template)",
-}
+@dataclass(frozen=True)
+class DomainRule:
+    """The values a cell may take: negative when ``signed``, fractional unless ``whole``.
+    An empty ``column_code`` fits every column of the unit."""
+
+    unit: str
+    column_code: str
+    signed: bool
+    whole: bool
 
 
 @dataclass(frozen=True)
@@ -103,20 +95,6 @@ class Expectation:
     statement: str
 
 
-EXPECTATIONS = {
-    e.id: e
-    for e in [
-        *(Expectation(i, "in_report_identities", "error", s) for i, s in IDENTITIES.items()),
-        *(Expectation(i, "cross_year_identities", "error", s) for i, s in CROSS_YEAR.items()),
-        Expectation("value_domain", "value_domain", "error",
-                    "counts are non-negative integers, 本年增/减 may be negative, money is non-negative"),
-        Expectation("completeness", "completeness", "warning", "every cell of the report's template is present"),
-        Expectation("blank_cells", "completeness", "warning", "cells printed blank (counted as 0 by the identities)"),
-    ]
-}
-SUITES = tuple(dict.fromkeys(e.suite for e in EXPECTATIONS.values()))
-
-
 def _rows(name: str) -> list[dict[str, str]]:
     with open(TEMPLATE_DIR / name, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -124,6 +102,23 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def _templates(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(","))
+
+
+EXPECTATIONS = {
+    r["expectation"]: Expectation(r["expectation"], r["suite"], r["severity"], r["statement"])
+    for r in _rows("expectations.csv")
+}
+SUITES = tuple(dict.fromkeys(e.suite for e in EXPECTATIONS.values()))
+IDENTITIES = tuple(e for e, x in EXPECTATIONS.items() if x.suite == "in_report_identities")
+CROSS_YEAR = tuple(e for e, x in EXPECTATIONS.items() if x.suite == "cross_year_identities")
+_FIRST_YEARS = {r["template"]: int(r["first_year"]) for r in _rows("templates.csv")}
+TEMPLATES = tuple(_FIRST_YEARS)
+
+
+def template_of_year(year: int | None) -> str:
+    """The template in force for a report on ``year``: the first template for earlier or unknown years."""
+    fitting = [t for t, first in _FIRST_YEARS.items() if first <= (year or 0)]
+    return fitting[-1] if fitting else TEMPLATES[0]
 
 
 @cache
@@ -138,7 +133,7 @@ def items() -> tuple[Item, ...]:
 def columns() -> tuple[Column, ...]:
     return tuple(
         Column(
-            r["table_code"], r["block"], r["column_code"], r["label_zh"], r["unit"],
+            r["table_code"], r["block"], r["column_code"], r["label_zh"], r["unit"], r["printed_unit"],
             _templates(r["templates"]), r["label_en"],
         )
         for r in _rows("columns.csv")
@@ -172,6 +167,13 @@ def labels(kind: str) -> tuple[Label, ...]:
     )
 
 
+TABLES = tuple(dict.fromkeys(i.table_code for i in items()))
+# Table 三's applicant columns, table 四's groups and result columns, in printed order.
+APPLICANT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "applications"))
+RESULT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "review_litigation"))
+REVIEW_GROUPS = tuple(i.item_code for i in items() if i.table_code == "review_litigation")
+
+
 def item_codes(template: str, table_code: str, block: str | None = None) -> list[str]:
     """Item codes of one table (optionally one block) in printed order."""
     return [
@@ -194,32 +196,60 @@ def block_columns(template: str, table_code: str, block: str) -> list[str]:
 
 @cache
 def identity_terms(template: str) -> tuple[IdentityTerm, ...]:
-    """Every scope of the four in-report identities for one template."""
-    apps = "applications"
-    outcome_rows = [i for i in item_codes(template, apps, "outcome") if i != "total_processed"]
+    """Every term of every identity of ``template`` (identities.csv), scope by scope.
+
+    A row's ``scope_kind`` names the field that is the scope (its item or its column); ``*`` in
+    that field stands for every item (column) of the row's table in the template, so the row
+    repeats in each scope. Within a scope the terms keep the order of the file.
+    """
+    present = cells(template)
+    rows = [r for r in _rows("identities.csv") if template in _templates(r["templates"])]
+    field = {"item": "item_code", "column": "column_code"}
     terms: list[IdentityTerm] = []
-    for col in APPLICANT_COLUMNS:
-        terms.append(IdentityTerm(
-            "applications_balance", col,
-            ((apps, "new_received", col), (apps, "carried_over", col)),
-            ((apps, "total_processed", col), (apps, "carried_forward", col)),
-        ))
-    for col in APPLICANT_COLUMNS:
-        terms.append(IdentityTerm(
-            "applications_outcomes", col,
-            ((apps, "total_processed", col),),
-            tuple((apps, row, col) for row in outcome_rows),
-        ))
-    for row in item_codes(template, apps):
-        terms.append(IdentityTerm(
-            "applications_applicants", row,
-            ((apps, row, "total"),),
-            tuple((apps, row, col) for col in APPLICANT_COLUMNS[:-1]),
-        ))
-    for group in REVIEW_GROUPS:
-        terms.append(IdentityTerm(
-            "review_litigation_total", group,
-            (("review_litigation", group, "total"),),
-            tuple(("review_litigation", group, col) for col in RESULT_COLUMNS[:-1]),
-        ))
+    for expectation in dict.fromkeys(r["expectation"] for r in rows):
+        own = [r for r in rows if r["expectation"] == expectation]
+        scopes: dict[str, None] = {}
+        for r in own:
+            key = field[r["scope_kind"]]
+            every = (getattr(c, key) for c in present if c.table_code == r["table_code"])
+            scopes |= dict.fromkeys(every if r[key] == "*" else [r[key]])
+        for scope in scopes:
+            for r in own:
+                key = field[r["scope_kind"]]
+                if r[key] in ("*", scope):
+                    cell = {"item_code": r["item_code"], "column_code": r["column_code"], key: scope}
+                    terms.append(IdentityTerm(
+                        expectation, scope, r["side"], int(r["sign"]), r["table_code"],
+                        cell["item_code"], cell["column_code"], int(r["year_offset"]),
+                    ))
     return tuple(terms)
+
+
+@cache
+def domain_rules() -> tuple[DomainRule, ...]:
+    """The value domain (domains.csv): the first rule whose unit and column fit a cell is its rule."""
+    return tuple(
+        DomainRule(r["unit"], r["column_code"], r["signed"] == "true", r["whole"] == "true")
+        for r in _rows("domains.csv")
+    )
+
+
+@cache
+def unit_scales() -> dict[str, float]:
+    """A printed unit (元, 万元) → what its numbers are multiplied by to be in the warehouse unit."""
+    return {r["printed"]: float(r["scale"]) for r in _rows("units.csv")}
+
+
+@cache
+def printed_scale(table_code: str, column_code: str) -> float:
+    """What a number printed bare in a column is multiplied by: the scale of the unit its header
+    prints (1 when the header prints none)."""
+    printed = {c.printed_unit for c in columns() if (c.table_code, c.column_code) == (table_code, column_code)}
+    (unit,) = printed
+    return unit_scales()[unit] if unit else 1.0
+
+
+def pattern(kind: str) -> re.Pattern[str]:
+    """The one label of ``kind`` (such as the administrative-unit suffixes or table 四's header)."""
+    (label,) = labels(kind)
+    return label.pattern

@@ -16,8 +16,9 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from transforms import catalog
+
 GOVERNMENT = re.compile(r"(?:人民政府|政府|办事处|行政公署)$")
-UNIT = re.compile(r"(特别行政区|自治区|自治州|自治县|自治旗|地区|街道|苏木|省|市|州|盟|县|区|旗|镇|乡)")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def place_of(agency: str) -> tuple[str, bool]:
     """The place an agency governs, and whether the agency is a department of its government."""
     if GOVERNMENT.search(agency):
         return GOVERNMENT.sub("", agency), False
-    units = list(UNIT.finditer(agency))
+    units = list(catalog.pattern("admin_unit").finditer(agency))
     return (agency[: units[-1].end()] if units else agency), True
 
 

@@ -21,7 +21,7 @@ def starts_with_marker(norm: str) -> bool:
     return bool(_MARKER.match(norm))
 
 
-def match_item(norm: str, template: str, table_code: str, block: str | None = None) -> str | None:
+def match_item(norm: str, template: str, table_code: str, *, block: str | None = None) -> str | None:
     """The item whose label ends latest in ``norm`` (longest on a tie), or None."""
     best: tuple[int, int, str] | None = None
     for label in catalog.labels("item"):
@@ -67,9 +67,7 @@ def detect_template(norm_text: str) -> str | None:
     scores = {
         label.code: len(label.pattern.findall(norm_text)) for label in catalog.labels("template_marker")
     }
-    best = max(scores, key=lambda t: scores[t])
-    if scores[best] == 0:
+    ranked = sorted(scores.values(), reverse=True)
+    if ranked[0] == 0 or ranked[:2].count(ranked[0]) > 1:
         return None
-    if scores["2019"] == scores["2021"]:
-        return None
-    return best
+    return max(scores, key=lambda t: scores[t])

@@ -2,9 +2,10 @@
 
 import re
 
+from transforms import catalog
 from transforms.labels import normalize
 
-_UNIT = r"特别行政区|自治区|自治州|自治县|自治旗|地区|街道|苏木|省|市|州|盟|县|区|旗|镇|乡"
+_UNIT = catalog.pattern("admin_unit").pattern
 _UNITS = re.compile(rf".+?(?:{_UNIT})")
 _ENDS_WITH_UNIT = re.compile(rf"(?:{_UNIT})$")
 _DEPARTMENT = re.compile(

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from transforms.pdf_fonts import use_box_font
+from transforms.settings import DEFAULT, ReaderSettings
+
 IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the matrix (a, b, c, d, e, f) that moves nothing
-_AXIS = 0.01  # ends closer than this across a segment's direction: the segment is horizontal or vertical
 
 
 class PdfPasswordError(Exception):
@@ -31,6 +33,7 @@ class Char:
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
     """The document; PdfPasswordError when it needs a password, pdfium.PdfiumError when unreadable."""
+    use_box_font()
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -41,7 +44,10 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
 
 def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
     """The page's printed characters in content order (pdfium's inferred spaces and line breaks left
-    out), each in its loose box: the glyph's advance width by the font's ascent and descent."""
+    out), each in its loose box: from its origin through the text matrix, the advance width the
+    font dictionary gives (/W or /Widths) by the descriptor's ascent and descent, at the font size.
+    A font the file does not embed is the box font of ``pdf_fonts``: no box depends on the fonts
+    installed."""
     textpage = raw.FPDFText_LoadPage(page.raw)
     try:
         count = raw.FPDFText_CountChars(textpage)
@@ -81,15 +87,15 @@ def _char(textpage, i: int, count: int) -> str:
     return "" if 0xDC00 <= code < 0xE000 else chr(code)
 
 
-def page_edges(page: pdfium.PdfPage, height: float) -> list[dict]:
+def page_edges(page: pdfium.PdfPage, height: float, *, settings: ReaderSettings = DEFAULT) -> list[dict]:
     """Every horizontal or vertical straight segment of the page's paths (stroked lines, the sides of
     rectangles, filled or not), as pdfplumber edge dicts; paths inside form XObjects included."""
     edges: list[dict] = []
-    _collect(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, IDENTITY, height, edges)
+    _collect(page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, IDENTITY, height, edges, settings.axis)
     return edges
 
 
-def _collect(parent, count, get, outer, height, edges) -> None:
+def _collect(parent, count, get, outer, height, edges, axis) -> None:
     matrix = raw.FS_MATRIX()
     for i in range(count(parent)):
         obj = get(parent, i)
@@ -98,9 +104,9 @@ def _collect(parent, count, get, outer, height, edges) -> None:
             continue
         m = _compose((matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer)
         if kind == raw.FPDF_PAGEOBJ_FORM:
-            _collect(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m, height, edges)
+            _collect(obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m, height, edges, axis)
         else:
-            _path_edges(obj, m, height, edges)
+            _path_edges(obj, m, height, edges, axis)
 
 
 def _compose(inner, outer):
@@ -110,7 +116,7 @@ def _compose(inner, outer):
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path_edges(path, m, height, edges) -> None:
+def _path_edges(path, m, height, edges, axis) -> None:
     x, y = ctypes.c_float(), ctypes.c_float()
     start = last = None
     for i in range(raw.FPDFPath_CountSegments(path)):
@@ -121,20 +127,20 @@ def _path_edges(path, m, height, edges) -> None:
         if kind == raw.FPDF_SEGMENT_MOVETO:
             start = point
         elif kind == raw.FPDF_SEGMENT_LINETO and last is not None:
-            _add_edge(last, point, edges)
+            _add_edge(last, point, edges, axis)
         if raw.FPDFPathSegment_GetClose(segment) and start is not None:
-            _add_edge(point, start, edges)
+            _add_edge(point, start, edges, axis)
         last = point
 
 
-def _add_edge(p, q, edges) -> None:
+def _add_edge(p, q, edges, axis) -> None:
     x0, x1 = sorted((p[0], q[0]))
     top, bottom = sorted((p[1], q[1]))
-    if bottom - top < _AXIS and x1 - x0 < _AXIS:
+    if bottom - top < axis and x1 - x0 < axis:
         return  # a point: the closing segment of a path that already ends where it began
-    if bottom - top < _AXIS:
+    if bottom - top < axis:
         edges.append({"x0": x0, "x1": x1, "top": top, "bottom": top, "width": x1 - x0, "height": 0.0,
                       "doctop": top, "orientation": "h"})
-    elif x1 - x0 < _AXIS:
+    elif x1 - x0 < axis:
         edges.append({"x0": x0, "x1": x0, "top": top, "bottom": bottom, "width": 0.0, "height": bottom - top,
                       "doctop": top, "orientation": "v"})

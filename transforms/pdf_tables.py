@@ -19,17 +19,14 @@ from pdfplumber.utils import filter_edges
 from transforms.labels import normalize, starts_with_marker
 from transforms.model import ReadError, Row, SourceCell
 from transforms.pdf_objects import Char, PdfPasswordError, open_pdf, page_chars, page_edges
+from transforms.settings import DEFAULT, ReaderSettings
 from transforms.tables import split_row
 from transforms.text_layout import merge_tokens
 
-MARGIN = 0.07  # top and bottom share of the page where running headers and footers sit
-WORD_GAP = 1.5  # points between two characters that split a text line into tokens
-CELL_GAP = 3.0  # points between two characters of a table cell that read as a space
-TOLERANCE = 3  # pdfplumber's defaults for snapping, joining and intersecting ruling lines
 _PAGE_NUMBER = re.compile(r"^[-—–_·\s]*(?:第)?\d{1,3}(?:页)?(?:[/／共]\d{1,3}页?)?[-—–_·\s]*$")
 
 
-def pdf_document(data: bytes) -> tuple[list[str], list[Row]]:
+def pdf_document(data: bytes, *, settings: ReaderSettings = DEFAULT) -> tuple[list[str], list[Row]]:
     """The document's text lines (for metadata) and its rows (for the tables)."""
     try:
         pdf = open_pdf(data)
@@ -38,7 +35,7 @@ def pdf_document(data: bytes) -> tuple[list[str], list[Row]]:
     except pdfium.PdfiumError as e:
         raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
     try:
-        pages = [_page(pdf[i], i + 1) for i in range(len(pdf))]
+        pages = [_page(pdf[i], i + 1, settings) for i in range(len(pdf))]
     finally:
         pdf.close()
     if not any(chars for _, _, chars in pages):
@@ -97,33 +94,33 @@ def _running_texts(pages) -> set[str]:
     return {k for k, n in counts.items() if n >= 2}
 
 
-def _page(page, no: int):
+def _page(page, no: int, settings: ReaderSettings):
     """(top, kind, payload) items of one page, the keys of its margin lines, and its char count."""
     height = page.get_height()
     chars = page_chars(page, height)
-    tables = _tables(page_edges(page, height))
+    tables = _tables(page_edges(page, height, settings=settings), settings.tolerance)
     boxes = [t.bbox for t in tables]
     items = []
     for table in tables:
-        items.extend((top, "row", row) for top, row in _grid_rows(table, chars, no))
+        items.extend((top, "row", row) for top, row in _grid_rows(table, chars, no, settings.cell_gap))
     outside = [c for c in chars if not c.text.isspace() and not any(_inside(c, b) for b in boxes)]
     margin_keys = []
     for line in _lines(outside):
-        cells = [SourceCell("".join(c.text for c in word), page=no, bbox=_box(word)) for word in _words(line, WORD_GAP)]
+        cells = [SourceCell("".join(c.text for c in word), page=no, bbox=_box(word)) for word in _words(line, settings.word_gap)]
         top, bottom = min(c.top for c in line), max(c.bottom for c in line)
-        in_margin = top < height * MARGIN or bottom > height * (1 - MARGIN)
+        in_margin = top < height * settings.margin or bottom > height * (1 - settings.margin)
         if in_margin:
             margin_keys.append(_key(" ".join(c.text for c in cells)))
         items.append((top, "line", (cells, in_margin)))
     return items, margin_keys, len(chars)
 
 
-def _tables(edges: list[dict]) -> list[geometry.Table]:
+def _tables(edges: list[dict], tolerance: float) -> list[geometry.Table]:
     """The page's ruled tables, found from its lines the way pdfplumber's ``find_tables`` does."""
     edges = filter_edges(edges, min_length=1)
-    edges = geometry.merge_edges(edges, TOLERANCE, TOLERANCE, TOLERANCE, TOLERANCE)
-    edges = filter_edges(edges, min_length=TOLERANCE)
-    cells = _cells(geometry.edges_to_intersections(edges, TOLERANCE, TOLERANCE))
+    edges = geometry.merge_edges(edges, tolerance, tolerance, tolerance, tolerance)
+    edges = filter_edges(edges, min_length=tolerance)
+    cells = _cells(geometry.edges_to_intersections(edges, tolerance, tolerance))
     return [geometry.Table(None, group) for group in geometry.cells_to_tables(cells)]
 
 
@@ -193,16 +190,16 @@ def _box(chars: list[Char]) -> tuple[float, float, float, float]:
     return (min(c.x0 for c in chars), min(c.top for c in chars), max(c.x1 for c in chars), max(c.bottom for c in chars))
 
 
-def _cell_text(chars: list[Char]) -> str:
+def _cell_text(chars: list[Char], gap: float) -> str:
     """A table cell's text: its lines top to bottom, words in a line separated by a space."""
-    return "\n".join(" ".join("".join(c.text for c in w) for w in _words(line, CELL_GAP)) for line in _lines(chars))
+    return "\n".join(" ".join("".join(c.text for c in w) for w in _words(line, gap)) for line in _lines(chars))
 
 
-def _grid_rows(table: geometry.Table, chars: list[Char], page_no: int):
+def _grid_rows(table: geometry.Table, chars: list[Char], page_no: int, cell_gap: float):
     """(top, Row) per table row; a merged cell's SourceCell is repeated over the positions it covers."""
     rows, columns = table.rows, [col.bbox for col in table.columns]
     inside = _chars_by_cell(table.cells, chars)
-    origins = {bbox: SourceCell(_cell_text(inside.get(bbox, [])).strip(), page=page_no, bbox=bbox)
+    origins = {bbox: SourceCell(_cell_text(inside.get(bbox, []), cell_gap).strip(), page=page_no, bbox=bbox)
                for bbox in map(tuple, table.cells)}
     out = []
     for row in rows:

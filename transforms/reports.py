@@ -12,7 +12,7 @@ from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
-PARSER_VERSION = "3"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "4"  # raised whenever a reader changes what it reads: older rows are read again
 FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",
@@ -59,7 +59,7 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     everything = "".join(lines) + "".join(c.text for row in rows for c in row.cells)
     report.template = detect_template(normalize(everything))
     if report.template is None:
-        report.template = "2021" if (report.year or 0) >= 2021 else "2019"
+        report.template = catalog.template_of_year(report.year)
         report.notes.append(f"template not recognised from the labels; {report.template} assumed from the year")
     reader = read_tables(rows, report.template)
     report.cells = list(reader.cells.values())

@@ -63,8 +63,8 @@ class TableReader:
     notes: list[str] = field(default_factory=list)
 
     # ---- placing values -------------------------------------------------------------------
-    def place(self, table: str, item: str, column: str, source: SourceCell, bare_scale: float = 1.0) -> None:
-        key = (table, item, column)
+    def place(self, key: tuple[str, str, str], source: SourceCell) -> None:
+        table, item, column = key
         unit = catalog.cell_units(self.template).get(key)
         if unit is None:
             self.notes.append(f"{_where(source)}: {table}/{item}/{column} is not a cell of the {self.template} template")
@@ -74,7 +74,8 @@ class TableReader:
             return
         value = parse_value(source.text)
         assert value is not None
-        self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, bare_scale), unit, source)
+        scale = catalog.printed_scale(table, column)  # a header may print 万元
+        self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, scale), unit, source)
 
     # ---- table 二 --------------------------------------------------------------------------
     def proactive(self, rows: list[_Split]) -> None:
@@ -91,7 +92,7 @@ class TableReader:
                 header += r.label
                 continue
             text = header + r.label
-            item = match_item(text, self.template, "proactive", block)
+            item = match_item(text, self.template, "proactive", block=block)
             if item is None and block is not None:
                 item = match_item(text, self.template, "proactive")
             if item is None:
@@ -111,8 +112,7 @@ class TableReader:
                     "the extra ones are left out"
                 )
             for column, source in zip(columns, values):
-                scale = 10000.0 if column == "fee_amount" else 1.0  # the 2021 header prints 万元
-                self.place("proactive", item, column, source, scale)
+                self.place(("proactive", item, column), source)
 
     def _blank_row(self, r: _Split, table: str) -> list[SourceCell]:
         """A grid row whose label is an item and whose cells are all empty: all blanks."""
@@ -170,14 +170,14 @@ class TableReader:
                 "aligned to the right (总计 last)"
             )
         for column, source in zip(cols[-len(values):] if len(values) <= len(cols) else cols, values[-len(cols):]):
-            self.place("applications", item, column, source)
+            self.place(("applications", item, column), source)
 
     # ---- table 四 --------------------------------------------------------------------------
     def review(self, rows: list[_Split]) -> None:
         header = ""
         values: list[SourceCell] = []
         for r in rows:
-            if not any(word in header for word in ("维持", "审结")):
+            if not catalog.pattern("table_header").search(header):
                 header += r.label  # vertical headers arrive one character per row
                 continue
             if not r.values:
@@ -196,7 +196,7 @@ class TableReader:
             return
         cols = [(g, c) for g in catalog.REVIEW_GROUPS for c in catalog.RESULT_COLUMNS]
         for (group, column), source in zip(cols, values):
-            self.place("review_litigation", group, column, source)
+            self.place(("review_litigation", group, column), source)
 
 
 def read_tables(rows: list[Row], template: str) -> TableReader:

@@ -4,6 +4,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from transforms import catalog
+
 BLANKS = frozenset({"", "/", "／", "-", "--", "—", "——", "－", "－－", "―", "无", "空", "&nbsp;"})
 _NUMBER = re.compile(
     r"^(?P<word>增加|增|减少|减)?(?P<sign>[+\-−])?"
@@ -49,5 +51,5 @@ def to_unit(value: Value, unit: str, bare_scale: float = 1.0) -> float | None:
         return None
     if unit != "yuan":
         return value.number
-    scale = {"万元": 10000.0, "元": 1.0}.get(value.money_unit or "", bare_scale)
+    scale = catalog.unit_scales().get(value.money_unit or "", bare_scale)
     return round(value.number * scale, 2)  # to the fen: 66.29 万元 is 662900 yuan, not 662900.0000000001

@@ -2,7 +2,10 @@
 
 Each report is rendered in one format, with its truth beside it as ``NAME.truth.json`` in the
 form of data/samples. PDF needs LibreOffice (soffice) and Chromium for two of its producers;
-tests and CI only read the committed files.
+tests and CI only read the committed files. Each LibreOffice and Chromium PDF also gets a copy
+without its embedded fonts (``NNN_pdf_libreoffice_noembed.pdf``, the same truth), as Word's PDFs
+often leave 宋体 out: ``python -m tools.corpus.generate OUT --noembed`` makes them from the PDFs
+already in OUT.
 """
 
 import argparse
@@ -45,6 +48,21 @@ def generate(out: Path, count: int, seed: int, formats: list[str]) -> list[Path]
         )
         written.append(out / name)
         print(f"{name}: {truth.agency} {truth.year} template {truth.template}")
+    return written + without_embedded_fonts(out)
+
+
+def without_embedded_fonts(out: Path) -> list[Path]:
+    """A copy of each LibreOffice and Chromium PDF in ``out`` with its fonts not embedded, its truth
+    beside it."""
+    written = []
+    for pdf in sorted([*out.glob("*_pdf_libreoffice.pdf"), *out.glob("*_pdf_chromium.pdf")]):
+        name = pdf.stem + "_noembed"
+        (out / f"{name}.pdf").write_bytes(render_pdf.without_font_programs(pdf.read_bytes()))
+        truth = json.loads((out / f"{pdf.stem}.truth.json").read_text(encoding="utf-8"))
+        truth["file"] = f"{name}.pdf"
+        (out / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+        written.append(out / f"{name}.pdf")
+        print(f"{name}.pdf: fonts not embedded")
     return written
 
 
@@ -54,8 +72,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from: " + ", ".join(FORMATS))
+    parser.add_argument("--noembed", action="store_true", help="only add the copies without embedded fonts")
     args = parser.parse_args()
-    generate(args.out, args.count, args.seed, args.formats.split(","))
+    if args.noembed:
+        without_embedded_fonts(args.out)
+    else:
+        generate(args.out, args.count, args.seed, args.formats.split(","))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """PDF renderings: reportlab drawing ruled tables itself, and PDFs converted by LibreOffice
-(from the DOCX) and by Chromium (printing the HTML page), so three producers in all."""
+(from the DOCX) and by Chromium (printing the HTML page), so three producers in all; and
+LibreOffice's and Chromium's PDFs with their font programs left out (fonts not embedded)."""
 
 import io
 import random
+import re
 import shutil
 import subprocess
 import tempfile
@@ -89,3 +91,17 @@ def convert_with_chromium(page: bytes) -> bytes:
             check=True, capture_output=True, timeout=180,
         )
         return out.read_bytes()
+
+
+_FONT_PROGRAM = re.compile(rb"/FontFile[23]?\s*\d+\s+\d+\s+R")
+
+
+def without_font_programs(pdf: bytes) -> bytes:
+    """The PDF with its fonts no longer embedded: each font descriptor's /FontFile, /FontFile2 or
+    /FontFile3 reference blanked in place (same length, so the cross-reference offsets hold; the
+    font streams stay, unreferenced). Enough for LibreOffice's and Chromium's PDFs, whose
+    dictionaries are not in compressed object streams, without a PDF-writing dependency."""
+    out = _FONT_PROGRAM.sub(lambda m: b" " * len(m.group()), pdf)
+    if b"/ObjStm" in pdf or out == pdf:
+        raise ValueError("no font program reference outside object streams to remove")
+    return out
