@@ -1,5 +1,5 @@
 -- Analysts' questions answered in SQL on the warehouse (duckdb data/warehouse.duckdb).
--- Each block starts with "-- name:"; tests/test_analysis.py runs every one on the sample
+-- Each block starts with "-- name:"; tests/cli/test_analysis.py runs every one on the sample
 -- warehouse and checks the numbers against the samples' truth files.
 
 -- name: requests_per_agency_year

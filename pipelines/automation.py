@@ -6,8 +6,8 @@ import os
 
 import dagster as dg
 
-from pipelines import landing
 from pipelines.resources import LandingFolder
+from reading import landing
 
 EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
 
@@ -37,13 +37,25 @@ def ingest_job_with(executor_def: dg.ExecutorDefinition):
 
 ingest_job = ingest_job_with(executor())
 
-nightly_ingest = dg.ScheduleDefinition(
-    name="nightly_ingest",
-    job=ingest_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+
+def nightly_schedule(job, partitions: dg.DynamicPartitionsDefinition | None = None) -> dg.ScheduleDefinition:
+    """The job every night at 02:00 Beijing time: one run, or with ``partitions`` one run per known
+    partition (unchanged files are not read again)."""
+
+    @dg.schedule(name="nightly_ingest", job=job, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai",
+                 default_status=dg.DefaultScheduleStatus.RUNNING,
+                 description="Every night, " + ("one run per known landing folder" if partitions else "one run")
+                 + " (unchanged files are not read again).")
+    def nightly_ingest(context: dg.ScheduleEvaluationContext):
+        if partitions is None:
+            return dg.RunRequest()
+        keys = context.instance.get_dynamic_partitions(partitions.name)
+        return [dg.RunRequest(partition_key=k, run_key=f"{k}:{context.scheduled_execution_time:%Y-%m-%d}") for k in keys]
+
+    return nightly_ingest
+
+
+nightly_ingest = nightly_schedule(ingest_job)
 
 
 def listing_digest(files: list[landing.LandedFile]) -> str:

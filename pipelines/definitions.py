@@ -6,21 +6,12 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.assets import ASSETS
-from pipelines.automation import executor, ingest_job, ingest_job_with, landing_sensor, nightly_ingest
-from pipelines.partitions import folder_schedule, folder_sensor, partitioned
-from pipelines.resources import (
-    DEFAULT_LANDING,
-    DEFAULT_WAREHOUSE,
-    LOCK_WAIT_SECONDS,
-    MAX_MEGABYTES,
-    MEMORY_MEGABYTES,
-    READ_SECONDS,
-    LandingFolder,
-    Progress,
-    StewardFiles,
-    Warehouse,
-    setting,
-)
+from pipelines.automation import executor, ingest_job, ingest_job_with, landing_sensor, nightly_ingest, nightly_schedule
+from pipelines.partitions import LANDING_FOLDERS, folder_sensor, partitioned
+from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse, setting
+from reading.landing import DEFAULT_LANDING
+from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, READ_SECONDS
+from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS
 
 
 def steward_files(warehouse: str | Path) -> StewardFiles:
@@ -32,8 +23,8 @@ def steward_files(warehouse: str | Path) -> StewardFiles:
 def build_definitions(
     landing: str | Path | None = None,
     warehouse: str | Path | None = None,
-    echo: bool = False,
     *,
+    echo: bool = False,
     max_megabytes: float = MAX_MEGABYTES,
     read_seconds: float = READ_SECONDS,
     memory_megabytes: float = MEMORY_MEGABYTES,
@@ -48,7 +39,7 @@ def build_definitions(
     partitions = os.environ.get("GONGKAI_PARTITIONS", "") if partitions is None else partitions
     if partitions == "folders":
         job = ingest_job_with(executor())
-        assets, jobs, schedules, sensors = partitioned(ASSETS), [job], [folder_schedule(job)], [folder_sensor(job)]
+        assets, jobs, schedules, sensors = partitioned(ASSETS), [job], [nightly_schedule(job, LANDING_FOLDERS)], [folder_sensor(job)]
     elif partitions == "":
         assets, jobs, schedules, sensors = ASSETS, [ingest_job], [nightly_ingest], [landing_sensor]
     else:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import landing
 from pipelines.automation import listing_digest
 from pipelines.resources import LandingFolder
+from reading import landing
 
 LANDING_FOLDERS = dg.DynamicPartitionsDefinition(name="landing_folders")
 
@@ -55,14 +55,3 @@ def folder_sensor(job) -> dg.SensorDefinition:
         )
 
     return landing_folders_sensor
-
-
-def folder_schedule(job) -> dg.ScheduleDefinition:
-    @dg.schedule(name="nightly_ingest", job=job, cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai",
-                 default_status=dg.DefaultScheduleStatus.RUNNING,
-                 description="Every night, one run per known landing folder (unchanged files are not read again).")
-    def nightly_ingest_folders(context: dg.ScheduleEvaluationContext):
-        keys = context.instance.get_dynamic_partitions(LANDING_FOLDERS.name)
-        return [dg.RunRequest(partition_key=k, run_key=f"{k}:{context.scheduled_execution_time:%Y-%m-%d}") for k in keys]
-
-    return nightly_ingest_folders

@@ -1,20 +1,15 @@
 """Configurable resources: where the landing folder and the warehouse are, and progress output."""
 
 import os
-import re
 import sys
 from pathlib import Path
 
 import dagster as dg
 from pydantic import PrivateAttr
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-DEFAULT_LANDING = PROJECT_DIR / "data" / "samples"
-DEFAULT_WAREHOUSE = PROJECT_DIR / "data" / "warehouse.duckdb"
-MAX_MEGABYTES = 100.0  # a larger file is rejected
-READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
-MEMORY_MEGABYTES = 2000.0  # a file whose reading needs more memory (in its worker) is rejected
-LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse
+from cli.terminal import printable
+from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, READ_SECONDS
+from warehouse.store import LOCK_WAIT_SECONDS, connect
 
 
 def setting(name: str, default: Path) -> str | dg.EnvVar:
@@ -48,8 +43,6 @@ class Warehouse(dg.ConfigurableResource):
     _con: object = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        from pipelines.warehouse import connect
-
         def waiting(message: str) -> None:
             context.log.warning(message)
             print(message, file=sys.stderr, flush=True)
@@ -75,16 +68,6 @@ class StewardFiles(dg.ConfigurableResource):
 
     decisions_csv: str
     review_dir: str
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: object) -> str:
-    """``text`` safe for a terminal: control characters (escape sequences, bidirectional
-    overrides) removed, tabs and line breaks as spaces. For text that comes from reports or file
-    names."""
-    return _UNPRINTABLE.sub(lambda m: " " if m.group() in "\t\n\r" else "", str(text))
 
 
 class Progress(dg.ConfigurableResource):

@@ -5,9 +5,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import ingest
+from cli.main import ingest
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+CORPUS = ROOT / "tests" / "corpus"
+DOCS = ROOT / "docs"
 
 
 def truths() -> dict[str, dict]:

@@ -14,10 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transforms.facts import columns_frame, fact_columns
+from transforms.facts import fact_columns
 from transforms.identities import identity_sides
-from transforms.model import ReadError
+from transforms.model import ReadError, Status
 from transforms.reports import format_of, read_report
+from warehouse.schema import FACTS
 
 DEFAULT_DIRS = [Path("tests/corpus"), Path("data/samples")]
 
@@ -78,7 +79,7 @@ def measure(dirs: list[Path]) -> Result:
             report = None
             res.wrong.append(f"{path.name}: rejected ({e})")
         got = {(c.table_code, c.item_code, c.column_code): c.value for c in report.cells} if report else {}
-        res.statuses[report.status if report else "rejected"] += 1
+        res.statuses[report.status if report else Status.REJECTED] += 1
         for name, value in (("agency", report and report.agency), ("year", report and report.year),
                             ("template", report and report.template), ("published", report and report.published)):
             if name not in truth:
@@ -96,14 +97,14 @@ def measure(dirs: list[Path]) -> Result:
             if not ok:
                 line = f"{path.name}: {'/'.join(key)} read {got.get(key, 'nothing')!r}, truth {want.get(key, 'unknown')!r}"
                 res.wrong.append(line)
-                if not (report and (report.status == "partial" or key in failing)):
+                if not (report and (report.status == Status.PARTIAL or key in failing)):
                     res.silent.append(line)
     return res
 
 
 def _failing_cells(name: str, report) -> set[tuple[str, str, str]]:
     """Cells involved in an identity that the reader's own values break."""
-    sides = identity_sides(columns_frame(fact_columns(name, report)), {name: report.template})
+    sides = identity_sides(FACTS.frame(fact_columns(name, report)), {name: report.template})
     cells: set[tuple[str, str, str]] = set()
     for row in sides.iter_rows(named=True):
         if row["assessable"] and row["observed"] != row["expected"]:

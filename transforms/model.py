@@ -1,6 +1,20 @@
 """Plain data passed between the readers, the table interpreter and the loader."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """What became of a file: read whole (``parsed``), with a table, row or column missing
+    (``partial``), not read as a report (``rejected``), or the same bytes as another file (``duplicate``)."""
+
+    PARSED = "parsed"
+    PARTIAL = "partial"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+LOADED = (Status.PARSED, Status.PARTIAL)  # the statuses whose facts are in the warehouse
 
 
 @dataclass(frozen=True)
@@ -14,6 +28,25 @@ class SourceCell:
     table_no: int | None = None
     row_no: int | None = None
     col_no: int | None = None
+
+    def where(self) -> str:
+        """Where the cell is, in words (without its box): page 3, line 56, table 1 row 4 column 2."""
+        return where_printed(page=self.page, line=self.line, table_no=self.table_no, row_no=self.row_no, col_no=self.col_no)
+
+
+def where_printed(
+    *, page: int | None = None, bbox=None, line: int | None = None,
+    table_no: int | None = None, row_no: int | None = None, col_no: int | None = None,
+) -> str:
+    """Where a cell was printed, in words: page 3 box (72, 500, 110, 512), line 56, or table 1
+    row 4 column 2; "not read" for a cell that no reader found."""
+    if page is not None:
+        return f"page {page}" + (f" box ({', '.join(f'{v:.0f}' for v in bbox)})" if bbox else "")
+    if line is not None:
+        return f"line {line}"
+    if table_no is not None:
+        return f"table {table_no} row {row_no} column {col_no}"
+    return "not read"
 
 
 @dataclass
@@ -52,7 +85,7 @@ class ParsedReport:
     county: str | None = None
     cells: list[FoundCell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    status: str = "parsed"
+    status: Status = Status.PARSED
     status_reason: str | None = None
 
 

@@ -4,7 +4,7 @@ from pathlib import PurePath
 
 from transforms import catalog, metadata
 from transforms.labels import detect_template, normalize
-from transforms.model import ParsedReport, ReadError, Row
+from transforms.model import ParsedReport, ReadError, Row, Status
 from transforms.docx_tables import docx_document
 from transforms.gazetteer import region_of
 from transforms.html_tables import html_document
@@ -68,8 +68,8 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     return report
 
 
-def assess(report: ParsedReport) -> tuple[str, str | None]:
-    """'parsed', 'partial' (a whole table, row or column not read) or 'rejected' (no table)."""
+def assess(report: ParsedReport) -> tuple[Status, str | None]:
+    """Parsed, partial (a whole table, row or column not read), or a ReadError (no table)."""
     if not report.cells:
         raise ReadError("no statistical table of the annual report template found")
     found = {(c.table_code, c.item_code, c.column_code) for c in report.cells}
@@ -92,8 +92,8 @@ def assess(report: ParsedReport) -> tuple[str, str | None]:
         problems.append("reporting year not found")
     if lost or problems:
         detail = "; ".join(problems + lost)
-        return "partial", f"{len(missing)} of {len(expected)} cells missing: {detail}"
+        return Status.PARTIAL, f"{len(missing)} of {len(expected)} cells missing: {detail}"
     if missing:
         cells = ", ".join("/".join(k[1:]) for k in missing)
-        return "parsed", f"{len(missing)} of {len(expected)} cells not printed: {cells}"
-    return "parsed", None
+        return Status.PARSED, f"{len(missing)} of {len(expected)} cells not printed: {cells}"
+    return Status.PARSED, None

@@ -67,10 +67,10 @@ class TableReader:
         table, item, column = key
         unit = catalog.cell_units(self.template).get(key)
         if unit is None:
-            self.notes.append(f"{_where(source)}: {table}/{item}/{column} is not a cell of the {self.template} template")
+            self.notes.append(f"{source.where()}: {table}/{item}/{column} is not a cell of the {self.template} template")
             return
         if key in self.cells:
-            self.notes.append(f"{_where(source)}: {table}/{item}/{column} printed twice; the first is kept")
+            self.notes.append(f"{source.where()}: {table}/{item}/{column} printed twice; the first is kept")
             return
         value = parse_value(source.text)
         assert value is not None
@@ -96,7 +96,7 @@ class TableReader:
             if item is None and block is not None:
                 item = match_item(text, self.template, "proactive")
             if item is None:
-                self.notes.append(f"{_where(values[0])}: table 二 row '{r.label}' matches no item; values left out")
+                self.notes.append(f"{values[0].where()}: table 二 row '{r.label}' matches no item; values left out")
                 header = ""
                 continue
             item_block = next(i.block for i in catalog.items() if i.item_code == item)
@@ -108,7 +108,7 @@ class TableReader:
             header = ""
             if any(v.text.strip() for v in values[len(columns):]):
                 self.notes.append(
-                    f"{_where(values[0])}: table 二 {item}: {len(values)} values for {len(columns)} columns; "
+                    f"{values[0].where()}: table 二 {item}: {len(values)} values for {len(columns)} columns; "
                     "the extra ones are left out"
                 )
             for column, source in zip(columns, values):
@@ -160,13 +160,13 @@ class TableReader:
         for item in pending:
             self.notes.append(f"table 三 row {item} is printed without values")
         for values in orphans:
-            self.notes.append(f"{_where(values[0])}: table 三 values on a row with no known label are left out")
+            self.notes.append(f"{values[0].where()}: table 三 values on a row with no known label are left out")
 
     def applicant_row(self, item: str, values: list[SourceCell]) -> None:
         cols = catalog.APPLICANT_COLUMNS
         if len(values) != len(cols):
             self.notes.append(
-                f"{_where(values[0])}: table 三 {item}: {len(values)} values for {len(cols)} columns; "
+                f"{values[0].where()}: table 三 {item}: {len(values)} values for {len(cols)} columns; "
                 "aligned to the right (总计 last)"
             )
         for column, source in zip(cols[-len(values):] if len(values) <= len(cols) else cols, values[-len(cols):]):
@@ -191,7 +191,7 @@ class TableReader:
             return
         if len(values) < REVIEW_CELLS:
             self.notes.append(
-                f"{_where(values[0])}: table 四 shows {len(values)} values for {REVIEW_CELLS} cells; none can be placed"
+                f"{values[0].where()}: table 四 shows {len(values)} values for {REVIEW_CELLS} cells; none can be placed"
             )
             return
         cols = [(g, c) for g in catalog.REVIEW_GROUPS for c in catalog.RESULT_COLUMNS]
@@ -227,11 +227,3 @@ def read_tables(rows: list[Row], template: str) -> TableReader:
     reader.applications(sections["applications"])
     reader.review(sections["review_litigation"])
     return reader
-
-
-def _where(cell: SourceCell) -> str:
-    if cell.page is not None:
-        return f"page {cell.page}"
-    if cell.line is not None:
-        return f"line {cell.line}"
-    return f"table {cell.table_no} row {cell.row_no}"

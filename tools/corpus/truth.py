@@ -3,11 +3,10 @@
 import random
 from dataclasses import dataclass, field
 
-import polars as pl
-
 from transforms import catalog
-from transforms.facts import frame
 from transforms.identities import identity_sides
+from transforms.model import Status
+from warehouse.schema import FACTS
 
 PLACES = [
     ("青海省", "海北藏族自治州", "刚察县", "哈尔盖镇"),
@@ -37,14 +36,14 @@ class Truth:
     values: dict[tuple[str, str, str], float | None] = field(default_factory=dict)
     printed: dict[tuple[str, str, str], str] = field(default_factory=dict)  # cell text as printed
     unknown: list[tuple[str, str, str]] = field(default_factory=list)
-    expected_status: str = "parsed"
+    expected_status: str = Status.PARSED
 
     def identity_failures(self) -> list[list[str]]:
         rows = [
             {"report_id": "t", "table_code": t, "item_code": i, "column_code": c, "value": v}
             for (t, i, c), v in self.values.items()
         ]
-        sides = identity_sides(frame(rows, _SCHEMA), {"t": self.template})
+        sides = identity_sides(FACTS.frame(rows), {"t": self.template})
         return [
             [r["expectation"], r["scope"]]
             for r in sides.iter_rows(named=True)
@@ -68,11 +67,6 @@ class Truth:
             "identity_failures": self.identity_failures(),
             "expected_status": self.expected_status,
         }
-
-
-_SCHEMA = pl.Schema(
-    {"report_id": pl.String, "table_code": pl.String, "item_code": pl.String, "column_code": pl.String, "value": pl.Float64}
-)
 
 
 def _small(rng: random.Random, high: int = 12) -> int:

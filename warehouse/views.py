@@ -5,6 +5,7 @@ recorded (``has_corrections`` says so).
 """
 
 from transforms import catalog
+from warehouse.schema import LOADED_SQL
 
 
 def _pivot(codes: list[str], key: str) -> str:
@@ -55,7 +56,7 @@ with chosen as (  -- one report per agency and year: the one with the most cells
   select report_id, agency, year, template from (
     select r.report_id, r.agency, r.year, r.template,
            row_number() over (partition by r.agency, r.year order by r.cells_found desc, r.report_id) as n
-    from reports r where r.status in ('parsed', 'partial') and r.agency is not null and r.year is not null
+    from reports r where r.status in {LOADED_SQL} and r.agency is not null and r.year is not null
   ) where n = 1
 ), apps as (
   select report_id, new_received as received, total_processed as processed, granted, partially_granted,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, query
+from conftest import CORPUS, SAMPLES, query
 
-pytestmark = pytest.mark.slow
-CORPUS = Path(__file__).parent / "corpus"
+pytestmark = pytest.mark.slow  # end-to-end runs
+
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
 SNAPSHOT = {
     "reports": "select source_path, report_id, format, agency, year, template, status, status_reason, "

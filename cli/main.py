@@ -7,15 +7,17 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.resources import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, MAX_MEGABYTES, MEMORY_MEGABYTES, READ_SECONDS, printable
-from pipelines.warehouse import NotAWarehouse, WarehouseBusy, connect
+from cli.terminal import printable
+from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, READ_SECONDS
 from transforms import catalog
+from warehouse import stewardship, store
+from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, NotAWarehouse, WarehouseBusy, connect
 
 IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def ingest(directory: Path, warehouse_path: Path, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
+def ingest(directory: Path, warehouse_path: Path, *, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
     """Run the ingest job in-process on ``directory``; True when the run succeeded.
     ``limits``: max_megabytes, read_seconds, memory_megabytes, lock_wait_seconds (see build_definitions)."""
     from pipelines.definitions import build_definitions
@@ -41,23 +43,14 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
     """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse;
     read-only (it works on a full or read-only disk)."""
     with connect(warehouse_path, wait_seconds=lock_wait_seconds, read_only=True) as con:
-        statuses = con.execute(
-            "select status, count(*) from reports group by status order by status"
-        ).fetchall()
-        facts = con.execute("select count(*) from facts").fetchall()[0][0]
-        passed, failed, unassessed = con.execute(
-            "select count(*) filter (success), count(*) filter (not success), count(*) filter (success is null) "
-            "from expectation_results where list_contains(?, expectation)", [IDENTITY_IDS]
-        ).fetchall()[0]
-        warnings = con.execute(
-            "select expectation, count(*) from expectation_results where not success "
-            "and not list_contains(?, expectation) group by 1 order by 1", [IDENTITY_IDS]
-        ).fetchall()
-        open_findings = con.execute("select count(*) from findings where state = 'open'").fetchall()[0][0]
-        rejected = con.execute(
-            "select source_path, status_reason from reports where status = 'rejected' and present order by source_path"
-        ).fetchall()
-        gone = con.execute("select count(*) from reports where not present").fetchall()[0][0]
+        statuses = store.status_counts(con)
+        facts = store.count(con, "facts")
+        results = store.result_counts(con)
+        open_findings = stewardship.finding_counts(con)["open"]
+        rejected = store.rejected_files(con)
+        gone = store.count(con, "reports", "not present")
+    passed, failed, unassessed = (sum(results.get(e, (0, 0, 0))[i] for e in IDENTITY_IDS) for i in range(3))
+    warnings = [(e, n[1]) for e, n in sorted(results.items()) if e not in IDENTITY_IDS and n[1]]
     lines = [
         f"warehouse {warehouse_path}",
         "files: " + (", ".join(f"{n} {s}" for s, n in statuses) or "none"),
@@ -73,8 +66,6 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
 
 
 def add_review_commands(sub) -> None:
-    from pipelines.stewardship import DECISIONS
-
     r = sub.add_parser("review", help="list open findings, newest first")
     r.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     r.add_argument("--agency", help="only this agency (a part of its name is enough)")
@@ -84,7 +75,7 @@ def add_review_commands(sub) -> None:
     r.add_argument("--cells", action="store_true", help="show every cell involved, with where it was printed")
     d = sub.add_parser("decide", help="record a steward's decision on a finding")
     d.add_argument("finding", help="finding id, as `gongkai review` prints it")
-    d.add_argument("--as", dest="decision", required=True, choices=DECISIONS)
+    d.add_argument("--as", dest="decision", required=True, choices=stewardship.DECISIONS)
     d.add_argument("--by", required=True, help="who decides")
     d.add_argument("--note", default="", help="why")
     d.add_argument("--cell", help="for a correction: ITEM/COLUMN (or REPORT:ITEM/COLUMN) among the finding's cells")
@@ -139,11 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sql" and not args.query.strip():
         parser.error("sql: the query is empty")
     if args.command in ("sql", "export"):
-        from pipelines import analysis
+        from cli import analysis
 
         return analysis.run(args)
     if args.command != "ingest":
-        from pipelines import review
+        from cli import review
 
         return review.run(args)
 

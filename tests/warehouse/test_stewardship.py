@@ -9,17 +9,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import SAMPLES, query
+from cli.main import ingest, main
+from conftest import CORPUS, SAMPLES, query
 from expectations.runner import domain_violations
 from expectations.suites import sides_suite, value_domain_suite
-from pipelines.cli import ingest, main
 from tools.corpus import render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth
 from transforms import catalog
 from transforms.identities import domain_frame
 
-CORPUS = Path(__file__).parent / "corpus"
 SEED_002 = "002_9440981a45cb5a2e.txt"
 
 
@@ -59,6 +58,7 @@ def corpus_warehouse(tmp_path_factory):
     return db
 
 
+@pytest.mark.slow
 def test_every_broken_identity_is_reported_and_no_other(corpus_warehouse):
     got = {
         (Path(path).name, e, s)
@@ -105,6 +105,7 @@ def _series(tmp_path: Path) -> Path:
     return land
 
 
+@pytest.mark.slow
 def test_cross_year_breaks_are_reported_and_no_other(tmp_path):
     db = tmp_path / "w.duckdb"
     assert ingest(_series(tmp_path), db, echo=False)
@@ -141,6 +142,7 @@ def finding(db, expectation, scope):
     return query(db, "select finding_id from findings where expectation = ? and scope = ?", [expectation, scope])[0][0]
 
 
+@pytest.mark.slow
 def test_failures_carry_their_evidence(seed_run):
     _, db = seed_run
     rows = query(db, "select raw_text, line, value from facts f join reports r using (report_id) "
@@ -150,6 +152,7 @@ def test_failures_carry_their_evidence(seed_run):
                                  ("applications_outcomes", "other_org"), ("applications_outcomes", "total")}
 
 
+@pytest.mark.slow
 def test_new_persisting_and_disappeared(seed_run, capsys):
     land, db = seed_run
     assert query(db, "select count(*) from findings where first_run = last_run") == [(4,)]
@@ -166,6 +169,7 @@ def test_new_persisting_and_disappeared(seed_run, capsys):
     assert query(db, "select count(*) from findings where state = 'resolved'")[0][0] >= 2
 
 
+@pytest.mark.slow
 def test_a_correction_survives_rerun_and_rebuild(seed_run, capsys):
     land, db = seed_run
     fid = finding(db, "applications_outcomes", "total")
@@ -188,6 +192,7 @@ def test_a_correction_survives_rerun_and_rebuild(seed_run, capsys):
         assert ("applications_outcomes", "total") not in open_findings(db)
 
 
+@pytest.mark.slow
 def test_a_dismissal_stays_closed_until_its_cells_change(seed_run):
     land, db = seed_run
     fid = finding(db, "applications_balance", "other_org")
@@ -204,6 +209,7 @@ def test_a_dismissal_stays_closed_until_its_cells_change(seed_run):
     assert query(db, "select state from findings where finding_id = ?", [fid]) == [("open",)]
 
 
+@pytest.mark.slow
 def test_decide_refuses_what_it_cannot_record(seed_run, capsys):
     _, db = seed_run
     fid = finding(db, "applications_balance", "total")
@@ -216,6 +222,7 @@ def test_decide_refuses_what_it_cannot_record(seed_run, capsys):
     assert "not among the cells of finding" in err and "new_received/total" in err
 
 
+@pytest.mark.slow
 def test_review_lists_and_filters(seed_run, capsys):
     _, db = seed_run
     assert main(["review", "--warehouse", str(db), "--expectation", "applications_balance", "--cells"]) == 0
@@ -226,6 +233,7 @@ def test_review_lists_and_filters(seed_run, capsys):
     assert capsys.readouterr().out.strip() == "no open findings"
 
 
+@pytest.mark.slow
 def test_review_page_in_a_browser_lists_seed_002_with_its_cells(seed_run):
     _, db = seed_run
     page = db.parent / "review" / "index.html"

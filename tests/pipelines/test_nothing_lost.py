@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import query
-from pipelines import landing
-from pipelines.cli import main, summary
-from pipelines.reading import Task, read_file, read_files
-from pipelines.resources import printable
-from pipelines.warehouse import connect, known_files
+from cli.main import main, summary
+from cli.terminal import printable
+from conftest import CORPUS, query
+from reading import landing
+from reading.pool import Task, read_file, read_files
 from transforms.docx_tables import docx_document
 from transforms.html_tables import html_document
 from transforms.model import ReadError
 from transforms.pdf_tables import pdf_document
+from warehouse.store import connect, known_files
 
-CORPUS = Path(__file__).parent / "corpus"
+pytestmark = pytest.mark.slow  # most cases run the pipeline
 A, B = CORPUS / "013_text_tokens.txt", CORPUS / "003_text_tokens.txt"  # two reports, 200 facts each
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
 
@@ -94,6 +94,7 @@ def test_a_file_rewritten_after_the_scan_gets_the_hash_of_the_bytes_read(land):
 
 
 def reports_known_none():
+    """``known_files`` of an empty warehouse."""
     with connect(":memory:") as con:
         return known_files(con)
 
@@ -147,7 +148,7 @@ def test_a_pdf_character_outside_the_bmp_is_read_whole():
 
 
 def test_a_reader_returning_a_lone_surrogate_costs_only_its_file(land, monkeypatch):
-    from pipelines import reading
+    from reading import pool
     from transforms.reports import read_report
 
     def broken(name, data):  # a reader bug: half of a surrogate pair in the agency
@@ -155,7 +156,7 @@ def test_a_reader_returning_a_lone_surrogate_costs_only_its_file(land, monkeypat
         report.agency = "\ud842" + report.agency
         return report
 
-    monkeypatch.setattr(reading, "read_report", broken)
+    monkeypatch.setattr(pool, "read_report", broken)
     shutil.copy(A, land / "A.txt")
     (f,) = landing.scan(land)
     row, facts = read_file(Task(f.path, os.fsencode(f.target), f.size, f.mtime), max_bytes=1e6)
@@ -319,7 +320,7 @@ def test_the_summary_reads_a_warehouse_it_cannot_write(warehouse, tmp_path):
     db.chmod(0o444)
     db.parent.chmod(0o555)
     try:
-        code = f"from pipelines.cli import summary; print(summary({str(db)!r}))"
+        code = f"from cli.main import summary; print(summary({str(db)!r}))"
         done = subprocess.run(without_root_override([sys.executable, "-c", code]), capture_output=True, text=True)
     finally:
         db.parent.chmod(0o755)

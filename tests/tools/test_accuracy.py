@@ -1,15 +1,13 @@
 """Reader accuracy on the committed corpus and the samples, against their ground truth."""
 
 from collections import Counter
-from pathlib import Path
 
 import pdfplumber
 import pytest
 
+from conftest import CORPUS, SAMPLES
 from tools.accuracy import measure, report_files
 
-CORPUS = Path(__file__).parent / "corpus"
-SAMPLES = Path(__file__).parents[1] / "data" / "samples"
 REACHED = 1.0  # the cell accuracy reached on this corpus: raise it, never lower it
 
 

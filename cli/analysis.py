@@ -2,18 +2,13 @@
 
 import csv
 import sys
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines.resources import printable
-from pipelines.warehouse import NotAWarehouse, WarehouseBusy, connect
-
-# Exported per year (hive layout: NAME/year=2019/…parquet); the dimensions are exported whole.
-BY_YEAR = ["facts", "reports", "v_proactive", "v_applications", "v_review_litigation",
-           "v_applications_harmonised", "v_agency_year"]
-WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findings", "decisions"]
+from cli.terminal import printable
+from warehouse import store
+from warehouse.store import NotAWarehouse, WarehouseBusy, connect
 
 
 def run(args) -> int:
@@ -30,8 +25,8 @@ def run(args) -> int:
     with con:
         if args.command == "sql":
             return query(con, args.query, as_csv=args.csv)
-        export(con, args.directory)
-        print(f"exported {len(BY_YEAR) + len(WHOLE)} tables and views to {args.directory}")
+        store.export(con, args.directory)
+        print(f"exported {len(store.BY_YEAR) + len(store.WHOLE)} tables and views to {args.directory}")
         return 0
 
 
@@ -56,14 +51,3 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
         print(frame)
     print(f"({len(rows)} rows)")
     return 0
-
-
-def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """Every table and view as Parquet under ``directory`` (the path is passed to DuckDB as a
-    value, never spliced into SQL)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in BY_YEAR:
-        con.sql(f"select * from {name} where year is not null").write_parquet(
-            str(directory / name), partition_by=["year"], overwrite=True)
-    for name in WHOLE:
-        con.sql(f"select * from {name}").write_parquet(str(directory / f"{name}.parquet"))

@@ -4,7 +4,6 @@ import io
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,15 +11,16 @@ from docx import Document
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-from conftest import SAMPLES, make_pdf, query
-from pipelines import landing, warehouse
-from pipelines.cli import ingest, main
-from pipelines.reading import Task, read_file
+from cli.main import ingest, main
+from conftest import CORPUS, SAMPLES, make_pdf, query
+from reading import landing
+from reading.pool import Task, read_file
+from warehouse import store
 
-CORPUS = Path(__file__).parent / "corpus"
+pytestmark = pytest.mark.slow  # end-to-end runs
+
 GOOD = "004_cf77e8731c91250a.txt"
 pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-
 
 
 def write_text(c, text):
@@ -192,7 +192,7 @@ def test_a_held_warehouse_gives_a_clear_message_after_lock_wait(tmp_path, capsys
     db = tmp_path / "w.duckdb"
     duckdb.connect(str(db)).close()
     clock = SleeplessClock()
-    monkeypatch.setattr(warehouse, "time", clock)
+    monkeypatch.setattr(store, "time", clock)
     # DuckDB locks the file per process: another process holds it until its standard input closes.
     hold = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); sys.stdin.read()"],

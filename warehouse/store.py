@@ -1,117 +1,21 @@
-"""The DuckDB warehouse: its tables, and the transactions that replace a report's rows."""
+"""The DuckDB warehouse: opening it, the transactions that replace a report's rows, the staged
+facts, and the queries that the pipeline and the commands need (tables in ``schema.py``)."""
 
+import contextlib
+import shutil
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines import views
-from transforms.facts import FACTS_SCHEMA
 from transforms import catalog
+from transforms.model import Status
+from warehouse import schema, views
+from warehouse.schema import LOADED_SQL
 
-DDL = """
-create table if not exists reports (
-    report_id varchar not null,          -- sha256 of the file's bytes
-    source_path varchar primary key,
-    format varchar,
-    agency varchar,
-    year integer,
-    template varchar,
-    status varchar not null,             -- parsed, partial, rejected, duplicate
-    status_reason varchar,
-    published_date varchar,
-    agency_level varchar,                -- from the gazetteer: province, prefecture, county, township, street (+ department)
-    province varchar,
-    prefecture varchar,
-    county varchar,
-    cells_found integer,
-    notes varchar[],
-    duplicate_of varchar,
-    size_bytes bigint,
-    mtime double,
-    parser_version varchar,
-    present boolean default true,        -- false once the file is gone from the landing folder
-    loaded_at timestamp default current_timestamp,
-    transient boolean                    -- rejected for a passing cause (a limit, the machine): read again next run
-);
-alter table reports add column if not exists transient boolean;
-create table if not exists facts (
-    report_id varchar not null,
-    agency varchar,
-    year integer,
-    table_code varchar not null,
-    item_code varchar not null,
-    column_code varchar not null,
-    value double,                        -- NULL for a blank cell; money in yuan
-    unit varchar,
-    raw_text varchar,                    -- the cell as printed
-    page integer,                        -- provenance: page and box (PDF),
-    line integer,                        -- line (text),
-    bbox double[],
-    table_no integer,                    -- or table, row and column index (DOCX, HTML)
-    row_no integer,
-    col_no integer,
-    corrected boolean default false,     -- a steward's correction overlays the printed value
-    corrected_value double,
-    corrected_by varchar,
-    corrected_at timestamp,
-    correction_note varchar
-);
-create table if not exists expectation_results (
-    report_id varchar not null,
-    expectation varchar not null,
-    scope varchar not null,
-    observed double,
-    expected double,
-    difference double,
-    success boolean,                     -- NULL when not assessable
-    blank_cells varchar[],
-    missing_cells varchar[],
-    cells struct(report_id varchar, table_code varchar, item_code varchar, column_code varchar)[],
-    evaluated_at timestamp default current_timestamp
-);
-create table if not exists findings (
-    finding_id varchar primary key,      -- md5 of report_id, expectation and scope, first 12
-    report_id varchar, expectation varchar, scope varchar,
-    observed double, expected double, difference double,
-    state varchar,                       -- open, closed (a decision holds), resolved (no longer fails)
-    state_reason varchar,
-    fingerprint varchar,                 -- the printed values of the cells involved
-    first_seen timestamp, last_seen timestamp,
-    first_run varchar, last_run varchar, resolved_run varchar
-);
-create table if not exists decisions (
-    finding_id varchar not null, report_id varchar, source_path varchar, expectation varchar, scope varchar,
-    decision varchar not null,           -- source_error, correction, dismissed
-    table_code varchar, item_code varchar, column_code varchar, value double,  -- the corrected cell
-    note varchar, decided_by varchar not null, decided_at timestamp not null,
-    fingerprint varchar
-);
-create table if not exists pending (
-    work varchar primary key             -- work that a change left to do: 'cross_year' (judge the cross-year identities)
-);
-create table if not exists runs (
-    run_id varchar primary key, finished_at timestamp, reports_loaded integer, results integer
-);
-create table if not exists items (
-    table_code varchar, block varchar, item_code varchar, label_zh varchar, label_en varchar, templates varchar[]
-);
-create table if not exists columns (
-    table_code varchar, block varchar, column_code varchar, label_zh varchar, label_en varchar, unit varchar,
-    templates varchar[]
-);
-create table if not exists agencies (
-    agency varchar primary key, level varchar, province varchar, prefecture varchar, county varchar,
-    reports integer, first_year integer, last_year integer
-);
-create table if not exists cells (
-    template varchar, table_code varchar, item_code varchar, column_code varchar, unit varchar
-);
-"""
-
-LOADED = ("parsed", "partial")
+DEFAULT_WAREHOUSE = Path(__file__).resolve().parents[1] / "data" / "warehouse.duckdb"
+LOCK_WAIT_SECONDS = 600.0  # how long a run waits for another that holds the warehouse
 
 
 class WarehouseBusy(RuntimeError):
@@ -161,7 +65,7 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None, *, read_o
             raise NotAWarehouse(f"{path} cannot be opened as a DuckDB warehouse: {e}") from None
     if read_only:
         return con
-    con.execute(DDL)
+    con.execute(schema.ddl())
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
         _load_catalog(con)
     con.execute(views.ddl())
@@ -175,7 +79,7 @@ def refresh_agencies(con: duckdb.DuckDBPyConnection) -> None:
         insert into agencies
         select agency, mode(agency_level), mode(province), mode(prefecture), mode(county),
                count(distinct report_id), min(year), max(year)
-        from reports where status in {LOADED} and agency is not null group by agency
+        from reports where status in {LOADED_SQL} and agency is not null group by agency
     """)
 
 
@@ -202,7 +106,7 @@ def known_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
                    "parser_version, coalesce(transient, false) as transient from reports").pl()
 
 
-@contextmanager
+@contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame):
     """Begin; yield with ``frames`` registered as views; commit, or roll back on any error."""
     con.execute("begin transaction")
@@ -219,9 +123,50 @@ def transaction(con: duckdb.DuckDBPyConnection, **frames: pl.DataFrame):
             con.unregister(name)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, view: str, df: pl.DataFrame) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, *, view: str) -> None:
     cols = ", ".join(df.columns)
     con.execute(f"insert into {table} ({cols}) select {cols} from {view}")
+
+
+class Batch:
+    """Facts gathered column by column, each with the path of its file, and written to the
+    staging folder as Parquet every ``rows`` facts, so that memory holds one batch, not the whole
+    run. (The load takes the facts of the files that are not duplicates, by path.)"""
+
+    def __init__(self, staging: Path, rows: int = 50_000):
+        self.staging, self.rows, self.staged = staging, rows, []
+        self.columns: dict[str, list] = {name: [] for name in STAGED}
+
+    def add(self, source_path: str, facts: dict[str, list] | None) -> None:
+        if facts:
+            for name, values in facts.items():
+                self.columns[name].extend(values)
+            self.columns["source_path"].extend([source_path] * len(facts["report_id"]))
+            if len(self.columns["report_id"]) >= self.rows:
+                self._write()
+
+    def close(self) -> list[str]:
+        """The Parquet files written, after the last partial batch."""
+        if self.columns["report_id"]:
+            self._write()
+        return self.staged
+
+    def _write(self) -> None:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        path = self.staging / f"facts-{len(self.staged):05d}.parquet"
+        pl.DataFrame(self.columns, schema=STAGED).write_parquet(path)
+        self.staged.append(str(path))
+        self.columns = {name: [] for name in STAGED}
+
+
+STAGED = pl.Schema({**schema.FACTS.schema, "source_path": pl.String})  # a staged fact and the file it is from
+
+
+def remove_staging(staging: Path) -> None:
+    """Remove a run's staged facts once loaded (and the staging folder when no other run stages)."""
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()
 
 
 def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_files: list[str]) -> int:
@@ -234,25 +179,25 @@ def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_
         return 0
     with transaction(con, new_reports=reports):
         changes_loaded = con.execute(
-            f"select exists (select 1 from new_reports where status in {LOADED}) or exists "
-            f"(select 1 from reports where status in {LOADED} and source_path in (select source_path from new_reports))"
+            f"select exists (select 1 from new_reports where status in {LOADED_SQL}) or exists "
+            f"(select 1 from reports where status in {LOADED_SQL} and source_path in (select source_path from new_reports))"
         ).fetchall()[0][0]
         con.execute("delete from reports where source_path in (select source_path from new_reports)")
-        _insert(con, "reports", "new_reports", reports)
-        loaded = f"(select report_id from new_reports where status in {LOADED})"
+        _insert(con, "reports", reports, view="new_reports")
+        loaded = f"(select report_id from new_reports where status in {LOADED_SQL})"
         con.execute(f"delete from facts where report_id in {loaded}")
         con.execute(f"delete from expectation_results where report_id in {loaded}")
         written = 0
-        cols = ", ".join(FACTS_SCHEMA)
+        cols = ", ".join(schema.FACTS.schema)
         for path in fact_files:
             written += con.execute(
                 f"insert into facts ({cols}) select {cols} from read_parquet(?) "
-                f"where source_path in (select source_path from new_reports where status in {LOADED})", [path]
+                f"where source_path in (select source_path from new_reports where status in {LOADED_SQL})", [path]
             ).fetchall()[0][0]
         for table in ("facts", "expectation_results"):
             con.execute(
                 f"delete from {table} where report_id not in "
-                f"(select report_id from reports where status in {LOADED})"
+                f"(select report_id from reports where status in {LOADED_SQL})"
             )
         if changes_loaded:
             mark_pending(con, "cross_year")
@@ -278,7 +223,7 @@ def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expec
             "and report_id in (select distinct report_id from new_results)",
             [expectations],
         )
-        _insert(con, "expectation_results", "new_results", results)
+        _insert(con, "expectation_results", results, view="new_results")
 
 
 def replace_all_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str],
@@ -288,7 +233,7 @@ def replace_all_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, e
     with transaction(con, new_results=results):
         con.execute("delete from expectation_results where list_contains(?, expectation)", [expectations])
         if not results.is_empty():
-            _insert(con, "expectation_results", "new_results", results)
+            _insert(con, "expectation_results", results, view="new_results")
         con.execute("delete from pending where work = ?", [done])
 
 
@@ -315,15 +260,19 @@ def unchecked_reports(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """report_id → template of every loaded report not yet judged (new, reloaded, corrected, or
     loaded by a run that died before judging it): those without completeness results."""
     rows = con.execute(
-        f"select distinct report_id, template from reports where status in {LOADED} and report_id not in "
+        f"select distinct report_id, template from reports where status in {LOADED_SQL} and report_id not in "
         "(select report_id from expectation_results where expectation = 'completeness')"
     ).fetchall()
     return dict(rows)
 
 
+def template_of(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
+    return con.execute("select min(template) from reports where report_id = ?", [report_id]).fetchall()[0][0]
+
+
 def loaded_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(
-        f"select distinct report_id, agency, year, template from reports where status in {LOADED}"
+        f"select distinct report_id, agency, year, template from reports where status in {LOADED_SQL}"
     ).pl()
 
 
@@ -337,3 +286,55 @@ def mark_presence(con: duckdb.DuckDBPyConnection, root: str, present: list[str])
     return con.execute(
         "select count(*) from reports where starts_with(source_path, ?) and not present", [prefix]
     ).fetchall()[0][0]
+
+
+def count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
+    return con.execute(f"select count(*) from {table} where {where}").fetchall()[0][0]
+
+
+def status_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """(status, files) of the reports, by status."""
+    return con.execute("select status, count(*) from reports group by status order by status").fetchall()
+
+
+def rejected_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(path, reason) of every rejected file still in its landing folder."""
+    return con.execute(
+        "select source_path, status_reason from reports where status = ? and present order by source_path",
+        [Status.REJECTED],
+    ).fetchall()
+
+
+def result_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
+    """expectation → how many of its results passed, failed and were not assessable."""
+    return {
+        e: (p, f, n)
+        for e, p, f, n in con.execute(
+            "select expectation, count(*) filter (success), count(*) filter (not success), "
+            "count(*) filter (success is null) from expectation_results group by expectation"
+        ).fetchall()
+    }
+
+
+def records(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    """The rows of a query as dicts by column name."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+# Exported per year (hive layout: NAME/year=2019/…parquet); the dimensions are exported whole.
+BY_YEAR = ["facts", "reports", "v_proactive", "v_applications", "v_review_litigation",
+           "v_applications_harmonised", "v_agency_year"]
+WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findings", "decisions"]
+
+
+def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
+    """Write the tables and views to Parquet under ``directory`` (the path is passed to DuckDB as
+    a value, never spliced into SQL)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in BY_YEAR:
+        con.sql(f"select * from {name} where year is not null").write_parquet(
+            str(directory / name), partition_by=["year"], overwrite=True)
+    for name in WHOLE:
+        con.sql(f"select * from {name}").write_parquet(str(directory / f"{name}.parquet"))

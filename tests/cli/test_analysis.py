@@ -8,10 +8,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from conftest import query, truths
-from pipelines.cli import main
+from cli.main import main
+from conftest import DOCS, query, truths
 
-DOCS = Path(__file__).parents[1] / "docs"
 TRUTHS = truths()
 
 
@@ -86,6 +85,7 @@ def test_at_least_ten_documented_queries():
     assert len(documented_queries()) >= 10
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(documented_queries()))
 def test_documented_query_returns_what_the_truth_implies(sample_warehouse, name):
     rows = query(sample_warehouse, documented_queries()[name])
@@ -94,6 +94,7 @@ def test_documented_query_returns_what_the_truth_implies(sample_warehouse, name)
     assert rows == expected(name)
 
 
+@pytest.mark.slow
 def test_agencies_level_and_region(sample_warehouse):
     got = {a: (lvl, p, pf, c) for a, lvl, p, pf, c in query(sample_warehouse, "select agency, level, province, prefecture, county from agencies")}
     want = {}
@@ -103,11 +104,13 @@ def test_agencies_level_and_region(sample_warehouse):
     assert got == want
 
 
+@pytest.mark.slow
 def test_dimension_tables_carry_english_labels(sample_warehouse):
     assert query(sample_warehouse, "select label_en from items where item_code = 'denied_state_secret'") == [("Refused: state secret",)]
     assert query(sample_warehouse, "select count(*) from columns where label_en is null") == [(0,)]
 
 
+@pytest.mark.slow
 def test_data_dictionary_matches_the_warehouse(sample_warehouse):
     documented: dict[str, set[str]] = {}
     current = None
@@ -123,6 +126,7 @@ def test_data_dictionary_matches_the_warehouse(sample_warehouse):
     assert documented == dict(actual)
 
 
+@pytest.mark.slow
 def test_sql_command(sample_warehouse, capsys):
     assert main(["sql", "select agency, year from v_agency_year order by agency", "--csv", "--warehouse", str(sample_warehouse)]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -133,6 +137,7 @@ def test_sql_command(sample_warehouse, capsys):
     assert main(["sql", "select nope", "--warehouse", str(sample_warehouse)]) == 2
 
 
+@pytest.mark.slow
 def test_parquet_export_reads_back_equal(sample_warehouse, tmp_path):
     assert main(["export", str(tmp_path / "out"), "--warehouse", str(sample_warehouse)]) == 0
     assert sorted(p.name for p in (tmp_path / "out" / "facts").iterdir()) == ["year=2019", "year=2021"]

@@ -4,9 +4,11 @@ import shutil
 
 import pytest
 
+from cli.main import ingest, main
 from conftest import SAMPLES, query, truths
-from pipelines.cli import ingest, main
 from transforms import catalog
+
+pytestmark = pytest.mark.slow  # end-to-end runs
 
 TRUTHS = truths()
 TABLES = ("reports", "facts", "expectation_results", "items", "columns", "cells")

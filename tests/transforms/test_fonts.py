@@ -10,12 +10,11 @@ from pathlib import Path
 import pypdfium2.raw as raw
 import pytest
 
+from conftest import CORPUS, ROOT
 from tools.accuracy import producer_of
 from transforms.pdf_objects import open_pdf, page_chars, page_edges
 from transforms.pdf_tables import _inside, _tables
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "corpus"
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "/usr/share/X11/fonts"]
 NOT_EMBEDDED = ["pdf_reportlab", "pdf_libreoffice_noembed", "pdf_chromium_noembed"]  # producers leaving fonts out
 

@@ -21,9 +21,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+import polars as pl
+
 from transforms.facts import fact_columns, report_row
-from transforms.model import ReadError
+from transforms.model import ReadError, Status
 from transforms.reports import PARSER_VERSION, read_report
+
+MAX_MEGABYTES = 100.0  # a larger file is rejected
+READ_SECONDS = 120.0  # a file whose reading takes longer is rejected
+MEMORY_MEGABYTES = 2000.0  # a file whose reading needs more memory (in its worker) is rejected
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,21 @@ def _encodable(row: dict, facts: dict[str, list]) -> bool:
 def rejected(task: Task, reason: str, *, report_id: str = "", transient: bool = False, **file) -> tuple[dict, None]:
     """A ``rejected`` row; ``file`` (size_bytes, mtime) defaults to the file as scanned."""
     file = {"size_bytes": task.size, "mtime": task.mtime, "parser_version": PARSER_VERSION, **file}
-    return report_row(report_id, task.path, None, status="rejected", status_reason=reason, transient=transient,
+    return report_row(report_id, task.path, None, status=Status.REJECTED, status_reason=reason, transient=transient,
                       **file), None
+
+
+def planned_tasks(planned: pl.DataFrame) -> tuple[list[Task], list[dict]]:
+    """The files of a plan (``landing.plan``) to read, and the ``reports`` rows of those rejected
+    without reading (a link out of the folder, a FIFO, a file over the size limit…)."""
+    tasks, rows = [], []
+    for f in planned.filter(pl.col("action") != "unchanged").iter_rows(named=True):
+        task = Task(f["source_path"], f["target"], f["size_bytes"], f["mtime"])
+        if f["action"] == "reject":
+            rows.append(rejected(task, f["reason"], transient=f["transient"])[0])
+        else:
+            tasks.append(task)
+    return tasks, rows
 
 
 _memory_mb = 0.0  # this worker's memory limit, named in the reason when a file reaches it
@@ -155,7 +174,7 @@ def read_files(
     if not pending:
         return
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipelines.reading", "pipelines.reader_warmup"])
+    ctx.set_forkserver_preload(["reading.pool", "reading.warmup"])
 
     def worker() -> _Worker:
         return _Worker(ctx, max_bytes, memory_mb)

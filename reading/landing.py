@@ -3,7 +3,7 @@
 Every entry below the folder becomes a ``LandedFile``, including those that cannot be read (a
 link pointing outside the folder, a broken link, a FIFO, a hidden file): each of them gets its
 ``reports`` row, rejected with the reason. Nothing here reads a file's bytes: a worker reads
-them, hashes what it read and parses it (``pipelines.reading``); ``settle`` then names the
+them, hashes what it read and parses it (``reading.pool``); ``settle`` then names the
 duplicates among what was read.
 """
 
@@ -14,8 +14,10 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.model import Status
 from transforms.reports import PARSER_VERSION
 
+DEFAULT_LANDING = Path(__file__).resolve().parents[1] / "data" / "samples"
 SIDECARS = (".truth.json",)  # ground truth kept beside sample reports, not a report itself
 KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
          stat.S_IFBLK: "a block device"}
@@ -121,18 +123,18 @@ def plan(files: list[LandedFile], known: pl.DataFrame, *, max_bytes: float) -> p
     holders: dict[str, str] = {}  # report_id → the unchanged file that holds it (not a duplicate)
     for f in files:
         old = by_path.get(f.path)
-        if not f.problem and same(f, old) and old["report_id"] and old["status"] != "duplicate":
+        if not f.problem and same(f, old) and old["report_id"] and old["status"] != Status.DUPLICATE:
             holders.setdefault(old["report_id"], f.path)
     rows = []
     for f in files:
         old = by_path.get(f.path)
         target = os.fsencode(f.target) if f.target else None
         if f.problem:
-            if same(f, old) and old["status"] == "rejected" and old["status_reason"] == f.problem:
-                rows.append((f.path, None, f.size, f.mtime, old["report_id"], "rejected", "unchanged", None, False))
+            if same(f, old) and old["status"] == Status.REJECTED and old["status_reason"] == f.problem:
+                rows.append((f.path, None, f.size, f.mtime, old["report_id"], Status.REJECTED, "unchanged", None, False))
             else:
                 rows.append((f.path, None, f.size, f.mtime, "", None, "reject", f.problem, f.transient))
-        elif same(f, old) and (old["status"] != "duplicate" or holders.get(old["report_id"]) == old["duplicate_of"]):
+        elif same(f, old) and (old["status"] != Status.DUPLICATE or holders.get(old["report_id"]) == old["duplicate_of"]):
             rows.append((f.path, target, f.size, f.mtime, old["report_id"], old["status"], "unchanged", None, False))
         elif f.size > max_bytes:
             reason = f"file of {f.size / 1e6:.1f} MB is over the size limit of {max_bytes / 1e6:g} MB"
@@ -148,7 +150,7 @@ def settle(read: list[dict], planned: pl.DataFrame) -> list[dict]:
     first, becomes a ``duplicate`` of that file; its facts are not loaded again."""
     holders: dict[str, str] = {}
     for f in planned.filter(pl.col("action") == "unchanged").iter_rows(named=True):
-        if f["report_id"] and f["status"] != "duplicate":
+        if f["report_id"] and f["status"] != Status.DUPLICATE:
             holders.setdefault(f["report_id"], f["source_path"])
     out = []
     for row in sorted(read, key=lambda r: r["source_path"]):
@@ -157,7 +159,7 @@ def settle(read: list[dict], planned: pl.DataFrame) -> list[dict]:
             first = holders.setdefault(rid, row["source_path"])
             if first != row["source_path"]:
                 row = {**{k: None for k in row}, "report_id": rid, "source_path": row["source_path"], "notes": [],
-                       "status": "duplicate", "duplicate_of": first,
+                       "status": Status.DUPLICATE, "duplicate_of": first,
                        "status_reason": f"same bytes as {first}; facts are loaded once",
                        **{k: row[k] for k in ("size_bytes", "mtime", "parser_version")}}
         out.append(row)

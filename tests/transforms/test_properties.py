@@ -6,12 +6,12 @@ the same examples on every machine and every run, however busy the machine.
 
 import random
 from functools import cache
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import CORPUS, SAMPLES
 from tools.corpus import render_html, render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth
@@ -21,8 +21,6 @@ from transforms.model import ParsedReport, ReadError
 from transforms.reports import read_report
 from transforms.values import Value, parse_value
 
-CORPUS = Path(__file__).parent / "corpus"
-SAMPLES = Path(__file__).parents[1] / "data" / "samples"
 FIXED = settings(derandomize=True, deadline=None)
 
 

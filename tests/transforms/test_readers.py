@@ -1,19 +1,16 @@
 """Each format's reader: provenance that leads back to the printed cell, and clear rejections."""
 
 import io
-from pathlib import Path
 
 import lxml.html
 import pdfplumber
 import pytest
 from docx import Document
 
-from conftest import make_pdf
+from conftest import CORPUS, make_pdf
 from transforms.labels import normalize
 from transforms.model import ReadError
 from transforms.reports import read_report
-
-CORPUS = Path(__file__).parent / "corpus"
 
 
 def read(name: str):

@@ -81,6 +81,7 @@ def test_partitioned_definitions_load(tmp_path):
         build_definitions(partitions="days")
 
 
+@pytest.mark.slow
 def test_a_partition_run_reads_only_its_folder(tmp_path):
     from conftest import query
 

@@ -1,5 +1,5 @@
-"""Stewards' decisions and findings: the CSV they live in, the correction overlay, and the
-history of every failure (new, persisting, closed by a decision, resolved)."""
+"""Stewards' decisions and findings: the CSV they live in, the correction overlay, the history of
+every failure (new, persisting, closed by a decision, resolved), and the queries that show them."""
 
 import csv
 from datetime import datetime
@@ -7,21 +7,21 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import mark_pending, transaction
 from transforms import catalog
+from warehouse import schema
+from warehouse.schema import LOADED_SQL
+from warehouse.store import mark_pending, records, transaction
 
 DECISIONS = ("source_error", "correction", "dismissed")
-CSV_COLUMNS = [
-    "finding_id", "report_id", "source_path", "expectation", "scope", "decision", "table_code", "item_code",
-    "column_code", "value", "note", "decided_by", "decided_at", "fingerprint",
-]
+CSV_COLUMNS = list(schema.DECISIONS.schema)  # the CSV holds the decisions table, column for column
 ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
 FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
 FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
 BY_FINDING = f"{FINDING_ID} = ?"
+AMONG = f"list_contains(?, {FINDING_ID})"  # the results of some findings
 # one row per loaded report_id (a report landed twice is shown under its first path)
-LOADED_REPORTS = """(select distinct on (report_id) report_id, agency, year, source_path from reports
-                     where status in ('parsed', 'partial') order by report_id, source_path)"""
+LOADED_REPORTS = f"""(select distinct on (report_id) report_id, agency, year, source_path from reports
+                      where status in {LOADED_SQL} order by report_id, source_path)"""
 
 
 def evidence_sql(where: str) -> str:
@@ -52,12 +52,112 @@ def import_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> int:
             "select count(*) from decisions where finding_id = ? and decided_at = ?", [r["finding_id"], r["decided_at"]]
         ).fetchall()[0][0]
         if not exists:
-            con.execute(
-                f"insert into decisions ({', '.join(CSV_COLUMNS)}) values ({', '.join('?' * len(CSV_COLUMNS))})",
-                [r[c] if r[c] != "" else None for c in CSV_COLUMNS],
-            )
+            add_decision(con, {c: r[c] if r[c] != "" else None for c in CSV_COLUMNS})
             added += 1
     return added
+
+
+def add_decision(con: duckdb.DuckDBPyConnection, decision: dict) -> None:
+    """Insert one ``decisions`` row (a dict by column name)."""
+    con.execute(
+        f"insert into decisions ({', '.join(CSV_COLUMNS)}) values ({', '.join('?' * len(CSV_COLUMNS))})",
+        [decision[c] for c in CSV_COLUMNS],
+    )
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection, finding_id: str, *, decision: str, by: str, note: str,
+    cell: tuple[str | None, str | None, str | None, str], value: float | None = None,
+) -> None:
+    """Record a steward's decision on a finding. ``cell`` is (table, item, column, report_id): for a
+    correction the cell corrected to ``value`` (the next run applies it), else (None, None, None,
+    the finding's report). Any decision but a correction closes the finding at once."""
+    expectation, scope = con.execute(
+        "select expectation, scope from findings where finding_id = ?", [finding_id]
+    ).fetchall()[0]
+    table, item, column, report_id = cell
+    path = con.execute("select min(source_path) from reports where report_id = ?", [report_id]).fetchall()[0][0]
+    add_decision(con, dict(
+        finding_id=finding_id, report_id=report_id, source_path=path, expectation=expectation, scope=scope,
+        decision=decision, table_code=table, item_code=item, column_code=column, value=value, note=note,
+        decided_by=by, decided_at=datetime.now(), fingerprint=fingerprint(con, finding_id),
+    ))
+    if decision != "correction":
+        con.execute("update findings set state = 'closed', state_reason = ? where finding_id = ?",
+                    [f"{decision} by {by}: {note}", finding_id])
+
+
+def find(con: duckdb.DuckDBPyConnection, finding_id: str) -> tuple[str, str, str, str] | None:
+    """(finding_id, report_id, expectation, scope) of a finding, or None."""
+    rows = con.execute(
+        "select finding_id, report_id, expectation, scope from findings where finding_id = ?", [finding_id]
+    ).fetchall()
+    return rows[0] if rows else None
+
+
+def list_findings(
+    con: duckdb.DuckDBPyConnection, *, state: str, agency: str | None = None, year: int | None = None,
+    expectation: str | None = None,
+) -> list[tuple]:
+    """Findings in ``state`` ("all" for any), newest first: (finding_id, agency, year, source_path,
+    expectation, scope, observed, expected, difference, state, first_seen, state_reason)."""
+    where, params = ["true"], []
+    if state != "all":
+        where.append("f.state = ?")
+        params.append(state)
+    if agency:
+        where.append("r.agency like ?")
+        params.append(f"%{agency}%")
+    if year:
+        where.append("r.year = ?")
+        params.append(year)
+    if expectation:
+        where.append("f.expectation = ?")
+        params.append(expectation)
+    return con.execute(f"""
+        select f.finding_id, r.agency, r.year, r.source_path, f.expectation, f.scope, f.observed, f.expected,
+               f.difference, f.state, f.first_seen, f.state_reason
+        from findings f join (select distinct on (report_id) report_id, agency, year, source_path from reports
+                              order by report_id, source_path) r using (report_id)
+        where {' and '.join(where)} order by f.first_seen desc, r.agency, f.expectation, f.scope
+    """, params).fetchall()
+
+
+def finding_cells(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[tuple[str, str, str, str, bool]]:
+    """(table_code, item_code, column_code, report_id, whether it was read) of each cell of a finding."""
+    return con.execute(
+        f"select distinct table_code, item_code, column_code, cell_report_id, raw_text is not null "
+        f"from ({evidence_sql(BY_FINDING)})", [finding_id]
+    ).fetchall()
+
+
+def open_findings(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The open findings, by agency, year, file, expectation and scope."""
+    return records(con, f"""
+        select f.finding_id, f.expectation, f.scope, f.observed, f.expected, f.difference, f.first_seen, f.state_reason,
+               r.agency, r.year, r.source_path
+        from findings f
+        join {LOADED_REPORTS} r using (report_id)
+        where f.state = 'open'
+        order by r.agency, r.year, r.source_path, f.expectation, f.scope, f.finding_id
+    """)
+
+
+def evidence(con: duckdb.DuckDBPyConnection, finding_ids: list[str]) -> list[dict]:
+    """The cells of some findings, with what was printed and where (``evidence_sql``)."""
+    return records(con, f"select * from ({evidence_sql(AMONG)}) order by finding_id, table_code, item_code, column_code",
+                   [finding_ids])
+
+
+def finding_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Open and closed findings, and those new or resolved in the latest run."""
+    latest = con.execute("select run_id from runs order by finished_at desc limit 1").fetchall()
+    run = latest[0][0] if latest else None
+    return records(con, """
+        select count(*) filter (state = 'open') as open, count(*) filter (state = 'closed') as closed,
+               count(*) filter (state != 'resolved' and first_run = ?) as new, count(*) filter (resolved_run = ?) as resolved
+        from findings
+    """, [run, run])[0]
 
 
 def export_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -127,6 +227,12 @@ def record_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     )
 
 
+def carry_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The same findings persist into this run (nothing new was judged or decided)."""
+    con.execute("update findings set last_seen = current_timestamp, last_run = ? where state != 'resolved'", [run_id])
+    record_run(con, run_id)
+
+
 def changed_since_last_run(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether any result was judged or any decision recorded since the last run's findings."""
     last = con.execute("select max(finished_at) from runs").fetchall()[0][0]
@@ -175,9 +281,9 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
                last_seen = ?, last_run = ?, resolved_run = null
         from judged j where findings.finding_id = j.finding_id
     """, [now, run_id])
-    gone = con.execute("""
+    gone = con.execute(f"""
         select f.finding_id,
-               case when f.report_id not in (select report_id from reports where status in ('parsed', 'partial'))
+               case when f.report_id not in (select report_id from reports where status in {LOADED_SQL})
                     then 'the report was replaced or removed'
                     when exists (select 1 from decisions d where d.report_id = f.report_id and d.decision = 'correction')
                     then 'no longer fails once corrected by a steward'

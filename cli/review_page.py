@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.stewardship import FINDING_ID, LOADED_REPORTS, evidence_sql
+from transforms.model import where_printed
+from warehouse import stewardship
 
 STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px} h2{border-bottom:1px solid #999}
 table{border-collapse:collapse;margin:.4em 0 1.2em} td,th{border:1px solid #bbb;padding:2px 6px;font-size:13px}
@@ -15,54 +16,33 @@ table{border-collapse:collapse;margin:.4em 0 1.2em} td,th{border:1px solid #bbb;
 
 
 def _where(row: dict) -> str:
+    """Where the cell was printed, linked to the file (at its page, for a PDF)."""
+    label = where_printed(**{k: row[k] for k in ("page", "bbox", "line", "table_no", "row_no", "col_no")})
     path = row["cell_source_path"]
-    if row["page"] is not None:
-        box = ", ".join(f"{v:.0f}" for v in (row["bbox"] or []))
-        label, href = f"page {row['page']} box ({box})", f"{Path(path).as_uri()}#page={row['page']}" if path else None
-    elif row["table_no"] is not None:
-        label, href = f"table {row['table_no']} row {row['row_no']} column {row['col_no']}", Path(path).as_uri() if path else None
-    elif row["line"] is not None:
-        label, href = f"line {row['line']}", Path(path).as_uri() if path else None
-    else:
-        return "not read"
-    return f'<a href="{html.escape(href)}">{html.escape(label)}</a>' if href else html.escape(label)
+    if label == "not read" or not path:
+        return html.escape(label)
+    href = Path(path).as_uri() + (f"#page={row['page']}" if row["page"] is not None else "")
+    return f'<a href="{html.escape(href)}">{html.escape(label)}</a>'
 
 
 def _num(value, fmt: str = "g") -> str:
     return "—" if value is None else format(value, fmt)
 
 
-AMONG = f"e.success = false and list_contains(?, {FINDING_ID})"  # the results of some findings
-
-
 def _pages(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
     """The page, piece by piece: the open findings, then their cells a slice of findings at a time,
     so that neither Python nor DuckDB holds every cell of a large warehouse at once."""
-    latest = con.execute("select run_id from runs order by finished_at desc limit 1").fetchall()
-    run = latest[0][0] if latest else None
-    counts = con.execute(
-        "select count(*) filter (state = 'open'), count(*) filter (state = 'closed'), "
-        "count(*) filter (state != 'resolved' and first_run = ?), count(*) filter (resolved_run = ?) from findings",
-        [run, run],
-    ).fetchall()[0]
+    counts = stewardship.finding_counts(con)
     yield (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>gongkai review</title><style>{STYLE}</style></head><body>\n"
            "<h1>Findings to review</h1>\n"
-           f"<p id='summary'>{counts[0]} open, {counts[1]} closed by a decision; in the latest run: "
-           f"{counts[2]} new, {counts[3]} disappeared.</p>")
-    findings = _records(con, f"""
-        select f.finding_id, f.expectation, f.scope, f.observed, f.expected, f.difference, f.first_seen, f.state_reason,
-               r.agency, r.year, r.source_path
-        from findings f
-        join {LOADED_REPORTS} r using (report_id)
-        where f.state = 'open'
-        order by r.agency, r.year, r.source_path, f.expectation, f.scope, f.finding_id
-    """)
+           f"<p id='summary'>{counts['open']} open, {counts['closed']} closed by a decision; in the latest run: "
+           f"{counts['new']} new, {counts['resolved']} disappeared.</p>")
+    findings = stewardship.open_findings(con)
     report = None
     for start in range(0, len(findings), PAGE_FINDINGS):  # the cells of a slice of findings at a time
         chunk = findings[start:start + PAGE_FINDINGS]
         cells: dict[str, list[dict]] = {}
-        for c in _records(con, f"select * from ({evidence_sql(AMONG)}) order by table_code, item_code, column_code",
-                          [[f["finding_id"] for f in chunk]]):
+        for c in stewardship.evidence(con, [f["finding_id"] for f in chunk]):
             cells.setdefault(c["finding_id"], []).append(c)
         for f in chunk:
             if f["source_path"] != report:
@@ -83,12 +63,6 @@ def _pages(con: duckdb.DuckDBPyConnection) -> Iterator[str]:
 
 
 PAGE_FINDINGS = 1000  # findings whose cells are read from the warehouse at once
-
-
-def _records(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def _cell_row(c: dict) -> str:

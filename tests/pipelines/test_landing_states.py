@@ -23,12 +23,11 @@ from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from conftest import query
-from pipelines.cli import ingest
+from cli.main import ingest
+from conftest import CORPUS, query
 from reading.faults import POINTS
 from transforms import catalog
 
-CORPUS = Path(__file__).parent / "corpus"
 # small text reports: 大桥镇 2022, 2023 and 2024 (cross-year identities between them), and 银坑镇 2023
 REPORTS = [CORPUS / n for n in ("031_text_tab_gbk.txt", "073_text_tokens.txt", "071_text_tab_gbk.txt",
                                 "013_text_tokens.txt")]
