@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse.duckdb
 UV_PYTHON := --python $(PYTHON) --no-python-downloads
 
-.PHONY: help install lock browser run test accuracy bench corpus dev clean
+REAL_FORMATS := text_tab,text_tokens,html_utf8,docx,text_blocks,html_gbk,text_tab_gbk
+
+.PHONY: help install lock browser run serve test accuracy bench corpus dev clean
 
 help:  ## this list
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,14 +32,17 @@ lock: $(UV)  ## refresh uv.lock from pyproject.toml (keeps the other pins; LOCK_
 run: install  ## ingest data/samples into data/warehouse.duckdb and print the summary
 	$(BIN)/gongkai ingest data/samples --warehouse $(WAREHOUSE)
 
+serve: install  ## the stewards' workbench on http://127.0.0.1:8765 (after `make run`)
+	$(BIN)/gongkai serve --warehouse $(WAREHOUSE)
+
 test: install browser  ## the test suite
 	$(BIN)/pytest
 
-browser:  ## Debian's chromium, for the test that opens the review page
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+browser:  ## Debian's chromium and chromium-driver, for the tests that open the review page and the workbench
+	@(command -v chromium && command -v chromedriver) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
-accuracy: install  ## reader accuracy on tests/corpus and data/samples against their truth
-	$(BIN)/python -m tools.accuracy tests/corpus data/samples
+accuracy: install  ## reader accuracy on tests/corpus, data/samples and data/real against their truth
+	$(BIN)/python -m tools.accuracy tests/corpus data/samples data/real
 
 bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison); figures in data/bench/results*.json
 	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000) $(BENCH_ARGS)
@@ -45,6 +50,8 @@ bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline s
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
 	rm -rf tests/corpus
 	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
+	$(BIN)/python -m tools.corpus.generate tests/corpus --start 80 --count 14 --seed 20261130 --real --formats $(REAL_FORMATS)
+	$(BIN)/python -m tools.corpus.generate tests/corpus --start 94 --count 4 --seed 20261131 --real --formats text_pipe
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

@@ -6,7 +6,7 @@ import sys
 import duckdb
 import polars as pl
 
-from cli.terminal import printable
+from transforms.terminal import printable
 from warehouse import store
 from warehouse.store import NotAWarehouse, WarehouseBusy, connect
 

@@ -1,29 +1,37 @@
-"""The ``gongkai`` command: ``gongkai ingest DIR [--warehouse PATH]``."""
+"""The ``gongkai`` command: ``gongkai ingest DIR [--warehouse PATH]``, review, decide, serve, sql, export."""
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 import duckdb
 
-from cli.terminal import printable
+from reading.landing import DEFAULT_LANDING
 from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, READ_SECONDS
 from transforms import catalog
+from transforms.terminal import printable
 from warehouse import stewardship, store
+from warehouse.stewardship import IDENTITY_IDS
 from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, NotAWarehouse, WarehouseBusy, connect
 
-IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
+DEFAULT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "data" / "dagster_home"  # the one `make dev` opens
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def ingest(directory: Path, warehouse_path: Path, *, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
-    """Run the ingest job in-process on ``directory``; True when the run succeeded.
+    """Run the ingest job in-process on ``directory``, recorded in the Dagster instance of
+    DAGSTER_HOME (default data/dagster_home, the one ``make dev`` opens); True when the run succeeded.
     ``limits``: max_megabytes, read_seconds, memory_megabytes, lock_wait_seconds (see build_definitions)."""
+    import dagster as dg
+
     from pipelines.definitions import build_definitions
 
     defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, partitions="", **limits)
-    result = defs.resolve_job_def("ingest").execute_in_process(run_config=QUIET_LOGS, raise_on_error=False)
+    with dg.DagsterInstance.from_config(dagster_home()) as instance:
+        result = defs.resolve_job_def("ingest").execute_in_process(
+            run_config=QUIET_LOGS, raise_on_error=False, instance=instance)
     if timings is not None:
         durations = {
             e.step_key: round(e.event_specific_data.duration_ms / 1000, 3)
@@ -39,6 +47,16 @@ def ingest(directory: Path, warehouse_path: Path, *, echo: bool = True, timings:
     return result.success
 
 
+def dagster_home() -> str:
+    """DAGSTER_HOME, or data/dagster_home. A missing dagster.yaml is written: everything kept in
+    that folder, telemetry off (the run is local; its output stays the summary)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME)
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    return str(home.resolve())
+
+
 def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> str:
     """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse;
     read-only (it works on a full or read-only disk)."""
@@ -49,7 +67,8 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
         open_findings = stewardship.finding_counts(con)["open"]
         rejected = store.rejected_files(con)
         gone = store.count(con, "reports", "not present")
-    passed, failed, unassessed = (sum(results.get(e, (0, 0, 0))[i] for e in IDENTITY_IDS) for i in range(3))
+        unlinked = store.unlinked_agencies(con)
+    passed, failed, unassessed = stewardship.identity_counts(results)
     warnings = [(e, n[1]) for e, n in sorted(results.items()) if e not in IDENTITY_IDS and n[1]]
     lines = [
         f"warehouse {warehouse_path}",
@@ -57,10 +76,12 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
         f"facts: {facts}",
         f"identities: {passed} passed, {failed} failed, {unassessed} not assessable",
         "other checks failing: " + (", ".join(f"{e} {n}" for e, n in warnings) or "none"),
-        f"open findings: {open_findings} (gongkai review; {Path(warehouse_path).parent / 'review' / 'index.html'})",
+        f"open findings: {open_findings} (gongkai serve, or gongkai review)",
     ]
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
+    if unlinked:
+        lines.append(f"agencies known by their name alone, to link to a division: {'、'.join(unlinked)}")
     lines += [printable(f"  rejected {path}: {reason}") for path, reason in rejected]
     return "\n".join(lines)
 
@@ -113,6 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lock-wait", type=positive, default=LOCK_WAIT_SECONDS,
                    help=f"seconds to wait while another run holds the warehouse (default {LOCK_WAIT_SECONDS:g})")
     add_review_commands(sub)
+    w = sub.add_parser("serve", help="the stewards' workbench: findings beside their sources, decided in the browser")
+    w.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    w.add_argument("--landing", type=Path, default=Path(os.environ.get("GONGKAI_LANDING") or DEFAULT_LANDING),
+                   metavar="DIR", help="the only folder whose report files are shown (default: GONGKAI_LANDING or data/samples)")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    w.add_argument("--port", type=int, default=8765)
     q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")
     q.add_argument("query")
     q.add_argument("--csv", action="store_true", help="CSV on standard output instead of a table")
@@ -129,6 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "sql" and not args.query.strip():
         parser.error("sql: the query is empty")
+    if args.command == "serve":
+        from cli import serve
+
+        return serve.run(args)
     if args.command in ("sql", "export"):
         from cli import analysis
 

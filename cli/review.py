@@ -3,9 +3,9 @@
 import sys
 from pathlib import Path
 
-from cli.terminal import printable
 from transforms import catalog
 from transforms.model import where_printed
+from transforms.terminal import printable
 from transforms.values import parse_value, to_unit
 from warehouse import stewardship, store
 from warehouse.store import NotAWarehouse, WarehouseBusy, connect

@@ -8,7 +8,6 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from cli import review_page
 from pipelines.checks import suite_checks
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from reading import faults, landing
@@ -122,7 +121,10 @@ def warehouse_tables(
     gone = store.mark_presence(con, landing.root(landing_folder.folder(context)), landed_files["source_path"].to_list())
     progress.say(context, f"loaded {parsed_reports.height} reports and {written} facts"
                  + (f"; {gone} files no longer in the landing folder" if gone else ""))
-    yield dg.MaterializeResult(asset_key="reports", metadata={"written": parsed_reports.height, "rows": store.count(con, "reports"), "gone": gone})
+    yield dg.MaterializeResult(asset_key="reports", metadata={
+        "written": parsed_reports.height, "rows": store.count(con, "reports"), "gone": gone,
+        **{f"files {status}": n for status, n in store.status_counts(con)},
+    })
     yield dg.MaterializeResult(asset_key="facts", metadata={"written": written, "rows": store.count(con, "facts")})
 
 
@@ -172,7 +174,13 @@ def expectation_results(
         cross = judge_sides(cross_year_sides(facts, store.loaded_reports(con)), "cross_year_identities")
         store.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR), done="cross_year")
         faults.reached("cross_year")
-    return dg.MaterializeResult(metadata={"reports_judged": len(templates)}, check_results=suite_checks(store.result_counts(con)))
+    results = store.result_counts(con)
+    passed, failed, unassessed = stewardship.identity_counts(results)
+    return dg.MaterializeResult(
+        metadata={"reports_judged": len(templates), "identities passed": passed, "identities failed": failed,
+                  "identities not assessable": unassessed},
+        check_results=suite_checks(results),
+    )
 
 
 IN_REPORT = [e for e in catalog.EXPECTATIONS if e not in catalog.CROSS_YEAR]
@@ -183,11 +191,9 @@ def _shape(judged: pl.DataFrame) -> pl.DataFrame:
     return judged.drop("assessable").with_columns((pl.col("observed") - pl.col("expected")).alias("difference"))
 
 
-@dg.asset(group_name=GROUP, deps=["expectation_results"], kinds={"duckdb", "html"})
-def findings(
-    context: dg.AssetExecutionContext, warehouse_db: Warehouse, steward_files: StewardFiles, progress: Progress
-) -> dg.MaterializeResult:
-    """DuckDB table: every failure ever seen, with its state; and the review page."""
+@dg.asset(group_name=GROUP, deps=["expectation_results"], kinds={"duckdb"})
+def findings(context: dg.AssetExecutionContext, warehouse_db: Warehouse, progress: Progress) -> dg.MaterializeResult:
+    """DuckDB table: every failure ever seen, with its state (stewards review them with gongkai serve)."""
     con = warehouse_db.con
     run_id = context.run.run_id
     if not stewardship.changed_since_last_run(con):  # the same findings persist into this run
@@ -197,10 +203,9 @@ def findings(
     with store.transaction(con):
         counts = stewardship.update_findings(con, run_id)
     faults.reached("findings")
-    page = review_page.write(con, Path(steward_files.review_dir))
     stewardship.record_run(con, run_id)  # last: a run killed before it has its findings brought up to date again
-    progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()) + f"; review page {page}")
-    return dg.MaterializeResult(metadata={**counts, "review_page": dg.MetadataValue.path(str(page))})
+    progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return dg.MaterializeResult(metadata=counts)
 
 
 ASSETS = [landed_files, read_reports, warehouse_tables, steward_decisions, expectation_results, findings]

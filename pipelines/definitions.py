@@ -15,9 +15,8 @@ from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS
 
 
 def steward_files(warehouse: str | Path) -> StewardFiles:
-    """The decisions CSV and the review page beside the warehouse: data/decisions.csv, data/review/."""
-    folder = Path(warehouse).parent
-    return StewardFiles(decisions_csv=str(folder / "decisions.csv"), review_dir=str(folder / "review"))
+    """The decisions CSV beside the warehouse: data/decisions.csv."""
+    return StewardFiles(decisions_csv=str(Path(warehouse).parent / "decisions.csv"))
 
 
 def build_definitions(

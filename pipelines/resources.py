@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from cli.terminal import printable
 from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, READ_SECONDS
+from transforms.terminal import printable
 from warehouse.store import LOCK_WAIT_SECONDS, connect
 
 
@@ -64,10 +64,9 @@ class Warehouse(dg.ConfigurableResource):
 
 
 class StewardFiles(dg.ConfigurableResource):
-    """Where the stewards' decisions CSV and the review page live (by default beside the warehouse)."""
+    """Where the stewards' decisions CSV lives (by default beside the warehouse)."""
 
     decisions_csv: str
-    review_dir: str
 
 
 class Progress(dg.ConfigurableResource):

@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from cli.main import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
+REAL = ROOT / "data" / "real"
 CORPUS = ROOT / "tests" / "corpus"
 DOCS = ROOT / "docs"
 
@@ -16,6 +18,19 @@ DOCS = ROOT / "docs"
 def truths() -> dict[str, dict]:
     """Ground truth of every sample, keyed by the report's file name."""
     return {json.loads(p.read_text())["file"]: json.loads(p.read_text()) for p in sorted(SAMPLES.glob("*.truth.json"))}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory) -> Path:
+    """A temporary Dagster instance that records every run the tests start (never data/dagster_home)."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    yield home
+    if before is None:
+        del os.environ["DAGSTER_HOME"]
+    else:
+        os.environ["DAGSTER_HOME"] = before
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,15 @@
 
 The data lives in ``transforms/template/*.csv``: templates (versions), items, columns and cells
 (the warehouse contract, with units; units.csv scales printed units), labels (printed labels
-as patterns), expectations, identities (terms and signs) and domains (the value domain). Every
+as patterns), expectations, identities (terms and signs), domains (the value domain) and
+mixed_rows (rows a report may print the other template's way). Every
 layer reads it from here: the readers match labels, the loader fills dimension tables, the
 identities are summed from their terms, the suites are built from the expectations.
 """
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -152,7 +153,29 @@ def cells(template: str) -> tuple[Cell, ...]:
 
 @cache
 def cell_units(template: str) -> dict[tuple[str, str, str], str]:
-    return {(c.table_code, c.item_code, c.column_code): c.unit for c in cells(template)}
+    """The unit of every cell a report of this template may print: its own cells and the rows it
+    may print the other template's way (MIXED_ROWS)."""
+    units = {(c.table_code, c.item_code, c.column_code): c.unit for c in cells(template)}
+    for other in TEMPLATES:
+        for c in cells(other):
+            if c.table_code == "applications" and c.item_code in MIXED_ROWS.get(template, {}):
+                units[(c.table_code, c.item_code, c.column_code)] = c.unit
+    return units
+
+
+def mixed_rows(template: str, printed: set[str]) -> dict[str, tuple[str, ...]]:
+    """Of the items printed in a report of this template, those printed the other template's way,
+    each with the items it stands for."""
+    return {item: parts for item, parts in MIXED_ROWS.get(template, {}).items() if item in printed}
+
+
+def expected_cells(template: str, printed: set[str]) -> list[tuple[str, str, str]]:
+    """The cells a report should show, given the table 三 items it prints (a mixed row replaces its parts)."""
+    mixed = mixed_rows(template, printed)
+    replaced = {part for parts in mixed.values() for part in parts}
+    keys = [(c.table_code, c.item_code, c.column_code) for c in cells(template)
+            if not (c.table_code == "applications" and c.item_code in replaced)]
+    return keys + [("applications", item, col) for item in mixed for col in APPLICANT_COLUMNS]
 
 
 @cache
@@ -172,6 +195,12 @@ TABLES = tuple(dict.fromkeys(i.table_code for i in items()))
 APPLICANT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "applications"))
 RESULT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "review_litigation"))
 REVIEW_GROUPS = tuple(i.item_code for i in items() if i.table_code == "review_litigation")
+# Mixed layouts (mixed_rows.csv): template → a row printed the other template's way → the rows of
+# the template it stands for (a 2021 report's one-row （六）其他处理, stored as printed: other_handling).
+MIXED_ROWS: dict[str, dict[str, tuple[str, ...]]] = {}
+for _r in _rows("mixed_rows.csv"):
+    _parts = MIXED_ROWS.setdefault(_r["template"], {}).setdefault(_r["item_code"], ())
+    MIXED_ROWS[_r["template"]][_r["item_code"]] = (*_parts, _r["part"])
 
 
 def item_codes(template: str, table_code: str, block: str | None = None) -> list[str]:
@@ -192,6 +221,35 @@ def block_columns(template: str, table_code: str, block: str) -> list[str]:
             if c.column_code in present and c.column_code not in seen:
                 seen.append(c.column_code)
     return seen
+
+
+@cache
+def identity_terms_as_printed(template: str, mixed: frozenset[str] = frozenset()) -> tuple[IdentityTerm, ...]:
+    """identity_terms, in a report that prints the ``mixed`` rows the other template's way: each
+    stands for its parts (in the outcome identity, and as the scope of its applicant identity)."""
+    stands_for = {part: item for item in mixed for part in MIXED_ROWS[template][item]}
+    out: dict[IdentityTerm, None] = {}
+    for term in identity_terms(template):
+        scope = stands_for.get(term.scope, term.scope) if term.expectation == "applications_applicants" else term.scope
+        item = stands_for.get(term.item_code, term.item_code) if term.table_code == "applications" else term.item_code
+        out[replace(term, scope=scope, item_code=item)] = None
+    return tuple(out)
+
+
+@cache
+def layouts() -> dict[str, tuple[str, frozenset[str]]]:
+    """Every layout a report may print: key → (template, its mixed rows); the key of a template
+    printed as it is is the template itself ("2021"), of a mixed one "2021+other_handling"."""
+    out = {t: (t, frozenset()) for t in TEMPLATES}
+    for template, rows in MIXED_ROWS.items():
+        out[f"{template}+{'+'.join(rows)}"] = (template, frozenset(rows))
+    return out
+
+
+def layout_of(template: str, printed: set[str]) -> str:
+    """The key of the layout of a report of ``template`` whose table 三 prints the items ``printed``."""
+    mixed = mixed_rows(template, printed)
+    return f"{template}+{'+'.join(mixed)}" if mixed else template
 
 
 @cache

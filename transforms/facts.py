@@ -13,6 +13,7 @@ def report_row(report_id: str, source_path: str, report: ParsedReport | None, **
         row.update(
             format=report.format,
             agency=report.agency,
+            agency_id=report.agency_id,
             year=report.year,
             template=report.template,
             status=report.status,
@@ -37,6 +38,7 @@ def fact_columns(report_id: str, report: ParsedReport) -> dict[str, list]:
     return {
         "report_id": [report_id] * n,
         "agency": [report.agency] * n,
+        "agency_id": [report.agency_id] * n,
         "year": [report.year] * n,
         "table_code": [c.table_code for c in cells],
         "item_code": [c.item_code for c in cells],

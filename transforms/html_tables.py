@@ -43,9 +43,10 @@ def html_document(data: bytes) -> tuple[list[str], list[Row]]:
         root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", text))
     except (etree.ParserError, ValueError) as e:
         raise ReadError(f"not a readable web page ({e})") from None
+    title = " ".join((root.findtext(".//title") or "").split())
     for bad in root.xpath("//script|//style|//noscript|//head|//select|//iframe"):
         bad.drop_tree()
-    lines: list[str] = []
+    lines: list[str] = [title] if title else []  # the page's <title> first: it may name the body
     rows: list[Row] = []
     buffer: list[str] = []
     table_no = 0

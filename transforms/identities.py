@@ -33,12 +33,13 @@ KEY = ["table_code", "item_code", "column_code"]
 
 @cache
 def _terms(cross_year: bool) -> pl.DataFrame:
-    """The catalog's identity terms of every template (in-report or cross-year ones), numbered in order."""
+    """The catalog's identity terms of every layout (in-report ones) or template (cross-year ones),
+    numbered in order; ``template`` holds the layout's key (see catalog.layouts)."""
     wanted = catalog.CROSS_YEAR if cross_year else catalog.IDENTITIES
     rows = [
-        {"template": template, **vars(term)}
-        for template in catalog.TEMPLATES
-        for term in catalog.identity_terms(template)
+        {"template": key, **vars(term)}
+        for key, (template, mixed) in catalog.layouts().items() if not (cross_year and mixed)
+        for term in catalog.identity_terms_as_printed(template, mixed)
         if term.expectation in wanted
     ]
     return pl.DataFrame(rows).with_row_index("order")
@@ -85,21 +86,32 @@ def _reports(templates: dict[str, str]) -> pl.DataFrame:
     )
 
 
+def _layouts(facts: pl.DataFrame, templates: dict[str, str]) -> dict[str, str]:
+    """report_id → the key of its layout: its template, or the template with the rows it prints
+    the other template's way (a 2021 report's one-row 其他处理: "2021+other_handling")."""
+    mixed = {item for rows in catalog.MIXED_ROWS.values() for item in rows}
+    printed: dict[str, set[str]] = {}
+    for rid, item in (facts.filter((pl.col("table_code") == "applications") & pl.col("item_code").is_in(mixed))
+                      .select("report_id", "item_code").unique().iter_rows()):
+        printed.setdefault(rid, set()).add(item)
+    return {rid: catalog.layout_of(template, printed.get(rid, set())) for rid, template in templates.items()}
+
+
 def identity_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
     """The in-report identities: one row per report, identity and scope; ``templates`` maps
     report_id to its template."""
-    terms = _reports(templates).join(_terms(cross_year=False), on="template").with_columns(
+    terms = _reports(_layouts(facts, templates)).join(_terms(cross_year=False), on="template").with_columns(
         pl.col("report_id").alias("source")
     )
     return _sum(facts, terms, _cell_name())
 
 
 def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame:
-    """The cross-year identities for every agency with reports in consecutive years, when both
-    reports' templates have the identity. ``reports`` has report_id, agency, year, template; rows
-    belong to the later report. Of two reports of one agency and year (a republished report), the
-    one with more facts is the year before."""
-    reports = reports.select("report_id", "agency", "year", "template").filter(
+    """The cross-year identities for every agency with reports in consecutive years (whatever it
+    called itself each year), when both reports' templates have the identity. ``reports`` has
+    report_id, agency_id, year, template; rows belong to the later report. Of two reports of one
+    agency and year (a republished report), the one with more facts is the year before."""
+    reports = reports.select("report_id", pl.col("agency_id").alias("agency"), "year", "template").filter(
         (pl.col("agency") != "") & (pl.col("year") != 0)
     )
     counts = facts.group_by("report_id").len()
@@ -126,12 +138,12 @@ def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
 def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
     """Per report and table: cells found against the template (completeness) and blank cells."""
     template_cells = pl.DataFrame(
-        [{"template": t, **dict(zip(KEY, (c.table_code, c.item_code, c.column_code)))}
-         for t in catalog.TEMPLATES for c in catalog.cells(t)],
+        [{"template": key, **dict(zip(KEY, cell))}
+         for key, (template, mixed) in catalog.layouts().items() for cell in catalog.expected_cells(template, mixed)],
     )
     found = facts.select("report_id", *KEY, "value", pl.lit(True).alias("found"))
     joined = (
-        _reports(templates).join(template_cells, on="template", maintain_order="left_right")
+        _reports(_layouts(facts, templates)).join(template_cells, on="template", maintain_order="left_right")
         .join(found, on=["report_id", *KEY], how="left", maintain_order="left")
         .with_columns(pl.col("found").fill_null(False), _cell_name().alias("name"),
                       pl.struct("report_id", *KEY).alias("cell"))

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import cache
 
 from transforms import catalog
 
@@ -52,6 +53,39 @@ def match_columns(norm_header: str, template: str, block: str) -> list[str]:
             if m:
                 found.append((m.start(), label.code))
     return [code for _, code in sorted(found)]
+
+
+@cache
+def _unit_note() -> re.Pattern[str]:
+    units = "|".join(sorted(map(re.escape, catalog.unit_scales()), key=len, reverse=True))  # 万元 before 元
+    return re.compile(rf"\((?:单位:)?({units})\)|单位:({units})")
+
+
+def printed_unit(norm: str) -> str | None:
+    """The money unit (of catalog.unit_scales) a header prints: "(万元)", "(单位:万元)", "单位:元"…;
+    None when it prints none."""
+    m = _unit_note().search(norm)
+    return (m.group(1) or m.group(2)) if m else None
+
+
+def column_units(norm_header: str, template: str, block: str) -> dict[str, str]:
+    """The money unit printed after each column label of a block header, up to the next label
+    ("采购项目数量采购总金额(万元)" → {procurement_amount: 万元}); a unit printed before the first
+    label ("单位:万元") holds for every column that prints none."""
+    spans = []
+    for label in catalog.labels("column"):
+        if label.block == block and template in label.templates:
+            m = label.pattern.search(norm_header)
+            if m:
+                spans.append((m.start(), m.end(), label.code))
+    spans.sort()
+    whole = printed_unit(norm_header[: spans[0][0]]) if spans else None
+    units = {code: whole for _, _, code in spans} if whole else {}
+    for n, (_, end, code) in enumerate(spans):
+        unit = printed_unit(norm_header[end : spans[n + 1][0] if n + 1 < len(spans) else len(norm_header)])
+        if unit:
+            units[code] = unit
+    return units
 
 
 def section_of(norm: str) -> str | None:

@@ -16,9 +16,10 @@ _YEAR = re.compile(r"(20\d{2})年")
 _DATE = re.compile(r"(20\d{2})年(\d{1,2})月(\d{1,2})日")
 
 
-def find_title(lines: list[str]) -> tuple[int, str] | None:
-    """Index and normalised text of the title: among the first short lines naming the report,
-    the first that carries a year (site navigation such as "政府信息公开年报" carries none)."""
+def title_candidates(lines: list[str]) -> list[tuple[int, str]]:
+    """Index and normalised text of the lines that may be the title: among the first short lines
+    naming the report, those carrying a year first (site navigation such as "政府信息公开年报"
+    carries none)."""
     candidates = []
     seen = 0
     for i, line in enumerate(lines):
@@ -28,12 +29,17 @@ def find_title(lines: list[str]) -> tuple[int, str] | None:
         seen += 1
         if seen > 40:
             break
-        if "政府信息公开" in norm and len(norm) <= 60 and any(w in norm for w in ("报告", "年度", "年报")):
+        if ("政府信息公开" in norm and len(norm) <= 60 and any(w in norm for w in ("报告", "年度", "年报"))
+                and not any(w in norm for w in ("《", "关于做好"))):  # a report cited in the narrative
             if norm.endswith(("报", "年度")) and i + 1 < len(lines):
                 norm += normalize(lines[i + 1])  # a title broken before its last word
             candidates.append((i, norm))
-    with_year = [c for c in candidates if _YEAR.search(c[1])]
-    return (with_year or candidates or [None])[0]
+    return [c for c in candidates if _YEAR.search(c[1])] + [c for c in candidates if not _YEAR.search(c[1])]
+
+
+def find_title(lines: list[str]) -> tuple[int, str] | None:
+    """The title: the first of title_candidates."""
+    return next(iter(title_candidates(lines)), None)
 
 
 def government_of(place: str) -> str:
@@ -45,27 +51,30 @@ def government_of(place: str) -> str:
     return place + "人民政府"
 
 
-def canonical_agency(name: str) -> str | None:
-    """The agency a title or signature names, as the body at the lowest level it names.
+def canonical_agency(name: str, text: str = "") -> str | None:
+    """The agency a title or signature names, in the words the report prints.
 
-    "隆德县联财镇" → 联财镇人民政府; "哈图布呼镇镇" (from 哈图布呼镇镇政府…) → 哈图布呼镇人民政府;
-    "刚察县教育局" stays as printed.
+    A body printed whole stays as printed ("淮安市洪泽区人民政府", "刚察县教育局"); a short 政府
+    names the government of the lowest place ("哈图布呼镇镇政府" → 哈图布呼镇人民政府); a bare place
+    names its government only when ``text`` (the report) prints that name ("隆德县联财镇" →
+    联财镇人民政府), else stays the place as printed ("平潭综合实验区").
     """
     name = _VERBS.sub("", re.sub(r"^[^\u4e00-\u9fff]+", "", name))
     if not name:
         return None
-    if name.endswith("人民政府"):
-        place = name.removesuffix("人民政府")
-    elif name.endswith("政府") and _ENDS_WITH_UNIT.search(name.removesuffix("政府")):
+    bare = False
+    if name.endswith(("人民政府", "办事处", "行政公署")) and _UNITS.match(name):
+        return name
+    if name.endswith("政府") and _ENDS_WITH_UNIT.search(name.removesuffix("政府")):
         place = name.removesuffix("政府")
     elif _DEPARTMENT.search(name):
         return name
     elif _ENDS_WITH_UNIT.search(name):
-        place = name
+        place, bare = name, True
     else:
         return None
     if len(place) >= 2 and place[-1] == place[-2]:
-        place = place[:-1]  # 哈图布呼镇 + 镇政府 printed as 哈图布呼镇镇
+        place, bare = place[:-1], False  # 哈图布呼镇 + 镇政府 printed as 哈图布呼镇镇
     units = _UNITS.findall(place)
     if not units:
         return None
@@ -75,23 +84,53 @@ def canonical_agency(name: str) -> str | None:
         if len(last) >= 3:
             break
         last = earlier + last
-    return government_of(last)
+    government = government_of(last)
+    if bare and government not in text:
+        return name
+    return government
+
+
+def _title_subjects(title: str) -> list[str]:
+    """Where a title names its body: before the year ("XX2019年…"), between the year and
+    政府信息公开 ("2019年XX政府信息公开…"), and the issuer of "XX关于…"."""
+    issuer, _, rest = title.rpartition("关于")
+    m = re.match(r"(.*?)(?:20\d{2}年度?)(.*?)政府信息公开", rest)
+    subjects = [m.group(1), m.group(2)] if m else [re.split(r"政府信息公开", rest, maxsplit=1)[0]]
+    return [s for s in (*subjects, issuer) if s]
+
+
+_TITLE_END = re.compile(r"(?:报告|年报)(?:[_\-—|].*)?$")
+_FIELD = re.compile(r"(?:发布机构|发文机关|发布单位)[:：]?(.+?)(?:发布日期|成文日期|发文日期|索引号|文号|主题分类|$)")
 
 
 def agency_from(lines: list[str]) -> str | None:
-    found = find_title(lines)
-    if found is None:
-        return None
-    index, title = found
-    issuer, _, rest = title.rpartition("关于")
-    subject = re.split(r"20\d{2}年|政府信息公开", rest, maxsplit=1)[0]
-    for candidate in (subject, issuer):
-        agency = canonical_agency(candidate)
+    """The body the report is by: named in its title (in any order), else printed just above the
+    title, else in a page's 发布机构 field, else in the signature at the end."""
+    text = normalize("".join(lines))
+    candidates = title_candidates(lines)
+    index = candidates[0][0] if candidates else 0
+    above = [normalize(line) for line in reversed(lines[max(0, index - 5) : index])]  # the issuer above the title
+    titles = [t for _, t in candidates[1:] if _TITLE_END.search(t)]  # a second title line, a page's <title>
+    for subject in [*_title_subjects(candidates[0][1] if candidates else ""), *above,
+                    *(s for t in titles for s in _title_subjects(t))]:
+        agency = canonical_agency(subject, text)
         if agency:
             return agency
-    for line in reversed(lines[max(0, index - 5) : index]):  # the issuer printed above the title
-        agency = canonical_agency(normalize(line))
-        if agency:
+    for line in lines:
+        m = _FIELD.search(normalize(line))
+        if m and (agency := canonical_agency(m.group(1), text)):
+            return agency
+    return _signature(lines, text)
+
+
+def _signature(lines: list[str], text: str) -> str | None:
+    """The body signing the report: a short line naming one just above the date under the
+    signature, else among the last lines of the document."""
+    dates = [i for i, line in enumerate(lines) if _DATE.fullmatch(normalize(line).removesuffix("印发"))]
+    above = lines[max(0, dates[0] - 3) : dates[0]] if dates else []
+    for line in [*reversed(above), *reversed(lines[-12:])]:
+        norm = normalize(line)
+        if 2 < len(norm) <= 30 and not re.search(r"\d", norm) and (agency := canonical_agency(norm, text)):
             return agency
     return None
 

@@ -75,7 +75,8 @@ class ParsedReport:
     """What one file says: metadata, the template cells found, and notes for a steward."""
 
     format: str
-    agency: str | None = None
+    agency: str | None = None  # as printed
+    agency_id: str | None = None  # the same body under all its names (gazetteer.agency_id)
     year: int | None = None
     template: str | None = None
     published: str | None = None

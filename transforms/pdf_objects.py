@@ -16,6 +16,7 @@ from transforms.pdf_fonts import use_box_font
 from transforms.settings import DEFAULT, ReaderSettings
 
 IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the matrix (a, b, c, d, e, f) that moves nothing
+_OVERSIZE = 3  # a loose box taller than this many ems is pdfium's mistake, not the glyph
 
 
 class PdfPasswordError(Exception):
@@ -47,7 +48,8 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
     out), each in its loose box: from its origin through the text matrix, the advance width the
     font dictionary gives (/W or /Widths) by the descriptor's ascent and descent, at the font size.
     A font the file does not embed is the box font of ``pdf_fonts``: no box depends on the fonts
-    installed."""
+    installed. A character set in vertical writing (WPS's vertical row headers), whose loose box
+    pdfium gives at the unscaled font size, takes its glyph box instead."""
     textpage = raw.FPDFText_LoadPage(page.raw)
     try:
         count = raw.FPDFText_CountChars(textpage)
@@ -62,10 +64,28 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
                 continue
             if ch in "\0\ufffe\uffff" or not raw.FPDFText_GetLooseCharBox(textpage, i, box):
                 continue
-            chars.append(Char(ch, box.left, height - box.top, box.right, height - box.bottom))
+            left, top, right, bottom = box.left, box.top, box.right, box.bottom
+            if top - bottom > _OVERSIZE * _em(textpage, i):
+                left, right, bottom, top = _tight_box(textpage, i)
+            chars.append(Char(ch, left, height - top, right, height - bottom))
         return chars
     finally:
         raw.FPDFText_ClosePage(textpage)
+
+
+def _em(textpage, i: int) -> float:
+    """The character's font size on the page: its nominal size scaled by its text matrix."""
+    m = raw.FS_MATRIX()
+    raw.FPDFText_GetMatrix(textpage, i, m)
+    return raw.FPDFText_GetFontSize(textpage, i) * abs(m.a * m.d - m.b * m.c) ** 0.5
+
+
+def _tight_box(textpage, i: int) -> tuple[float, float, float, float]:
+    """The glyph's own outline box (left, right, bottom, top): for characters set in vertical
+    writing (WPS's vertical row headers), whose loose box pdfium gives at the unscaled font size."""
+    sides = [ctypes.c_double() for _ in range(4)]
+    raw.FPDFText_GetCharBox(textpage, i, *sides)
+    return tuple(s.value for s in sides)
 
 
 def _text(textpage, count: int) -> str | None:

@@ -6,7 +6,7 @@ from transforms import catalog, metadata
 from transforms.labels import detect_template, normalize
 from transforms.model import ParsedReport, ReadError, Row, Status
 from transforms.docx_tables import docx_document
-from transforms.gazetteer import region_of
+from transforms.gazetteer import agency_id, region_of
 from transforms.html_tables import html_document
 from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables
@@ -56,6 +56,7 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     region = region_of(report.agency, "\n".join(lines))
     report.agency_level, report.province, report.prefecture, report.county = (
         region.level, region.province, region.prefecture, region.county)
+    report.agency_id = agency_id(report.agency, region)
     everything = "".join(lines) + "".join(c.text for row in rows for c in row.cells)
     report.template = detect_template(normalize(everything))
     if report.template is None:
@@ -73,7 +74,7 @@ def assess(report: ParsedReport) -> tuple[Status, str | None]:
     if not report.cells:
         raise ReadError("no statistical table of the annual report template found")
     found = {(c.table_code, c.item_code, c.column_code) for c in report.cells}
-    expected = [(c.table_code, c.item_code, c.column_code) for c in catalog.cells(report.template)]
+    expected = catalog.expected_cells(report.template, {item for _, item, _ in found})
     missing = [key for key in expected if key not in found]
     lost: list[str] = []
     for table in catalog.TABLES:

@@ -4,14 +4,19 @@ Rows are walked once. Section headings and first rows switch between table 二 (
 table 三 (applications) and table 四 (review_litigation). Labels broken over several rows are
 joined until a row brings values; a row whose label matches no item keeps its values aside for
 the next item row that comes without values (merged cells in PDFs shift numbers that way).
-Short rows of table 三 are aligned to the right, where 总计 is always printed. Nothing is
-guessed: a value that cannot be placed is left out and named in the notes.
+A table 三 row whose label matches nothing (misspelt, cut) is placed by the template's fixed
+row order when it leaves one place only; a row printed the other template's way (a 2021 report's
+one-row （六）其他处理) is stored as printed. Short rows of table 三 are aligned to the right,
+where 总计 is always printed. A money unit printed in a column header applies to its cells.
+Nothing is guessed: a value that cannot be placed is left out and named in the notes.
 """
 
 from dataclasses import dataclass, field
 
 from transforms import catalog
-from transforms.labels import match_block, match_columns, match_item, normalize, section_of, starts_with_marker
+from transforms.labels import (
+    column_units, match_block, match_columns, match_item, normalize, section_of, starts_with_marker,
+)
 from transforms.model import FoundCell, Row, SourceCell
 from transforms.text_layout import is_rule
 from transforms.values import parse_value, to_unit
@@ -63,7 +68,8 @@ class TableReader:
     notes: list[str] = field(default_factory=list)
 
     # ---- placing values -------------------------------------------------------------------
-    def place(self, key: tuple[str, str, str], source: SourceCell) -> None:
+    def place(self, key: tuple[str, str, str], source: SourceCell, scale: float | None = None) -> None:
+        """The cell's value, a bare number scaled by ``scale`` or by the unit its template's header prints."""
         table, item, column = key
         unit = catalog.cell_units(self.template).get(key)
         if unit is None:
@@ -74,7 +80,8 @@ class TableReader:
             return
         value = parse_value(source.text)
         assert value is not None
-        scale = catalog.printed_scale(table, column)  # a header may print 万元
+        if scale is None:
+            scale = catalog.printed_scale(table, column)  # a header may print 万元
         self.cells[key] = FoundCell(table, item, column, to_unit(value, unit, scale), unit, source)
 
     # ---- table 二 --------------------------------------------------------------------------
@@ -82,6 +89,7 @@ class TableReader:
         block: str | None = None
         header = ""
         columns: list[str] | None = None
+        units: dict[str, str] = {}  # money unit printed in the block's header, per column
         for r in rows:
             found = match_block(r.label) or (None if match_block(header) else match_block(header + r.label))
             if found:
@@ -105,6 +113,7 @@ class TableReader:
                 columns = match_columns(header, self.template, block) or catalog.block_columns(
                     self.template, "proactive", block
                 )
+                units = column_units(header, self.template, block)
             header = ""
             if any(v.text.strip() for v in values[len(columns):]):
                 self.notes.append(
@@ -112,7 +121,8 @@ class TableReader:
                     "the extra ones are left out"
                 )
             for column, source in zip(columns, values):
-                self.place(("proactive", item, column), source)
+                printed = units.get(column)  # a unit printed in this report's header, over the template's
+                self.place(("proactive", item, column), source, catalog.unit_scales()[printed] if printed else None)
 
     def _blank_row(self, r: _Split, table: str) -> list[SourceCell]:
         """A grid row whose label is an item and whose cells are all empty: all blanks."""
@@ -124,14 +134,15 @@ class TableReader:
     def applications(self, rows: list[_Split]) -> None:
         buf = ""
         pending: list[str] = []  # items whose row came without values
-        orphans: list[list[SourceCell]] = []  # values whose row had no item label
+        printed: list[str | None] = []  # per row with values, in printed order: its item (None: not known yet)
+        orphans: list[tuple[int, str, list[SourceCell]]] = []  # rows with values and no item label
 
         def flush(text: str) -> None:
             item = match_item(text, self.template, "applications")
             if item and starts_with_marker(text):
                 pending.append(item)
 
-        for r in rows:
+        for r in _join_wrapped(rows):
             values = r.values or self._blank_row(r, "applications")
             if not values:
                 if len(r.label) > PROSE:
@@ -150,20 +161,69 @@ class TableReader:
                 else:
                     text = buf + r.label
                 buf = ""
-                item = own or match_item(text, self.template, "applications")
+                item = own or match_item(text, self.template, "applications") or self._mixed_row(text)
+                printed.append(item)
                 if item:
                     self.applicant_row(item, values)
                 else:
-                    orphans.append(values)
+                    orphans.append((len(printed) - 1, text, values))
             while pending and orphans:
-                self.applicant_row(pending.pop(0), orphans.pop(0))
+                at, _, values = orphans.pop(0)
+                printed[at] = pending.pop(0)
+                self.applicant_row(printed[at], values)
         for item in pending:
             self.notes.append(f"table 三 row {item} is printed without values")
-        for values in orphans:
-            self.notes.append(f"{values[0].where()}: table 三 values on a row with no known label are left out")
+        self._place_by_order(printed, orphans)
+
+    def _mixed_row(self, text: str) -> str | None:
+        """A row printed the other template's way (catalog.MIXED_ROWS), e.g. （六）其他处理 as one row."""
+        for other in catalog.TEMPLATES:
+            item = match_item(text, other, "applications") if other != self.template else None
+            if item in catalog.MIXED_ROWS.get(self.template, {}):
+                parts = "、".join(catalog.MIXED_ROWS[self.template][item])
+                self.notes.append(f"table 三 prints {item} as one row, the {other} way: stored as printed; "
+                                  f"the {self.template} rows {parts} are not printed")
+                return item
+        return None
+
+    def _order(self) -> list[str]:
+        """Table 三's rows in the template's order, a mixed row in the place of its parts."""
+        read = {key[1] for key in self.cells if key[0] == "applications"}
+        mixed = catalog.mixed_rows(self.template, read)
+        order: list[str] = []
+        for item in catalog.item_codes(self.template, "applications"):
+            whole = next((m for m, parts in mixed.items() if item in parts), None)
+            order.append(whole or item)
+        return list(dict.fromkeys(order))
+
+    def _place_by_order(self, printed: list[str | None], orphans: list[tuple[int, str, list[SourceCell]]]) -> None:
+        """Rows whose label matched no item, placed by the template's fixed order: between the
+        nearest rows that did match, when the rows not read there are exactly as many as these
+        rows (one place each). Otherwise they are left out; either way the notes name them."""
+        order = self._order()
+        read = {key[1] for key in self.cells if key[0] == "applications"}
+        groups: dict[tuple[int, int], list[tuple[int, str, list[SourceCell]]]] = {}
+        for orphan in orphans:
+            at = orphan[0]
+            before = next((order.index(i) for i in reversed(printed[:at]) if i in order), -1)
+            after = next((order.index(i) for i in printed[at + 1:] if i in order), len(order))
+            groups.setdefault((before, after), []).append(orphan)
+        for (before, after), rows in groups.items():
+            free = [i for i in order[before + 1 : after] if i not in read]
+            fits = len(free) == len(rows) and all(len(_trim(v)) <= len(catalog.APPLICANT_COLUMNS) for _, _, v in rows)
+            for n, (_, text, values) in enumerate(rows):
+                if fits:
+                    self.notes.append(f"{values[0].where()}: table 三 row printed '{text}' matches no label; "
+                                      f"placed by the template's order as {free[n]}")
+                    self.applicant_row(free[n], values)
+                else:
+                    places = "、".join(free) or "none"
+                    self.notes.append(f"{values[0].where()}: table 三 row printed '{text}' matches no label and its "
+                                      f"place in the template's order is not one row (could be: {places}); values left out")
 
     def applicant_row(self, item: str, values: list[SourceCell]) -> None:
         cols = catalog.APPLICANT_COLUMNS
+        values = _trim(values)
         if len(values) != len(cols):
             self.notes.append(
                 f"{values[0].where()}: table 三 {item}: {len(values)} values for {len(cols)} columns; "
@@ -227,3 +287,35 @@ def read_tables(rows: list[Row], template: str) -> TableReader:
     reader.applications(sections["applications"])
     reader.review(sections["review_litigation"])
     return reader
+
+
+def _join_wrapped(rows: list[_Split]) -> list[_Split]:
+    """Grid rows of a label wrapped over rows, its cells empty, then its values on a row with no
+    label (a WPS table saved as a web page or markdown), joined into one row."""
+    out: list[_Split] = []
+    i = 0
+    while i < len(rows):
+        r, j = rows[i], i + 1
+        if r.blank_tail and r.label and not r.values:
+            while (j < len(rows) and not rows[j].values and rows[j].blank_tail and rows[j].label
+                   and not starts_with_marker(rows[j].label)):
+                j += 1
+            if j < len(rows) and rows[j].values and not rows[j].label:
+                parts = rows[i:j]
+                out.append(_Split("".join(p.label for p in parts), [c for p in parts for c in p.label_cells],
+                                  rows[j].values, []))
+                i = j + 1
+                continue
+        out.append(r)
+        i += 1
+    return out
+
+
+def _trim(values: list[SourceCell]) -> list[SourceCell]:
+    """Table 三's values without the empty grid positions before them that a label's merged cell
+    leaves (the row has more positions than applicant columns)."""
+    while len(values) > len(catalog.APPLICANT_COLUMNS) and not values[0].text.strip():
+        values = values[1:]
+    return values
+
+

@@ -2,7 +2,8 @@
 
 Three layouts occur: tab-separated tables (one row per line), one cell per line with tab
 indentation (one row per blank-line-separated block), and text pulled out of a PDF (one row per
-line, cells separated by spaces). Every cell keeps its 1-based line number.
+line, cells separated by spaces); markdown tables (``| a | b |``) are read a row per line in any
+of them. Every cell keeps its 1-based line number.
 """
 
 import re
@@ -61,6 +62,9 @@ def _union(a, b):
     return a or b
 
 
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
 def text_rows(text: str) -> list[Row]:
     lines = text.splitlines()
     layout = detect_layout(lines)
@@ -79,14 +83,32 @@ def text_rows(text: str) -> list[Row]:
     for no, ln in enumerate(lines, start=1):
         if not ln.strip():
             continue
-        if layout == "tab":
+        if _PIPE_ROW.match(ln):  # a markdown table row: | a | b |
+            rows.append(Row([SourceCell(p.strip(), line=no) for p in ln.strip().strip("|").split("|")], grid=True))
+        elif layout == "tab":
             rows.append(Row([SourceCell(p.strip(), line=no) for p in ln.split("\t")]))
         else:
-            rows.append(Row(merge_tokens([SourceCell(p, line=no) for p in ln.split()])))
+            cells = [SourceCell(p, line=no) for p in ln.split()]
+            if rows and _cut_row_number(rows[-1], cells):  # "4" / ".保护第三方合法权益 0 0": one label
+                number = rows.pop().cells[0].text
+                cells[0] = replace(cells[0], text=number + cells[0].text)
+            rows.append(Row(merge_tokens(cells)))
     return rows
 
 
+def _cut_row_number(prev: Row, cells: list[SourceCell]) -> bool:
+    """A row number wrapped onto a line of its own, the rest of its label on the next line."""
+    return (len(prev.cells) == 1 and bool(re.fullmatch(r"\d{1,2}", prev.cells[0].text))
+            and prev.cells[0].line == cells[0].line - 1 and bool(re.match(r"[.、．]\D", cells[0].text)))
+
+
+_PAGE_FOOTER = re.compile(r"[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/／共]\s*\d{1,3}\s*页?)?")
+
+
 def is_rule(row: Row) -> bool:
-    """A markdown table rule such as ``---|---``: no content."""
+    """A markdown table rule such as ``---|---``, or a page footer such as "- 4 -" or "第 4 页" left
+    in text extracted from a PDF: no content."""
     texts = [c.text for c in row.cells if c.text]
+    if texts and _PAGE_FOOTER.fullmatch(" ".join(texts)):
+        return True
     return bool(texts) and all(re.fullmatch(r"[-:|=]{3,}", t) for t in texts)

@@ -68,7 +68,9 @@ REPORTS = Table(
     "reports",
     C("report_id", S, "not null", note="sha256 of the bytes read ('' when not read)"),
     C("source_path", S, "primary key"),
-    C("format", S), C("agency", S), C("year", I32), C("template", S),
+    C("format", S), C("agency", S, note="as printed"),
+    C("agency_id", S, note="the body under all its names: division code and name, or name:<agency>"),
+    C("year", I32), C("template", S),
     C("status", S, "not null", note="transforms.model.Status"),
     C("status_reason", S), C("published_date", S),
     C("agency_level", S, note="from the gazetteer: province, prefecture, county, township, street (+ department)"),
@@ -81,7 +83,7 @@ REPORTS = Table(
 )
 FACTS = Table(
     "facts",
-    C("report_id", S, "not null"), C("agency", S), C("year", I32),
+    C("report_id", S, "not null"), C("agency", S), C("agency_id", S), C("year", I32),
     C("table_code", S, "not null"), C("item_code", S, "not null"), C("column_code", S, "not null"),
     C("value", F64, note="NULL for a blank cell; money in yuan"),
     C("unit", S),
@@ -141,7 +143,8 @@ COLUMNS = Table(
 )
 AGENCIES = Table(
     "agencies",
-    C("agency", S, "primary key"), C("level", S), C("province", S), C("prefecture", S), C("county", S),
+    C("agency_id", S, "primary key"), C("agency", S), C("names", STRINGS), C("division_code", S), C("linked", B),
+    C("level", S), C("province", S), C("prefecture", S), C("county", S),
     C("reports", I32), C("first_year", I32), C("last_year", I32),
 )
 CELLS = Table(

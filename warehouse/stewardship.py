@@ -15,6 +15,7 @@ from warehouse.store import mark_pending, records, transaction
 DECISIONS = ("source_error", "correction", "dismissed")
 CSV_COLUMNS = list(schema.DECISIONS.schema)  # the CSV holds the decisions table, column for column
 ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
+IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
 FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
 FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
 BY_FINDING = f"{FINDING_ID} = ?"
@@ -131,22 +132,16 @@ def finding_cells(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[tuple
     ).fetchall()
 
 
-def open_findings(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The open findings, by agency, year, file, expectation and scope."""
-    return records(con, f"""
-        select f.finding_id, f.expectation, f.scope, f.observed, f.expected, f.difference, f.first_seen, f.state_reason,
-               r.agency, r.year, r.source_path
-        from findings f
-        join {LOADED_REPORTS} r using (report_id)
-        where f.state = 'open'
-        order by r.agency, r.year, r.source_path, f.expectation, f.scope, f.finding_id
-    """)
-
-
 def evidence(con: duckdb.DuckDBPyConnection, finding_ids: list[str]) -> list[dict]:
     """The cells of some findings, with what was printed and where (``evidence_sql``)."""
     return records(con, f"select * from ({evidence_sql(AMONG)}) order by finding_id, table_code, item_code, column_code",
                    [finding_ids])
+
+
+def identity_counts(results: dict[str, tuple[int, int, int]]) -> tuple[int, int, int]:
+    """Results of every identity that passed, failed and were not assessable (``results`` from
+    ``store.result_counts``): the run's summary and the expectation_results asset's metadata."""
+    return tuple(sum(results.get(e, (0, 0, 0))[i] for e in IDENTITY_IDS) for i in range(3))
 
 
 def finding_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -66,21 +66,41 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None, *, read_o
     if read_only:
         return con
     con.execute(schema.ddl())
+    _migrate(con)
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
         _load_catalog(con)
     con.execute(views.ddl())
     return con
 
 
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse made by an older version to these tables (agency_id, agencies by id)."""
+    for table in ("reports", "facts"):
+        con.execute(f"alter table {table} add column if not exists agency_id varchar")
+    found = con.execute("select count(*) from information_schema.columns where table_name = 'agencies' "
+                        "and column_name = 'agency_id'").fetchall()[0][0]
+    if not found:  # a dimension rebuilt from reports on every run: drop the old one
+        con.execute("drop table agencies")
+        con.execute(schema.AGENCIES.ddl())
+
+
 def refresh_agencies(con: duckdb.DuckDBPyConnection) -> None:
-    """The agencies dimension from the loaded reports (the most common reading of each field)."""
+    """The agencies dimension from the loaded reports: one row per agency_id with the name of its
+    latest report, every name printed, and the most common reading of each other field."""
     con.execute(f"""
         delete from agencies;
         insert into agencies
-        select agency, mode(agency_level), mode(province), mode(prefecture), mode(county),
+        select agency_id, arg_max(agency, coalesce(year, 0)), list(distinct agency order by agency),
+               nullif(split_part(agency_id, ':', 1), 'name'), not starts_with(agency_id, 'name:'),
+               mode(agency_level), mode(province), mode(prefecture), mode(county),
                count(distinct report_id), min(year), max(year)
-        from reports where status in {LOADED_SQL} and agency is not null group by agency
+        from reports where status in {LOADED_SQL} and agency_id is not null group by agency_id
     """)
+
+
+def unlinked_agencies(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The agencies known by their name alone (no division resolved), for a steward to link."""
+    return [a for (a,) in con.execute("select agency from agencies where not linked order by agency").fetchall()]
 
 
 def _load_catalog(con: duckdb.DuckDBPyConnection) -> None:
@@ -272,7 +292,7 @@ def template_of(con: duckdb.DuckDBPyConnection, report_id: str) -> str | None:
 
 def loaded_reports(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(
-        f"select distinct report_id, agency, year, template from reports where status in {LOADED_SQL}"
+        f"select distinct report_id, agency_id, year, template from reports where status in {LOADED_SQL}"
     ).pl()
 
 

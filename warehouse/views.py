@@ -15,7 +15,7 @@ def _pivot(codes: list[str], key: str) -> str:
 def _wide(name: str, table: str, codes: list[str]) -> str:
     return f"""
 create or replace view {name} as
-select report_id, any_value(agency) as agency, any_value(year) as year, item_code,
+select report_id, any_value(agency) as agency, any_value(agency_id) as agency_id, any_value(year) as year, item_code,
   {_pivot(codes, "column_code")},
   bool_or(corrected) as has_corrections
 from v_facts where table_code = '{table}' group by report_id, item_code;"""
@@ -45,18 +45,19 @@ create or replace view v_applications_harmonised as
 select *, {total(other)} as other_total, {total(denied)} as denied_total,
        {total(unavailable)} as unavailable_total, {total(not_processed)} as not_processed_total
 from (
-  select report_id, any_value(agency) as agency, any_value(year) as year, column_code as applicant,
+  select report_id, any_value(agency) as agency, any_value(agency_id) as agency_id, any_value(year) as year,
+    column_code as applicant,
     {_pivot(outcome, "item_code")},
     bool_or(corrected) as has_corrections
   from v_facts where table_code = 'applications' group by report_id, column_code
 );
 
 create or replace view v_agency_year as
-with chosen as (  -- one report per agency and year: the one with the most cells
-  select report_id, agency, year, template from (
-    select r.report_id, r.agency, r.year, r.template,
-           row_number() over (partition by r.agency, r.year order by r.cells_found desc, r.report_id) as n
-    from reports r where r.status in {LOADED_SQL} and r.agency is not null and r.year is not null
+with chosen as (  -- one report per agency (under any of its names) and year: the one with the most cells
+  select report_id, agency_id, agency, year, template from (
+    select r.report_id, r.agency_id, r.agency, r.year, r.template,
+           row_number() over (partition by r.agency_id, r.year order by r.cells_found desc, r.report_id) as n
+    from reports r where r.status in {LOADED_SQL} and r.agency_id is not null and r.year is not null
   ) where n = 1
 ), apps as (
   select report_id, new_received as received, total_processed as processed, granted, partially_granted,
@@ -72,7 +73,7 @@ with chosen as (  -- one report per agency and year: the one with the most cells
     bool_or(has_corrections) as has_corrections
   from v_review_litigation group by report_id
 ), measures as (
-  select c.agency, c.year, c.template, c.report_id, a.received, a.processed, a.granted, a.partially_granted,
+  select c.agency_id, c.agency, c.year, c.template, c.report_id, a.received, a.processed, a.granted, a.partially_granted,
     a.refused, a.unavailable, a.not_processed, a.other_handled, a.carried_forward,
     (a.granted + a.partially_granted) / nullif(a.processed, 0) as disclosure_rate,
     v.reviews, v.reviews_corrected, v.reviews_corrected / nullif(v.reviews, 0) as review_correction_rate,
@@ -86,5 +87,5 @@ select m.*,
   m.disclosure_rate - p.disclosure_rate as disclosure_rate_change,
   m.reviews - p.reviews as reviews_change,
   m.lawsuits - p.lawsuits as lawsuits_change
-from measures m left join measures p on p.agency = m.agency and p.year = m.year - 1;
+from measures m left join measures p on p.agency_id = m.agency_id and p.year = m.year - 1;
 """

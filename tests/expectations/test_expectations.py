@@ -86,7 +86,7 @@ def test_sides_are_signed_sums_of_the_terms():
 
 
 def _reports(rows: list[tuple[str, str | None, int | None, str]]) -> pl.DataFrame:
-    schema = {"report_id": pl.String, "agency": pl.String, "year": pl.Int64, "template": pl.String}
+    schema = {"report_id": pl.String, "agency_id": pl.String, "year": pl.Int64, "template": pl.String}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 

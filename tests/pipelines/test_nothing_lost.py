@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from cli.main import main, summary
-from cli.terminal import printable
 from conftest import CORPUS, query
 from reading import landing
 from reading.pool import Task, read_file, read_files
@@ -21,6 +20,7 @@ from transforms.docx_tables import docx_document
 from transforms.html_tables import html_document
 from transforms.model import ReadError
 from transforms.pdf_tables import pdf_document
+from transforms.terminal import printable
 from warehouse.store import connect, known_files
 
 pytestmark = pytest.mark.slow  # most cases run the pipeline

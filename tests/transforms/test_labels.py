@@ -1,5 +1,5 @@
 from transforms import catalog
-from transforms.labels import detect_template, match_item, normalize, starts_with_marker
+from transforms.labels import column_units, detect_template, match_item, normalize, starts_with_marker
 
 
 def test_normalize_folds_width_and_spaces():
@@ -37,3 +37,12 @@ def test_template_from_content_not_year():
     assert detect_template(normalize("本年制发件数 本年废止件数 现行有效件数")) == "2021"
     assert detect_template(normalize("本年新制作数量 本年新公开数量 对外公开总数量")) == "2019"
     assert detect_template("与模板无关的文字") is None
+
+
+def test_units_printed_in_a_header():
+    n = normalize
+    assert column_units(n("信息内容 采购项目数量 采购总金额（万元）"), "2019", "art20_9") == {"procurement_amount": "万元"}
+    assert column_units(n("信息内容 本年收费金额（单位：万元）"), "2021", "art20_8") == {"fee_amount": "万元"}
+    assert column_units(n("（单位：元）信息内容 采购项目数量 采购总金额"), "2019", "art20_9") == {
+        "procurement_count": "元", "procurement_amount": "元"}  # counts ignore it: only money is scaled
+    assert column_units(n("信息内容 采购项目数量 采购总金额"), "2019", "art20_9") == {}

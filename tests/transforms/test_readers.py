@@ -115,3 +115,67 @@ def test_a_word_file_that_is_no_report_is_rejected():
 def test_legacy_word_is_named():
     with pytest.raises(ReadError, match=r"unsupported file type '.doc' \(save it as .docx or PDF\)"):
         read_report("old.doc", b"\xd0\xcf\x11\xe0 not read")
+
+
+PROCUREMENT = [["第二十条第（九）项"], ["信息内容", "采购项目数量", "采购总金额（万元）"], ["政府集中采购", "3", "6510"]]
+HEADING = "某某县人民政府2019年政府信息公开工作年度报告"
+
+
+def _procurement_docx() -> bytes:
+    doc = Document()
+    doc.add_paragraph(HEADING)
+    doc.add_paragraph("二、主动公开政府信息情况")
+    table = doc.add_table(rows=len(PROCUREMENT), cols=3)
+    for r, row in enumerate(PROCUREMENT):
+        cells = table.rows[r].cells
+        if len(row) == 1:
+            cells[0].merge(cells[2]).text = row[0]
+        else:
+            for cell, text in zip(cells, row):
+                cell.text = text
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _procurement_html() -> bytes:
+    rows = "".join(
+        f"<tr><td colspan=3>{row[0]}</td></tr>" if len(row) == 1 else "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        for row in PROCUREMENT
+    )
+    return f"<html><body><h1>{HEADING}</h1><p>二、主动公开政府信息情况</p><table>{rows}</table></body></html>".encode()
+
+
+def _procurement_text() -> bytes:
+    return "\n".join([HEADING, "二、主动公开政府信息情况", *("\t".join(row) for row in PROCUREMENT)]).encode()
+
+
+@pytest.mark.parametrize("name,data", [("x.docx", _procurement_docx), ("x.html", _procurement_html), ("x.txt", _procurement_text)])
+def test_unit_in_a_column_header_applies_to_its_cells(name, data):
+    """采购总金额（万元）: 6510 printed is 65,100,000 yuan, in every format."""
+    report = read_report(name, data())
+    amount = next(c for c in report.cells if c.column_code == "procurement_amount")
+    assert (amount.value, amount.unit, amount.source.text) == (65_100_000, "yuan", "6510")
+
+
+def test_markdown_table_with_a_label_wrapped_over_rows():
+    """| a | b | rows are grid rows: a blank is a cell; a label wrapped over two rows with its values on
+    a row below with no label is one row, not a blank row."""
+    from transforms.tables import read_tables
+    from transforms.text_layout import text_rows
+
+    apps = " | ".join(["0"] * 6)
+    text = "\n".join([
+        "| （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） | | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| 一、本年新收政府信息公开申请数量 | | 3 | {apps} |",
+        "| 三、本年度办理结果 | （一）予以公开 |  | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "| | （二）部分公开（区分处理的，只计这一情 | | | | | | | |",
+        "| | 形，不计其他情形） | | | | | | | |",
+        f"| | | 3 | {apps} |",
+    ])
+    reader = read_tables(text_rows(text), "2021")
+    got = {(k[1], k[2]): c.value for k, c in reader.cells.items()}
+    assert got[("new_received", "natural_person")] == 3 and got[("new_received", "total")] == 0
+    assert got[("granted", "natural_person")] is None  # printed blank
+    assert got[("partially_granted", "natural_person")] == 3 and got[("partially_granted", "total")] == 0

@@ -1,9 +1,8 @@
-"""Stewards: every broken identity reported (and no other), evidence, decisions that stick, the review page."""
+"""Stewards: every broken identity reported (and no other), evidence, decisions that stick (the workbench: tests/cli)."""
 
 import json
 import random
 import shutil
-import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -231,22 +230,3 @@ def test_review_lists_and_filters(seed_run, capsys):
     assert "new_received/total = '4'" in out and "line 56" in out
     assert main(["review", "--warehouse", str(db), "--agency", "哈尔盖"]) == 0
     assert capsys.readouterr().out.strip() == "no open findings"
-
-
-@pytest.mark.slow
-def test_review_page_in_a_browser_lists_seed_002_with_its_cells(seed_run):
-    _, db = seed_run
-    page = db.parent / "review" / "index.html"
-    chromium = shutil.which("chromium")
-    assert chromium, "chromium is needed (make test installs it: Debian package chromium)"
-    dom = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={db.parent / 'profile'}",
-         "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
-    ).stdout
-    assert "刚察县人民政府 2019" in dom and "002_9440981a45cb5a2e.txt" in dom
-    for expectation, scope in open_findings(db):
-        assert f"{expectation} · {scope}" in dom
-    assert "<td>new_received/total</td><td>4</td><td>4</td>" in dom
-    assert "line 56" in dom and "4 open, 0 closed" in dom

@@ -23,6 +23,7 @@ FORMATS = {
     "text_tab_gbk": (".txt", ["/", "—"], lambda d, r: render_text.render_tab(d, r).encode("gbk")),
     "text_blocks": (".md", ["/", "—"], lambda d, r: render_text.render_blocks(d, r).encode("utf-8")),
     "text_tokens": (".txt", ["/", "—"], lambda d, r: render_text.render_tokens(d, r).encode("utf-8")),
+    "text_pipe": (".md", ["", "/", "—"], lambda d, r: render_text.render_pipe(d, r).encode("utf-8")),
     "html_utf8": (".html", ["", "/", "—"], lambda d, r: render_html.render_html(d, r, "utf-8")),
     "html_gbk": (".htm", ["", "/"], lambda d, r: render_html.render_html(d, r, "gbk")),
     "docx": (".docx", ["", "—", "/"], render_docx.render_docx),
@@ -32,15 +33,17 @@ FORMATS = {
 }
 
 
-def generate(out: Path, count: int, seed: int, formats: list[str]) -> list[Path]:
+def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int = 0, real: bool = False) -> list[Path]:
+    """Reports ``start`` to ``start + count - 1``; ``real`` gives them what published reports do
+    (see truth.make_truth)."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for n in range(count):
+    for n in range(start, start + count):
         fmt = formats[n % len(formats)]
         ext, blanks, render = FORMATS[fmt]
         name = f"{n:03d}_{fmt}{ext}"
-        truth = make_truth(rng, name, broken=rng.random() < 0.2)
+        truth = make_truth(rng, name, broken=rng.random() < 0.2, real=real)
         doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25)
         (out / name).write_bytes(render(doc, rng))
         (out / f"{n:03d}_{fmt}.truth.json").write_text(
@@ -71,13 +74,16 @@ def main() -> None:
     parser.add_argument("out", nargs="?", type=Path, default=Path("tests/corpus"))
     parser.add_argument("--count", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, from: " + ", ".join(FORMATS))
+    classic = [f for f in FORMATS if f != "text_pipe"]  # the formats the first 80 reports cycle through
+    parser.add_argument("--formats", default=",".join(classic), help="comma-separated, from: " + ", ".join(FORMATS))
+    parser.add_argument("--start", type=int, default=0, help="number of the first report")
+    parser.add_argument("--real", action="store_true", help="with the quirks of published reports")
     parser.add_argument("--noembed", action="store_true", help="only add the copies without embedded fonts")
     args = parser.parse_args()
     if args.noembed:
         without_embedded_fonts(args.out)
     else:
-        generate(args.out, args.count, args.seed, args.formats.split(","))
+        generate(args.out, args.count, args.seed, args.formats.split(","), start=args.start, real=args.real)
 
 
 if __name__ == "__main__":

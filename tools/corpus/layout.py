@@ -20,6 +20,7 @@ class GCell:
     header: bool = False
     vertical: bool = False
     key: tuple[str, str, str] | None = None  # the template cell a value cell shows
+    wrap: int = 0  # a label wrapped after this many characters, its row's values printed below it (WPS)
 
 
 @dataclass
@@ -36,10 +37,13 @@ class Document:
     blocks: list[Block]
 
 
-def printed_value(rng: random.Random, key: tuple[str, str, str], value: float | None, blank: str) -> str:
+def printed_value(rng: random.Random, key: tuple[str, str, str], value: float | None, blank: str,
+                  header_unit: str | None = None) -> str:
     column = key[2]
     if value is None:
         return blank
+    if header_unit:  # the column header prints the unit: a bare number in it
+        return f"{value / 10000:.2f}".rstrip("0").rstrip(".") if header_unit == "万元" else str(int(value))
     if column == "change":
         n = int(value)
         style = rng.random()
@@ -104,6 +108,14 @@ def build(truth: Truth, rng: random.Random, *, blank: str, quirky: bool = True, 
 
 
 def _title(t: Truth, rng: random.Random) -> list[Block]:
+    order = t.quirks.get("title")
+    if order == "year_first":
+        return [Block("title", f"{t.year}年{t.issuer_line}政府信息公开工作年度报告")]
+    if order == "document_number":
+        return [Block("para", f"{t.issuer_line[:1]}政办〔{t.year + 1}〕{rng.randint(1, 40)}号"),
+                Block("title", f"{t.issuer_line}{t.year}年度政府信息公开工作年度报告")]
+    if order == "signature_only":
+        return [Block("title", f"{t.year}年政府信息公开工作年度报告")]
     style = rng.random()
     if style < 0.4:
         return [Block("title", f"{t.issuer_line}{t.year}年政府信息公开工作年度报告")]
@@ -113,7 +125,8 @@ def _title(t: Truth, rng: random.Random) -> list[Block]:
 
 
 def _value(t: Truth, rng: random.Random, key, blank: str) -> GCell:
-    text = printed_value(rng, key, t.values[key], blank)
+    unit = t.quirks.get("unit_header") if key[2] == "procurement_amount" else None
+    text = printed_value(rng, key, t.values[key], blank, unit)
     t.printed[key] = text
     return GCell(text, key=key)
 
@@ -144,6 +157,8 @@ PROACTIVE = {
 def _proactive(t: Truth, rng: random.Random, blank: str, quirky: bool) -> Block:
     rows: list[list[GCell]] = []
     for marker, headers, items, cols in PROACTIVE[t.layout]:
+        if "procurement_amount" in cols and t.quirks.get("unit_header"):
+            headers = [*headers[:-1], f"{headers[-1]}（{t.quirks['unit_header']}）"]
         rows.append([GCell(f"第二十条第{marker}项", colspan=4, header=True)])
         span = 4 - len(headers)  # a single header spans the three value columns
         head = [GCell("信息内容", header=True)] + [GCell(h, header=True) for h in headers]
@@ -215,13 +230,20 @@ def _applications(t: Truth, rng: random.Random, blank: str, quirky: bool) -> Blo
         [lab("（一）予以公开", colspan=2), *values("granted")],
         [lab("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", colspan=2), *values("partially_granted")],
     ]
+    if t.quirks.get("wrap"):
+        body[1][0].wrap = rng.randint(12, 20)
+    typo = rng.choice([i for items in OUTCOME_GROUPS.values() for i, label in items[1:] if len(label) >= 8]) \
+        if t.quirks.get("typo") else None
     for group, items in OUTCOME_GROUPS.items():
         for n, (item, label) in enumerate(items):
             not_held = item == "unavailable_not_held" and quirky and rng.random() < 0.4
             text = "1.本机关不掌握相关信息" if not_held else label
+            if item == typo:  # words dropped from the middle: "2.其他法律行政止公开"
+                cut = rng.randint(4, len(text) - 4)
+                text = text[:cut] + text[cut + rng.randint(2, 3):]
             head = [lab(group, rowspan=len(items))] if n == 0 else []
-            body.append([*head, lab(text), *values(item)])
-    if t.layout == "2019":
+            body.append([*head, GCell(text) if item == typo else lab(text), *values(item)])
+    if t.layout == "2019" or t.quirks.get("one_row_other"):
         body.append([lab("（六）其他处理", colspan=2), *values("other_handling")])
     else:
         for n, (item, label) in enumerate(OTHER_2021):

@@ -42,7 +42,10 @@ def _table(d, block, rng: random.Random) -> None:
     for r, c, cell in cells:
         target = grid[r * block.ncols + c]
         text = "\n".join(cell.text) if cell.vertical else cell.text
-        if cell.key is None and len(text) > 10 and rng.random() < 0.3:
+        if cell.wrap:
+            target.text = text[: cell.wrap]
+            target.add_paragraph(text[cell.wrap:])
+        elif cell.key is None and len(text) > 10 and rng.random() < 0.3:
             cut = rng.randint(3, len(text) - 3)  # a label typed as two paragraphs
             target.text = text[:cut]
             target.add_paragraph(text[cut:])

@@ -21,6 +21,8 @@ def _cell(cell, rng: random.Random) -> str:
     text = html.escape(cell.text)
     if cell.vertical:
         text = "<br>".join(text)
+    elif cell.wrap:
+        text = html.escape(cell.text[: cell.wrap]) + "<br>" + html.escape(cell.text[cell.wrap:])
     elif cell.key is None and len(cell.text) > 8 and rng.random() < 0.3:
         cut = rng.randint(3, len(cell.text) - 3)
         text = html.escape(cell.text[:cut]) + "<br>" + html.escape(cell.text[cut:])

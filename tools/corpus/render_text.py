@@ -40,7 +40,30 @@ def render_tab(doc: Document, rng: random.Random) -> str:
             lines += [prose[i], ""]
             continue
         for row in _origin_rows(b):
+            wrapped = next((c for c, origin in row if c and origin and c.wrap), None)
+            if wrapped:  # the label over two lines, the values on a third (a WPS table as text)
+                for n, part in enumerate((wrapped.text[: wrapped.wrap], wrapped.text[wrapped.wrap:])):
+                    lines.append("\t".join((part if c is wrapped else (c.text if c.key is None and n == 0 else ""))
+                                           if (c and origin) else "" for c, origin in row))
+                lines.append("\t".join(c.text if (c and origin and c.key) else "" for c, origin in row))
+                continue
             lines.append("\t".join(c.text if (c and origin) else "" for c, origin in row))
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def render_pipe(doc: Document, rng: random.Random) -> str:
+    """A markdown page: tables as ``| a | b |`` rows under a ``|---|`` rule, merged positions empty."""
+    prose = _prose(doc, rng, markdown=True)
+    lines: list[str] = []
+    for i, b in enumerate(doc.blocks):
+        if b.kind != "table":
+            lines += [prose[i], ""]
+            continue
+        for n, row in enumerate(_origin_rows(b)):
+            lines.append("| " + " | ".join(c.text if (c and origin) else "" for c, origin in row) + " |")
+            if n == 0:
+                lines.append("|" + "---|" * len(row))
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -74,9 +97,9 @@ def render_tokens(doc: Document, rng: random.Random) -> str:
                 if cell.vertical:
                     lines += list(cell.text.replace(" ", ""))
                 else:
-                    lines += textwrap.wrap(cell.text, width) or [cell.text]
+                    lines += textwrap.wrap(cell.text, cell.wrap or width) or [cell.text]
             if values:
-                if lines and labels and rng.random() < 0.6:
+                if lines and labels and not any(c.wrap for c in labels) and rng.random() < 0.6:
                     lines[-1] += " " + " ".join(values)
                 else:
                     lines.append(" ".join(values))

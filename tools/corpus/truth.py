@@ -37,6 +37,7 @@ class Truth:
     printed: dict[tuple[str, str, str], str] = field(default_factory=dict)  # cell text as printed
     unknown: list[tuple[str, str, str]] = field(default_factory=list)
     expected_status: str = Status.PARSED
+    quirks: dict[str, object] = field(default_factory=dict)  # what real reports do (see make_truth's ``real``)
 
     def identity_failures(self) -> list[list[str]]:
         rows = [
@@ -73,7 +74,11 @@ def _small(rng: random.Random, high: int = 12) -> int:
     return 0 if rng.random() < 0.45 else rng.randint(1, high)
 
 
-def make_truth(rng: random.Random, file: str, *, broken: bool) -> Truth:
+def make_truth(rng: random.Random, file: str, *, broken: bool, real: bool = False) -> Truth:
+    """A random report. ``real`` adds what published reports do (drawn only then, so the corpus
+    made without it stays as it was): a name printed with its city, a 2021 report printing
+    （六）其他处理 as one row, a money unit printed in the column header, a misspelt row label, a
+    label wrapped with its values on a line of their own, titles in other orders."""
     province, prefecture, county, town = rng.choice(PLACES)
     year = rng.choice([2019, 2020, 2021, 2022, 2023, 2024])
     template = "2019" if year < 2021 else "2021"
@@ -91,8 +96,12 @@ def make_truth(rng: random.Random, file: str, *, broken: bool) -> Truth:
         region = f"{province} {prefecture} {county}"
     published = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}"
     t = Truth(file, agency, region, year, layout, layout, issuer, published)
+    if real:
+        _real_quirks(rng, t, prefecture, county, kind)
     _proactive(rng, t)
     _applications(rng, t)
+    if t.quirks.get("one_row_other"):
+        _one_row_other(t)
     _review(rng, t)
     if broken:
         key = rng.choice(
@@ -106,6 +115,27 @@ def make_truth(rng: random.Random, file: str, *, broken: bool) -> Truth:
         t.values[key] = (t.values[key] or 0) + rng.randint(1, 5)
     _blanks(rng, t)
     return t
+
+
+def _real_quirks(rng: random.Random, t: Truth, prefecture: str, county: str, kind: float) -> None:
+    q = t.quirks
+    if 0.5 <= kind < 0.8 and rng.random() < 0.6:  # a county government printed with its city
+        t.agency = t.issuer_line = f"{prefecture}{county}人民政府"
+    q["one_row_other"] = t.layout == "2021" and rng.random() < 0.5
+    q["unit_header"] = rng.choice(["万元", "元", None])  # 采购总金额（万元）: values printed in that unit
+    q["typo"] = rng.random() < 0.7
+    q["wrap"] = rng.random() < 0.7
+    q["title"] = rng.choice(["year_first", "document_number", "signature_only", "usual"])
+
+
+def _one_row_other(t: Truth) -> None:
+    """（六）其他处理 printed as one row in a 2021 report: stored as printed (other_handling); the three
+    2021 rows are not printed, so they are unknown, never zero."""
+    parts = catalog.MIXED_ROWS["2021"]["other_handling"]
+    for col in catalog.APPLICANT_COLUMNS:
+        keys = [("applications", part, col) for part in parts]
+        t.values[("applications", "other_handling", col)] = sum(t.values.pop(k) or 0.0 for k in keys)
+        t.unknown += keys
 
 
 def _proactive(rng: random.Random, t: Truth) -> None:
