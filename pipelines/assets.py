@@ -36,11 +36,14 @@ def landed_files(
     return planned
 
 
+ONE_PROCESS = ("in_process", "execute_in_process_executor")  # executors that run every step in the run's process
+
+
 def _clear_dead_staging(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> None:
     """Remove the staging folders that runs killed before loading them left behind: every other
     run's when one process holds the warehouse for the whole run (the in-process executor), else
     those of runs the instance does not know or knows to be finished."""
-    whole_run = context.job_def.executor_def.name == "in_process"
+    whole_run = context.job_def.executor_def.name in ONE_PROCESS
     base = warehouse_db.staging(context.run.run_id).parent
     for folder in sorted(base.iterdir()) if base.is_dir() else []:
         if folder.name == context.run.run_id:
