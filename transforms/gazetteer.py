@@ -108,8 +108,10 @@ def place_of(agency: str) -> tuple[str, bool]:
     """The place an agency governs, and whether the agency is a department of its government."""
     if GOVERNMENT.search(agency):
         return GOVERNMENT.sub("", agency), False
-    units = list(catalog.pattern("admin_unit").finditer(agency))
-    return (agency[: units[-1].end()] if units else agency), True
+    ends = [m.end() for m in catalog.pattern("admin_unit").finditer(agency)]
+    if ends and ends[-1] < len(agency):  # a department: the longest known place it starts with, not 城乡's 乡
+        ends = [end for end in ends if _candidates(agency[:end])] or ends
+    return (agency[: ends[-1]] if ends else agency), True
 
 
 def region_of(agency: str | None, text: str) -> Region:

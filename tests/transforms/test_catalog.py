@@ -85,6 +85,7 @@ def test_domain_rules_first_fit():
 
 def test_one_administrative_unit_pattern_for_names_and_gazetteer():
     assert place_of("清苑区财政局") == ("清苑区", True)
+    assert place_of("乌苏市住房和城乡建设局") == ("乌苏市", True)  # 城乡 names no township
     assert place_of("阿拉善盟额济纳旗苏木") == ("阿拉善盟额济纳旗苏木", True)
     assert place_of("银坑镇人民政府") == ("银坑镇", False)
     # a body printed whole keeps the places it prints (issue 14: never a name the report does not print)
