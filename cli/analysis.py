@@ -6,15 +6,22 @@ import sys
 import duckdb
 import polars as pl
 
+from transforms.terminal import printable
 from warehouse import store
+from warehouse.store import NotAWarehouse, WarehouseBusy, connect
 
 
 def run(args) -> int:
+    """``sql`` reads the warehouse and nothing else (DuckDB's external access off: no file read or
+    written, no extension loaded); ``export`` writes only under DIR."""
     try:
-        con = duckdb.connect(str(args.warehouse), read_only=True)
-    except duckdb.IOException as e:
-        print(f"gongkai: the warehouse is in use by a running ingest ({e}); try again when it ends", file=sys.stderr)
+        con = connect(args.warehouse, read_only=True, external_access=args.command != "sql")
+    except WarehouseBusy as e:
+        print(f"gongkai: {e}; try again when the running ingest ends", file=sys.stderr)
         return 1
+    except NotAWarehouse as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 2
     with con:
         if args.command == "sql":
             return query(con, args.query, as_csv=args.csv)
@@ -27,7 +34,7 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
     try:
         cur = con.execute(sql)
     except duckdb.Error as e:
-        print(f"gongkai: {e}", file=sys.stderr)
+        print(f"gongkai: {printable(e)}", file=sys.stderr)
         return 2
     if cur.description is None:
         return 0
@@ -38,9 +45,9 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, *, as_csv: bool) -> int:
         w.writerow(names)
         w.writerows(rows)
         return 0
-    frame = pl.DataFrame([list(r) for r in rows], schema=names, orient="row", strict=False) if rows else pl.DataFrame(schema=names)
+    shown = [[printable(v) if isinstance(v, str) else v for v in r] for r in rows]  # text from reports, for a terminal
+    frame = pl.DataFrame(shown, schema=names, orient="row", strict=False) if rows else pl.DataFrame(schema=names)
     with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
         print(frame)
     print(f"({len(rows)} rows)")
     return 0
-

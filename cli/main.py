@@ -6,12 +6,15 @@ import os
 import sys
 from pathlib import Path
 
+import duckdb
+
 from reading.landing import DEFAULT_LANDING
-from reading.pool import MAX_MEGABYTES, OCR_SECONDS, READ_SECONDS
+from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, OCR_SECONDS, READ_SECONDS
 from transforms import catalog
+from transforms.terminal import printable
 from warehouse import stewardship, store
 from warehouse.stewardship import IDENTITY_IDS
-from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, WarehouseBusy, connect
+from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, NotAWarehouse, WarehouseBusy, connect
 
 DEFAULT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "data" / "dagster_home"  # the one `make dev` opens
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -20,7 +23,7 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 def ingest(directory: Path, warehouse_path: Path, *, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
     """Run the ingest job in-process on ``directory``, recorded in the Dagster instance of
     DAGSTER_HOME (default data/dagster_home, the one ``make dev`` opens); True when the run succeeded.
-    ``limits``: max_megabytes, read_seconds, ocr_seconds, lock_wait_seconds (see build_definitions)."""
+    ``limits``: max_megabytes, read_seconds, ocr_seconds, memory_megabytes, lock_wait_seconds (see build_definitions)."""
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -55,8 +58,9 @@ def dagster_home() -> str:
 
 
 def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> str:
-    """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse."""
-    with connect(warehouse_path, wait_seconds=lock_wait_seconds) as con:
+    """The run's summary, waiting up to ``lock_wait_seconds`` while another process holds the warehouse;
+    read-only (it works on a full or read-only disk)."""
+    with connect(warehouse_path, wait_seconds=lock_wait_seconds, read_only=True) as con:
         statuses = store.status_counts(con)
         facts = store.count(con, "facts")
         results = store.result_counts(con)
@@ -78,7 +82,7 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
     if unlinked:
         lines.append(f"agencies known by their name alone, to link to a division: {'、'.join(unlinked)}")
-    lines += [f"  rejected {path}: {reason}" for path, reason in rejected]
+    lines += [printable(f"  rejected {path}: {reason}") for path, reason in rejected]
     return "\n".join(lines)
 
 
@@ -101,6 +105,17 @@ def add_review_commands(sub) -> None:
     d.add_argument("--decisions", type=Path, help="decisions CSV (default: decisions.csv beside the warehouse)")
 
 
+def positive(text: str) -> float:
+    """An argparse type: a number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not above zero")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gongkai", description="The warehouse of open-government annual reports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,14 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH",
                    help="DuckDB file (default: data/warehouse.duckdb)")
     p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
-    p.add_argument("--max-mb", type=float, default=MAX_MEGABYTES,
-                   help=f"reject files larger than this (default {MAX_MEGABYTES:g})")
-    p.add_argument("--read-seconds", type=float, default=READ_SECONDS,
+    p.add_argument("--max-mb", type=positive, default=MAX_MEGABYTES,
+                   help=f"reject files larger than this, and Word files that unpack to more (default {MAX_MEGABYTES:g})")
+    p.add_argument("--read-seconds", type=positive, default=READ_SECONDS,
                    help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
-    p.add_argument("--ocr-seconds", type=float, default=OCR_SECONDS,
+    p.add_argument("--ocr-seconds", type=positive, default=OCR_SECONDS,
                    help=f"reject a scanned PDF whose OCR takes longer (default {OCR_SECONDS:g})")
+    p.add_argument("--memory-mb", type=positive, default=MEMORY_MEGABYTES,
+                   help=f"reject a file whose reading needs more memory (default {MEMORY_MEGABYTES:g})")
     p.add_argument("--timings", type=Path, metavar="FILE", help="write the seconds each step took to FILE (JSON)")
-    p.add_argument("--lock-wait", type=float, default=LOCK_WAIT_SECONDS,
+    p.add_argument("--lock-wait", type=positive, default=LOCK_WAIT_SECONDS,
                    help=f"seconds to wait while another run holds the warehouse (default {LOCK_WAIT_SECONDS:g})")
     add_review_commands(sub)
     w = sub.add_parser("serve", help="the stewards' workbench: findings beside their sources, decided in the browser")
@@ -136,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command != "ingest" and not args.warehouse.exists():
         print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
         return 2
+    if args.warehouse.is_dir():
+        print(f"gongkai: --warehouse {args.warehouse} is a folder; name a DuckDB file", file=sys.stderr)
+        return 2
+    if args.command == "sql" and not args.query.strip():
+        parser.error("sql: the query is empty")
     if args.command == "serve":
         from cli import serve
 
@@ -152,13 +174,25 @@ def main(argv: list[str] | None = None) -> int:
     if not args.directory.is_dir():
         print(f"gongkai: {args.directory} is not a directory", file=sys.stderr)
         return 2
+    if args.warehouse.exists():
+        try:  # a file that is not a warehouse is a bad command line, not a failed run
+            connect(args.warehouse, read_only=True).close()
+        except NotAWarehouse as e:
+            print(f"gongkai: {e}", file=sys.stderr)
+            return 2
+        except WarehouseBusy:
+            pass  # the run waits for it
     ok = ingest(args.directory, args.warehouse, echo=not args.quiet, timings=args.timings, max_megabytes=args.max_mb,
-                read_seconds=args.read_seconds, ocr_seconds=args.ocr_seconds, lock_wait_seconds=args.lock_wait)
+                read_seconds=args.read_seconds, ocr_seconds=args.ocr_seconds, memory_megabytes=args.memory_mb,
+                lock_wait_seconds=args.lock_wait)
     try:
         print(summary(args.warehouse, args.lock_wait))
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 1
+    except (NotAWarehouse, duckdb.Error) as e:
+        print(f"gongkai: the summary could not be read: {e}", file=sys.stderr)
+        return 0 if ok else 1
     if not ok:
         print("gongkai: the ingest run failed; see the messages above", file=sys.stderr)
         return 1

@@ -5,9 +5,10 @@ from pathlib import Path
 
 from transforms import catalog
 from transforms.model import where_printed
+from transforms.terminal import printable
 from transforms.values import parse_value, to_unit
 from warehouse import stewardship, store
-from warehouse.store import WarehouseBusy, connect
+from warehouse.store import NotAWarehouse, WarehouseBusy, connect
 
 
 class Refused(Exception):
@@ -28,6 +29,9 @@ def run(args) -> int:
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 1
+    except NotAWarehouse as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 2
 
 
 def review(con, args) -> str:
@@ -43,7 +47,7 @@ def review(con, args) -> str:
         if args.cells:
             for c in stewardship.evidence(con, [fid]):
                 out.append("    " + _cell_line(c))
-    return "\n".join(out)
+    return "\n".join(printable(line) for line in out)  # names and notes come from the reports
 
 
 def _num(v, sign: bool = False) -> str:

@@ -1,5 +1,7 @@
 """The asset graph: landed files → parsed reports and facts → warehouse tables → identity results."""
 
+import contextlib
+import shutil
 import time
 from pathlib import Path
 
@@ -8,7 +10,7 @@ import polars as pl
 
 from pipelines.checks import suite_checks
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
-from reading import landing
+from reading import faults, landing
 from reading.pool import planned_tasks, read_files
 from transforms import catalog
 from transforms.identities import completeness_sides, cross_year_items, cross_year_sides, domain_frame, identity_sides
@@ -24,13 +26,33 @@ def landed_files(
     context: dg.AssetExecutionContext, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress
 ) -> pl.DataFrame:
     """Report files under the landing folder and what to do with each."""
+    _clear_dead_staging(context, warehouse_db)
     folder = landing_folder.folder(context)
     files = landing.scan(folder)
-    planned = landing.plan(files, store.known_files(warehouse_db.con))
+    planned = landing.plan(files, store.known_files(warehouse_db.con), max_bytes=landing_folder.max_megabytes * 1e6)
     counts = dict(planned.group_by("action").len().iter_rows())
     summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
     progress.say(context, f"{len(files)} files under {folder}" + (f": {summary}" if summary else ""))
     return planned
+
+
+ONE_PROCESS = ("in_process", "execute_in_process_executor")  # executors that run every step in the run's process
+
+
+def _clear_dead_staging(context: dg.AssetExecutionContext, warehouse_db: Warehouse) -> None:
+    """Remove the staging folders that runs killed before loading them left behind: every other
+    run's when one process holds the warehouse for the whole run (the in-process executor), else
+    those of runs the instance does not know or knows to be finished."""
+    whole_run = context.job_def.executor_def.name in ONE_PROCESS
+    base = warehouse_db.staging(context.run.run_id).parent
+    for folder in sorted(base.iterdir()) if base.is_dir() else []:
+        if folder.name == context.run.run_id:
+            continue
+        run = None if whole_run else context.instance.get_run_by_id(folder.name)
+        if run is None or run.is_finished:
+            shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        base.rmdir()
 
 
 @dg.multi_asset(
@@ -48,25 +70,29 @@ def read_reports(
     warehouse_db: Warehouse, progress: Progress,
 ):
     """The new and changed files read by the reading workers (``reading.pool``), within limits."""
-    todo = landed_files.filter(pl.col("action") != "unchanged")
     started = time.monotonic()
-    tasks, report_rows = planned_tasks(todo)
+    tasks, report_rows = planned_tasks(landed_files)
+    for row in report_rows:
+        progress.say(context, f"{row['source_path']}: rejected ({row['status_reason']})")
     staging = warehouse_db.staging(context.run.run_id)
     batch = store.Batch(staging)
     told = started
-    for _, row, facts in read_files(tasks, max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds,
-                                    ocr_seconds=landing_folder.ocr_seconds):
+    limits = dict(max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds,
+                  ocr_seconds=landing_folder.ocr_seconds, memory_mb=landing_folder.memory_megabytes)
+    for done, (_, row, facts) in enumerate(read_files(tasks, **limits), start=1):
         report_rows.append(row)
-        batch.add(facts)
+        batch.add(row["source_path"], facts)
         if row["status"] == Status.REJECTED:
-            progress.say(context, f"[{len(report_rows)}/{todo.height}] {row['source_path']}: rejected ({row['status_reason']})")
+            progress.say(context, f"[{done}/{len(tasks)}] {row['source_path']}: rejected ({row['status_reason']})")
         elif time.monotonic() - told >= PROGRESS_SECONDS:
             told = time.monotonic()
-            rate = len(report_rows) / (told - started)
-            progress.say(context, f"[{len(report_rows)}/{todo.height}] read, {rate:.1f} files/s")
-    if todo.height:
-        progress.say(context, f"read {todo.height} files in {time.monotonic() - started:.1f}s")
+            progress.say(context, f"[{done}/{len(tasks)}] read, {done / (told - started):.1f} files/s")
+        faults.reached("read", done)
+    if tasks:
+        progress.say(context, f"read {len(tasks)} files in {time.monotonic() - started:.1f}s")
     staged = batch.close()
+    faults.reached("staged")
+    report_rows = landing.settle(report_rows, landed_files)
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
     context.add_output_metadata({"staged_batches": len(staged)}, output_name="normalized_facts")
     yield dg.Output(REPORTS.frame(report_rows), output_name="parsed_reports")
@@ -92,6 +118,7 @@ def warehouse_tables(
     """The files' rows and facts replaced in one transaction (``warehouse.store``)."""
     con = warehouse_db.con
     written = store.replace_reports(con, parsed_reports, normalized_facts)
+    faults.reached("loaded")
     store.remove_staging(warehouse_db.staging(context.run.run_id))
     store.refresh_agencies(con)
     gone = store.mark_presence(con, landing.root(landing_folder.folder(context)), landed_files["source_path"].to_list())
@@ -111,6 +138,7 @@ def steward_decisions(
     """Stewards' decisions (imported from the decisions CSV), corrections overlaid on facts."""
     con = warehouse_db.con
     added = stewardship.import_decisions(con, Path(steward_files.decisions_csv))
+    faults.reached("decisions")
     changed = stewardship.apply_corrections(con)
     if added or changed:
         progress.say(context, f"{added} decisions imported; corrections change {len(changed)} reports")
@@ -132,7 +160,7 @@ def expectation_results(
     con = warehouse_db.con
     templates = store.unchecked_reports(con)
     ids = sorted(templates)
-    for start in range(0, len(ids), JUDGE_REPORTS):  # one run of each suite per batch of reports
+    for number, start in enumerate(range(0, len(ids), JUDGE_REPORTS), start=1):  # each suite run once per batch
         batch = {rid: templates[rid] for rid in ids[start:start + JUDGE_REPORTS]}
         facts = store.facts_of(con, list(batch))
         judged = pl.concat([
@@ -142,11 +170,13 @@ def expectation_results(
         ])
         store.replace_results(con, _shape(judged), IN_REPORT)
         progress.say(context, f"judged {start + len(batch)}/{len(ids)} reports ({judged.height} results)")
-    if templates:
-        # a new or changed report can break or mend a cross-year identity: judge them all again
+        faults.reached("judged", number)
+    if store.is_pending(con, "cross_year"):
+        # a new, changed, removed or corrected report can break or mend a cross-year identity: judge them all again
         facts = store.facts_of(con, items=cross_year_items())
         cross = judge_sides(cross_year_sides(facts, store.loaded_reports(con)), "cross_year_identities")
-        store.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR))
+        store.replace_all_results(con, _shape(cross), list(catalog.CROSS_YEAR), done="cross_year")
+        faults.reached("cross_year")
     results = store.result_counts(con)
     passed, failed, unassessed = stewardship.identity_counts(results)
     return dg.MaterializeResult(
@@ -173,8 +203,10 @@ def findings(context: dg.AssetExecutionContext, warehouse_db: Warehouse, progres
         stewardship.carry_findings(con, run_id)
         progress.say(context, "findings unchanged: nothing new was judged or decided")
         return dg.MaterializeResult(metadata={"unchanged": True})
-    counts = stewardship.update_findings(con, run_id)
-    stewardship.record_run(con, run_id)
+    with store.transaction(con):
+        counts = stewardship.update_findings(con, run_id)
+    faults.reached("findings")
+    stewardship.record_run(con, run_id)  # last: a run killed before it has its findings brought up to date again
     progress.say(context, "findings: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return dg.MaterializeResult(metadata=counts)
 

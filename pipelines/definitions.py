@@ -10,7 +10,7 @@ from pipelines.automation import executor, ingest_job, ingest_job_with, landing_
 from pipelines.partitions import LANDING_FOLDERS, folder_sensor, partitioned
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse, setting
 from reading.landing import DEFAULT_LANDING
-from reading.pool import MAX_MEGABYTES, OCR_SECONDS, READ_SECONDS
+from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, OCR_SECONDS, READ_SECONDS
 from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS
 
 
@@ -27,6 +27,7 @@ def build_definitions(
     max_megabytes: float = MAX_MEGABYTES,
     read_seconds: float = READ_SECONDS,
     ocr_seconds: float = OCR_SECONDS,
+    memory_megabytes: float = MEMORY_MEGABYTES,
     lock_wait_seconds: float = LOCK_WAIT_SECONDS,
     partitions: str | None = None,
 ) -> dg.Definitions:
@@ -54,6 +55,7 @@ def build_definitions(
                 max_megabytes=max_megabytes,
                 read_seconds=read_seconds,
                 ocr_seconds=ocr_seconds,
+                memory_megabytes=memory_megabytes,
             ),
             "warehouse_db": Warehouse(
                 path=str(warehouse) if warehouse else setting("GONGKAI_WAREHOUSE", DEFAULT_WAREHOUSE),

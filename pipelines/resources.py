@@ -7,7 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from reading.pool import MAX_MEGABYTES, OCR_SECONDS, READ_SECONDS
+from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, OCR_SECONDS, READ_SECONDS
+from transforms.terminal import printable
 from warehouse.store import LOCK_WAIT_SECONDS, connect
 
 
@@ -17,12 +18,14 @@ def setting(name: str, default: Path) -> str | dg.EnvVar:
 
 
 class LandingFolder(dg.ConfigurableResource):
-    """The folder whose report files are ingested (recursively), and the limits on each file."""
+    """The folder whose report files are ingested (recursively), and the limits on each file:
+    its size, the seconds and the memory its reading may take."""
 
     path: str
     max_megabytes: float = MAX_MEGABYTES
     read_seconds: float = READ_SECONDS
     ocr_seconds: float = OCR_SECONDS
+    memory_megabytes: float = MEMORY_MEGABYTES
 
     def folder(self, context: dg.AssetExecutionContext) -> str:
         """What a run ingests: the landing folder, or in a partitioned run its partition's sub-folder."""
@@ -75,4 +78,4 @@ class Progress(dg.ConfigurableResource):
     def say(self, context: dg.AssetExecutionContext, message: str) -> None:
         context.log.info(message)
         if self.echo:
-            print(message, file=sys.stderr, flush=True)
+            print(printable(message), file=sys.stderr, flush=True)

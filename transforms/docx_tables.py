@@ -16,7 +16,18 @@ from transforms.model import ReadError, Row, SourceCell
 from transforms.text_layout import merge_tokens
 
 
+MAX_UNPACKED = 200e6  # bytes a .docx may unpack to: its XML is held in memory, several times over once parsed
+
+
 def docx_document(data: bytes) -> tuple[list[str], list[Row]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:  # a member never unpacks past its stated size
+            unpacked = sum(member.file_size for member in package.infolist())
+    except (zipfile.BadZipFile, ValueError) as e:
+        raise ReadError(f"not a readable Word document ({type(e).__name__})") from None
+    if unpacked > MAX_UNPACKED:
+        raise ReadError(f"Word document that unpacks to {unpacked / 1e6:.0f} MB, over the limit of "
+                        f"{MAX_UNPACKED / 1e6:.0f} MB")
     try:
         doc = Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:

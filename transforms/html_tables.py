@@ -101,36 +101,44 @@ def _cell_text(cell) -> str:
     return "".join(parts).replace("\xa0", " ").strip()
 
 
+MAX_COLUMNS = 100  # spans are expanded over the first 100 grid columns (a template table has about 15)
+
+
 def _grid(table, table_no: int) -> list[Row]:
-    """Rows of an innermost table with colspan and rowspan expanded over a full grid."""
+    """Rows of an innermost table with colspan and rowspan expanded over a full grid.
+
+    The grid stays linear in the size of the table: a span is expanded within the first
+    MAX_COLUMNS columns and down to the table's last row at most, and a cell does not extend its
+    span into a position another cell already holds (so ``colspan="100" rowspan="100"`` on every
+    cell costs no more than a plain table)."""
     trs = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
-    pending: dict[tuple[int, int], SourceCell] = {}
+    below: dict[tuple[int, int], SourceCell] = {}  # positions held by a cell from a row above
     out = []
     for r, tr in enumerate(trs):
         cells: list[SourceCell] = []
-        c = 0
+
+        def fill() -> None:
+            while (r, len(cells)) in below:
+                cells.append(below.pop((r, len(cells))))
+
         for td in tr.xpath("./td|./th"):
-            while (r, c) in pending:
-                cells.append(pending.pop((r, c)))
-                c += 1
+            fill()
+            c = len(cells)
             cell = SourceCell(_cell_text(td), table_no=table_no, row_no=r + 1, col_no=c + 1)
-            colspan, rowspan = _span(td.get("colspan")), _span(td.get("rowspan"))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    if dr == 0:
-                        cells.append(cell)
-                    else:
-                        pending[(r + dr, c + dc)] = cell
-            c += colspan
-        while (r, c) in pending:
-            cells.append(pending.pop((r, c)))
-            c += 1
+            width = max(1, min(_span(td.get("colspan")), MAX_COLUMNS - c))
+            cells.extend([cell] * width)
+            for dc in range(width if c < MAX_COLUMNS else 0):
+                for dr in range(1, min(_span(td.get("rowspan")), len(trs) - r)):
+                    if (r + dr, c + dc) in below:
+                        break
+                    below[(r + dr, c + dc)] = cell
+        fill()
         out.append(Row(cells, grid=True))
     return out
 
 
 def _span(value: str | None) -> int:
     try:
-        return max(1, min(int(value or 1), 100))
+        return max(1, int(value or 1))
     except ValueError:
         return 1

@@ -57,7 +57,9 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[Char]:
         box = raw.FS_RECTF()
         chars = []
         for i in range(count):
-            ch = text[i] if text is not None else chr(raw.FPDFText_GetUnicode(textpage, i))
+            ch = text[i] if text is not None else _char(textpage, i, count)
+            if not ch:
+                continue
             if ch in "\r\n " and raw.FPDFText_IsGenerated(textpage, i):
                 continue
             if ch in "\0\ufffe\uffff" or not raw.FPDFText_GetLooseCharBox(textpage, i, box):
@@ -93,6 +95,16 @@ def _text(textpage, count: int) -> str | None:
     units = raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
     text = buffer.raw[: 2 * max(units - 1, 0)].decode("utf-16-le", errors="replace")
     return text if len(text) == count else None
+
+
+def _char(textpage, i: int, count: int) -> str:
+    """Character ``i`` of the page; a character outside the Basic Multilingual Plane (𠮷) takes two
+    indices, a UTF-16 surrogate pair: the first gives the character, the second nothing."""
+    code = raw.FPDFText_GetUnicode(textpage, i)
+    if 0xD800 <= code < 0xDC00:
+        low = raw.FPDFText_GetUnicode(textpage, i + 1) if i + 1 < count else 0
+        return chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)) if 0xDC00 <= low < 0xE000 else ""
+    return "" if 0xDC00 <= code < 0xE000 else chr(code)
 
 
 def page_edges(page: pdfium.PdfPage, height: float, *, settings: ReaderSettings = DEFAULT) -> list[dict]:

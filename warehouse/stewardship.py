@@ -11,7 +11,7 @@ from transforms import catalog
 from transforms.pdf_ocr import LOW_CONFIDENCE
 from warehouse import schema
 from warehouse.schema import LOADED_SQL
-from warehouse.store import records
+from warehouse.store import mark_pending, records, transaction
 
 DECISIONS = ("source_error", "correction", "dismissed")
 CSV_COLUMNS = list(schema.DECISIONS.schema)  # the CSV holds the decisions table, column for column
@@ -171,7 +171,8 @@ def export_decisions(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def apply_corrections(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Overlay the latest correction of every cell on ``facts``; the results of reports whose
-    values changed are dropped so that they are judged again. Returns those report_ids."""
+    values changed are dropped so that they are judged again, and the cross-year identities
+    marked for judging (in one transaction). Returns those report_ids."""
     con.execute("""
         create or replace temp table wanted as
         select report_id, table_code, item_code, column_code, value, decided_by, decided_at, note
@@ -185,19 +186,21 @@ def apply_corrections(con: duckdb.DuckDBPyConnection) -> list[str]:
            or (w.report_id is not null and f.corrected_value is distinct from w.value)
     """).fetchall()]
     if changed:
-        con.execute("""
-            update facts set corrected = false, corrected_value = null, corrected_by = null,
-                   corrected_at = null, correction_note = null
-            where corrected and list_contains(?, report_id)
-        """, [changed])
-        con.execute("""
-            update facts set corrected = true, corrected_value = w.value, corrected_by = w.decided_by,
-                   corrected_at = w.decided_at, correction_note = w.note
-            from wanted w
-            where facts.report_id = w.report_id and facts.table_code = w.table_code
-              and facts.item_code = w.item_code and facts.column_code = w.column_code
-        """)
-        con.execute("delete from expectation_results where list_contains(?, report_id)", [changed])
+        with transaction(con):
+            con.execute("""
+                update facts set corrected = false, corrected_value = null, corrected_by = null,
+                       corrected_at = null, correction_note = null
+                where corrected and list_contains(?, report_id)
+            """, [changed])
+            con.execute("""
+                update facts set corrected = true, corrected_value = w.value, corrected_by = w.decided_by,
+                       corrected_at = w.decided_at, correction_note = w.note
+                from wanted w
+                where facts.report_id = w.report_id and facts.table_code = w.table_code
+                  and facts.item_code = w.item_code and facts.column_code = w.column_code
+            """)
+            con.execute("delete from expectation_results where list_contains(?, report_id)", [changed])
+            mark_pending(con, "cross_year")
     return changed
 
 

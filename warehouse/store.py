@@ -26,31 +26,49 @@ class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse."""
 
 
+class NotAWarehouse(RuntimeError):
+    """The path is a folder, or a file DuckDB cannot open."""
+
+
 MEMORY_LIMIT = "128MB"  # DuckDB's own buffers; past it, large joins and sorts spill to disk
 
 
-def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the warehouse with its tables and the catalog's dimensions.
+def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None, *, read_only: bool = False,
+            external_access: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with its tables and the catalog's dimensions; or,
+    ``read_only``, open it as it is (no DDL: works on a full or read-only disk), with
+    ``external_access=False`` refusing every file but the warehouse (``gongkai sql``).
 
     DuckDB lets one process write a file at a time; while another holds it, retry for up to
-    ``wait_seconds`` (telling ``on_wait`` once), then raise WarehouseBusy.
+    ``wait_seconds`` (telling ``on_wait`` once), then raise WarehouseBusy. A path that is a
+    folder or not a DuckDB file raises NotAWarehouse.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if Path(path).is_dir():
+        raise NotAWarehouse(f"{path} is a folder, not a DuckDB warehouse file")
+    if not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    config = {"memory_limit": MEMORY_LIMIT}
+    if not external_access:
+        config["enable_external_access"] = False
     deadline = time.monotonic() + wait_seconds
     told = False
     while True:
         try:
-            con = duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+            con = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
-                raise
+                raise NotAWarehouse(f"{path} cannot be opened as a DuckDB warehouse: {e}") from None
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(f"the warehouse {path} is in use by another process: {e}") from None
             if on_wait and not told:
                 on_wait(f"waiting for the warehouse {path}, in use by another run")
                 told = True
             time.sleep(0.5)
+        except duckdb.Error as e:
+            raise NotAWarehouse(f"{path} cannot be opened as a DuckDB warehouse: {e}") from None
+    if read_only:
+        return con
     con.execute(schema.ddl())
     _migrate(con)
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
@@ -110,7 +128,8 @@ def _load_catalog(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return con.sql("select source_path, report_id, status, size_bytes, mtime, parser_version from reports").pl()
+    return con.sql("select source_path, report_id, status, status_reason, duplicate_of, size_bytes, mtime, "
+                   "parser_version, coalesce(transient, false) as transient from reports").pl()
 
 
 @contextlib.contextmanager
@@ -136,17 +155,19 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, *, vie
 
 
 class Batch:
-    """Facts gathered column by column and written to the staging folder as Parquet every
-    ``rows`` facts, so that memory holds one batch, not the whole run."""
+    """Facts gathered column by column, each with the path of its file, and written to the
+    staging folder as Parquet every ``rows`` facts, so that memory holds one batch, not the whole
+    run. (The load takes the facts of the files that are not duplicates, by path.)"""
 
     def __init__(self, staging: Path, rows: int = 50_000):
         self.staging, self.rows, self.staged = staging, rows, []
-        self.columns: dict[str, list] = {name: [] for name in schema.FACTS.schema}
+        self.columns: dict[str, list] = {name: [] for name in STAGED}
 
-    def add(self, facts: dict[str, list] | None) -> None:
+    def add(self, source_path: str, facts: dict[str, list] | None) -> None:
         if facts:
             for name, values in facts.items():
                 self.columns[name].extend(values)
+            self.columns["source_path"].extend([source_path] * len(facts["report_id"]))
             if len(self.columns["report_id"]) >= self.rows:
                 self._write()
 
@@ -159,9 +180,12 @@ class Batch:
     def _write(self) -> None:
         self.staging.mkdir(parents=True, exist_ok=True)
         path = self.staging / f"facts-{len(self.staged):05d}.parquet"
-        schema.FACTS.frame(self.columns).write_parquet(path)
+        pl.DataFrame(self.columns, schema=STAGED).write_parquet(path)
         self.staged.append(str(path))
-        self.columns = {name: [] for name in schema.FACTS.schema}
+        self.columns = {name: [] for name in STAGED}
+
+
+STAGED = pl.Schema({**schema.FACTS.schema, "source_path": pl.String})  # a staged fact and the file it is from
 
 
 def remove_staging(staging: Path) -> None:
@@ -172,27 +196,47 @@ def remove_staging(staging: Path) -> None:
 
 
 def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_files: list[str]) -> int:
-    """In one transaction: the files' ``reports`` rows replaced, their facts replaced (read by
-    DuckDB from the staged Parquet files, a file at a time, within its memory limit), and the
-    facts and results of report_ids no longer loaded under any path removed. Returns the number
-    of facts written."""
+    """In one transaction: the files' ``reports`` rows replaced; the facts of the reports loaded
+    from them replaced (read by DuckDB from the staged Parquet files, a file at a time, within its
+    memory limit; the staged facts of a file that turned out a duplicate are left out); the facts
+    and results of report_ids no longer loaded under any path removed; and, when the loaded
+    reports changed, the cross-year identities marked for judging. Returns the facts written."""
     if reports.is_empty():
         return 0
     with transaction(con, new_reports=reports):
+        changes_loaded = con.execute(
+            f"select exists (select 1 from new_reports where status in {LOADED_SQL}) or exists "
+            f"(select 1 from reports where status in {LOADED_SQL} and source_path in (select source_path from new_reports))"
+        ).fetchall()[0][0]
         con.execute("delete from reports where source_path in (select source_path from new_reports)")
         _insert(con, "reports", reports, view="new_reports")
-        con.execute("delete from facts where report_id in (select report_id from new_reports)")
-        con.execute("delete from expectation_results where report_id in (select report_id from new_reports)")
+        loaded = f"(select report_id from new_reports where status in {LOADED_SQL})"
+        con.execute(f"delete from facts where report_id in {loaded}")
+        con.execute(f"delete from expectation_results where report_id in {loaded}")
         written = 0
         cols = ", ".join(schema.FACTS.schema)
         for path in fact_files:
-            written += con.execute(f"insert into facts ({cols}) select {cols} from read_parquet(?)", [path]).fetchall()[0][0]
+            written += con.execute(
+                f"insert into facts ({cols}) select {cols} from read_parquet(?) "
+                f"where source_path in (select source_path from new_reports where status in {LOADED_SQL})", [path]
+            ).fetchall()[0][0]
         for table in ("facts", "expectation_results"):
             con.execute(
                 f"delete from {table} where report_id not in "
                 f"(select report_id from reports where status in {LOADED_SQL})"
             )
+        if changes_loaded:
+            mark_pending(con, "cross_year")
     return written
+
+
+def mark_pending(con: duckdb.DuckDBPyConnection, work: str) -> None:
+    """Record work left to do (inside the transaction of the change that leaves it)."""
+    con.execute("insert or ignore into pending values (?)", [work])
+
+
+def is_pending(con: duckdb.DuckDBPyConnection, work: str) -> bool:
+    return con.execute("select count(*) from pending where work = ?", [work]).fetchall()[0][0] > 0
 
 
 def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str]) -> None:
@@ -208,12 +252,15 @@ def replace_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expec
         _insert(con, "expectation_results", results, view="new_results")
 
 
-def replace_all_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str]) -> None:
-    """In one transaction, replace every row of ``expectations`` (the cross-year ones)."""
+def replace_all_results(con: duckdb.DuckDBPyConnection, results: pl.DataFrame, expectations: list[str],
+                        done: str) -> None:
+    """In one transaction, replace every row of ``expectations`` (the cross-year ones) and clear
+    the pending work ``done``."""
     with transaction(con, new_results=results):
         con.execute("delete from expectation_results where list_contains(?, expectation)", [expectations])
         if not results.is_empty():
             _insert(con, "expectation_results", results, view="new_results")
+        con.execute("delete from pending where work = ?", [done])
 
 
 def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None,
@@ -309,11 +356,11 @@ WHOLE = ["agencies", "items", "columns", "cells", "expectation_results", "findin
 
 
 def export(con: duckdb.DuckDBPyConnection, directory: Path) -> None:
-    """Write the tables and views to Parquet under ``directory``."""
+    """Write the tables and views to Parquet under ``directory`` (the path is passed to DuckDB as
+    a value, never spliced into SQL)."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in BY_YEAR:
-        target = directory / name
-        con.execute(f"copy (select * from {name} where year is not null) to '{target}' "
-                    "(format parquet, partition_by (year), overwrite_or_ignore true)")
+        con.sql(f"select * from {name} where year is not null").write_parquet(
+            str(directory / name), partition_by=["year"], overwrite=True)
     for name in WHOLE:
-        con.execute(f"copy (select * from {name}) to '{directory / name}.parquet' (format parquet)")
+        con.sql(f"select * from {name}").write_parquet(str(directory / f"{name}.parquet"))

@@ -101,10 +101,11 @@ def test_file_vanishing_between_scan_and_read(tmp_path):
     f.write_bytes((SAMPLES / GOOD).read_bytes())
     scanned = landing.scan(tmp_path)
     f.unlink()
-    plan = landing.plan(scanned, query_known_empty())
-    assert plan["action"].to_list() == ["gone"]
-    row, facts = read_file(Task(str(f), "x", 10, 0.0), max_bytes=1e6)
-    assert row["status"] == "rejected" and "could not be read" in row["status_reason"] and facts is None
+    plan = landing.plan(scanned, query_known_empty(), max_bytes=1e6)
+    assert plan["action"].to_list() == ["read"]
+    row, facts = read_file(Task(scanned[0].path, plan["target"][0], 10, 0.0), max_bytes=1e6)
+    assert (row["status"], row["status_reason"], row["transient"]) == ("rejected", "file vanished before it could be read", True)
+    assert facts is None
 
 
 def test_a_file_read_by_an_older_reader_is_read_again(tmp_path):
@@ -117,18 +118,20 @@ def test_a_file_read_by_an_older_reader_is_read_again(tmp_path):
     (scanned,) = landing.scan(tmp_path)
 
     def known(version):
-        return pl.DataFrame([(scanned.path, "r", "parsed", scanned.size, scanned.mtime, version)],
-                            schema=query_known_empty().schema, orient="row")
+        row = {"source_path": scanned.path, "report_id": "r", "status": "parsed", "size_bytes": scanned.size,
+               "mtime": scanned.mtime, "parser_version": version}
+        return pl.DataFrame([row], schema=query_known_empty().schema)
 
-    assert landing.plan([scanned], known(PARSER_VERSION))["action"].to_list() == ["unchanged"]
-    assert landing.plan([scanned], known("0"))["action"].to_list() == ["read"]
+    assert landing.plan([scanned], known(PARSER_VERSION), max_bytes=1e6)["action"].to_list() == ["unchanged"]
+    assert landing.plan([scanned], known("0"), max_bytes=1e6)["action"].to_list() == ["read"]
 
 
 def query_known_empty():
     import polars as pl
 
     return pl.DataFrame(schema={"source_path": pl.String, "report_id": pl.String, "status": pl.String,
-                                "size_bytes": pl.Int64, "mtime": pl.Float64, "parser_version": pl.String})
+                                "status_reason": pl.String, "duplicate_of": pl.String, "size_bytes": pl.Int64,
+                                "mtime": pl.Float64, "parser_version": pl.String, "transient": pl.Boolean})
 
 
 def test_slow_file_hits_the_time_limit(tmp_path):
