@@ -17,6 +17,7 @@ from warehouse.stewardship import IDENTITY_IDS
 from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, NotAWarehouse, WarehouseBusy, connect
 
 DEFAULT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "data" / "dagster_home"  # the one `make dev` opens
+SHOWN_NAMES = 10  # unlinked agencies named in the summary; the rest are counted
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
@@ -81,7 +82,9 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
     if unlinked:
-        lines.append(f"agencies known by their name alone, to link to a division: {'、'.join(unlinked)}")
+        more = f" and {len(unlinked) - SHOWN_NAMES} more (select agency from agencies where not linked)" if len(unlinked) > SHOWN_NAMES else ""
+        lines.append(f"agencies known by their name alone, to link to a division: {len(unlinked)}: "
+                     f"{'、'.join(unlinked[:SHOWN_NAMES])}{more}")
     lines += [printable(f"  rejected {path}: {reason}") for path, reason in rejected]
     return "\n".join(lines)
 

@@ -103,7 +103,7 @@ def test_a_page_too_poor_to_read_is_rejected_with_the_reason():
 def test_ocr_has_its_own_time_limit(tmp_path):
     path = sorted(SCANNED.glob("*.pdf"))[0]
     stat = path.stat()
-    tasks = [Task(str(path), "r", stat.st_size, stat.st_mtime)]
+    tasks = [Task(str(path), str(path), stat.st_size, stat.st_mtime)]
     (_, row, facts), = read_files(tasks, max_bytes=1e9, seconds=600, ocr_seconds=0.001, workers=1)
     assert row["status"] == "rejected" and facts is None
     assert row["status_reason"] == "scanned PDF: OCR took longer than the limit of 0.001 s"

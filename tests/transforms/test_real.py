@@ -112,7 +112,7 @@ def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
     assert query(db, "select agency_id, agency, names, division_code, linked, county, reports from agencies order by 1") == [
         ("320813:人民政府", "淮安市洪泽区人民政府", ["洪泽区人民政府", "淮安市洪泽区人民政府"], "320813", True, "洪泽区", 2),
         ("name:平潭综合实验区", "平潭综合实验区", ["平潭综合实验区"], None, False, None, 1)]
-    assert "agencies known by their name alone, to link to a division: 平潭综合实验区" in summary(db)
+    assert "agencies known by their name alone, to link to a division: 1: 平潭综合实验区" in summary(db)
     chained = query(db, "select count(*) from expectation_results e join reports r using (report_id) "
                         "where e.expectation = 'carryover_continuity' and r.year = 2024 and e.success is not null")
     assert chained == [(7,)]
