@@ -151,7 +151,7 @@ def test_a_reader_returning_a_lone_surrogate_costs_only_its_file(land, monkeypat
     from reading import pool
     from transforms.reports import read_report
 
-    def broken(name, data):  # a reader bug: half of a surrogate pair in the agency
+    def broken(name, data, *_):  # a reader bug: half of a surrogate pair in the agency
         report = read_report(name, data)
         report.agency = "\ud842" + report.agency
         return report
