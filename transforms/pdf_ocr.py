@@ -19,8 +19,8 @@ import pypdfium2 as pdfium
 
 from transforms import image_grid
 from transforms.model import ReadError, Row, SourceCell
-from transforms.pdf_objects import PdfPasswordError, open_pdf
-from transforms.pdf_tables import assemble, margin_key
+from transforms.pdf_objects import open_pdf
+from transforms.pdf_tables import assemble, margin_key, readable_pdf
 from transforms.settings import DEFAULT
 
 DPI = 200  # pages are rendered at this resolution, whatever the resolution of their scan
@@ -40,12 +40,7 @@ def engine():
 def ocr_document(data: bytes) -> tuple[list[str], list[Row]]:
     """The document's text lines and rows, read from its page images; ReadError when the pages
     show no text or no ruled table."""
-    try:
-        pdf = open_pdf(data)
-    except PdfPasswordError:
-        raise ReadError("password-protected PDF") from None
-    except pdfium.PdfiumError as e:
-        raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
+    pdf = readable_pdf(data)
     try:
         count = len(pdf)
         pages = [_page(pdf[i], i + 1, full=i in (0, count - 1)) for i in range(count)]

@@ -26,14 +26,19 @@ from transforms.text_layout import merge_tokens
 _PAGE_NUMBER = re.compile(r"^[-—–_·\s]*(?:第)?\d{1,3}(?:页)?(?:[/／共]\d{1,3}页?)?[-—–_·\s]*$")
 
 
-def pdf_document(data: bytes, *, settings: ReaderSettings = DEFAULT) -> tuple[list[str], list[Row]]:
-    """The document's text lines (for metadata) and its rows (for the tables)."""
+def readable_pdf(data: bytes) -> pdfium.PdfDocument:
+    """The open document; ReadError, in a steward's words, when it needs a password or is broken."""
     try:
-        pdf = open_pdf(data)
+        return open_pdf(data)
     except PdfPasswordError:
         raise ReadError("password-protected PDF") from None
     except pdfium.PdfiumError as e:
         raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
+
+
+def pdf_document(data: bytes, *, settings: ReaderSettings = DEFAULT) -> tuple[list[str], list[Row]]:
+    """The document's text lines (for metadata) and its rows (for the tables)."""
+    pdf = readable_pdf(data)
     try:
         pages = [_page(pdf[i], i + 1, settings) for i in range(len(pdf))]
     finally:
