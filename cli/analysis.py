@@ -6,9 +6,10 @@ import sys
 import duckdb
 import polars as pl
 
+from cli.errors import STORE_ERRORS, store_error
 from transforms.terminal import printable
 from warehouse import store
-from warehouse.store import NotAWarehouse, WarehouseBusy, connect
+from warehouse.store import connect
 
 
 def run(args) -> int:
@@ -16,12 +17,8 @@ def run(args) -> int:
     written, no extension loaded); ``export`` writes only under DIR."""
     try:
         con = connect(args.warehouse, read_only=True, external_access=args.command != "sql")
-    except WarehouseBusy as e:
-        print(f"gongkai: {e}; try again when the running ingest ends", file=sys.stderr)
-        return 1
-    except NotAWarehouse as e:
-        print(f"gongkai: {e}", file=sys.stderr)
-        return 2
+    except STORE_ERRORS as e:
+        return store_error(e)
     with con:
         if args.command == "sql":
             return query(con, args.query, as_csv=args.csv)

@@ -3,12 +3,13 @@
 import sys
 from pathlib import Path
 
+from cli.errors import STORE_ERRORS, store_error
 from transforms import catalog
 from transforms.model import where_printed
 from transforms.terminal import printable
 from transforms.values import parse_value, to_unit
 from warehouse import stewardship, store
-from warehouse.store import NotAWarehouse, WarehouseBusy, connect
+from warehouse.store import connect
 
 
 class Refused(Exception):
@@ -26,12 +27,8 @@ def run(args) -> int:
     except Refused as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 2
-    except WarehouseBusy as e:
-        print(f"gongkai: {e}", file=sys.stderr)
-        return 1
-    except NotAWarehouse as e:
-        print(f"gongkai: {e}", file=sys.stderr)
-        return 2
+    except STORE_ERRORS as e:
+        return store_error(e)
 
 
 def review(con, args) -> str:
