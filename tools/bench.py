@@ -36,7 +36,8 @@ def generate(folder: Path, count: int, seed: int) -> Path:
     from tools.corpus.truth import make_truth
 
     corpus = folder / f"corpus-{count}-{seed}"
-    if (corpus / ".complete").exists():
+    complete = folder / f"{corpus.name}.complete"  # beside the corpus: a hidden file in it is rejected
+    if complete.exists():
         return corpus
     shutil.rmtree(corpus, ignore_errors=True)
     corpus.mkdir(parents=True)
@@ -55,7 +56,7 @@ def generate(folder: Path, count: int, seed: int) -> Path:
         (corpus / f"{i:05d}_{kind}{ext}").write_bytes(render(doc, rng))
         if (i + 1) % 200 == 0:
             print(f"generated {i + 1}/{count}", file=sys.stderr, flush=True)
-    (corpus / ".complete").touch()
+    complete.touch()
     return corpus
 
 
