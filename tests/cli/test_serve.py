@@ -12,6 +12,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import query
@@ -214,3 +215,16 @@ def test_while_a_run_holds_the_warehouse_pages_say_so_and_then_read_again(wareho
             assert client.request("/findings")[0] == 200
     finally:
         holder.kill()
+
+
+def test_a_low_confidence_ocr_cell_is_marked_check_first(warehouse, landing):
+    finding = seed_002_balance(warehouse)
+    with duckdb.connect(str(warehouse)) as con:  # as an OCR reading of seed 002 would have stored them
+        con.execute("update facts set method = 'ocr', confidence = 0.97 where item_code = 'new_received'")
+        con.execute("update facts set method = 'ocr', confidence = 0.42 where item_code = 'total_processed' "
+                    "and column_code = 'total'")
+    with serving(warehouse, landing) as base:
+        status, page = Client(base).request(f"/findings/{finding}")
+    assert status == 200
+    assert page.count("low confidence, check first") == 1
+    assert "OCR 0.42: low confidence, check first" in page and "OCR 0.97</span>" in page
