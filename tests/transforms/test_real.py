@@ -2,7 +2,6 @@
 the transforms alone, and the placement of rows by the template's order that it needs."""
 
 import json
-from pathlib import Path
 
 import pytest
 
