@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cli.main import ingest
+from pipelines.run import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

@@ -4,11 +4,11 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from transforms import catalog, metadata
-from transforms.labels import detect_template, normalize
-from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
 from transforms.docx_tables import docx_document
 from transforms.gazetteer import agency_id, region_of
 from transforms.html_tables import html_document
+from transforms.labels import detect_template, normalize
+from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
 from transforms.pdf_ocr import LOW_CONFIDENCE, ocr_document
 from transforms.pdf_tables import pdf_document
 from transforms.tables import read_tables

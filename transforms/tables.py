@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 
 from transforms import catalog
 from transforms.labels import (
-    column_units, match_block, match_columns, match_item, normalize, section_of, starts_with_marker,
+    column_units,
+    match_block,
+    match_columns,
+    match_item,
+    normalize,
+    section_of,
+    starts_with_marker,
 )
 from transforms.model import FoundCell, Row, SourceCell
 from transforms.text_layout import is_rule

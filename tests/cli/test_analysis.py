@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from conftest import DOCS, query, truths
 
 from cli.main import main
-from conftest import DOCS, query, truths
 
 TRUTHS = truths()
 

@@ -2,8 +2,8 @@
 
 import dagster as dg
 import pytest
-
 from conftest import query
+
 from cli.main import main
 from transforms import catalog
 

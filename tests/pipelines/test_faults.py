@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, SAMPLES, query
 
 pytestmark = pytest.mark.slow  # end-to-end runs

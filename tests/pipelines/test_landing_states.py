@@ -19,12 +19,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, query
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from cli.main import ingest
-from conftest import CORPUS, query
+from pipelines.run import ingest
 from reading.faults import POINTS
 from transforms import catalog
 

@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, query
 
 from cli.main import main, summary
-from conftest import CORPUS, query
 from reading import landing
 from reading.pool import Task, read_file, read_files
 from transforms.docx_tables import docx_document

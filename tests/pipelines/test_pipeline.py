@@ -3,9 +3,10 @@
 import shutil
 
 import pytest
-
-from cli.main import ingest, main
 from conftest import SAMPLES, query, truths
+
+from cli.main import main
+from pipelines.run import ingest
 from transforms import catalog
 
 pytestmark = pytest.mark.slow  # end-to-end runs

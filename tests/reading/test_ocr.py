@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import rapidocr_onnxruntime
 
-from cli.main import ingest
+from pipelines.run import ingest
 from reading.pool import Task, read_files
-from warehouse import stewardship
-from warehouse.store import connect, records
 from tools.accuracy import measure
 from transforms import image_grid, pdf_ocr
 from transforms.model import ReadError
 from transforms.reports import read_report
+from warehouse import stewardship
+from warehouse.store import connect, records
 
 SCANNED = Path(__file__).parents[1] / "corpus" / "scanned"
 DPI = 200
@@ -87,8 +87,9 @@ def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch
 
 
 def _blank_scan() -> bytes:
-    from PIL import Image  # the scan of an empty grey page
     import io
+
+    from PIL import Image  # the scan of an empty grey page
 
     out = io.BytesIO()
     Image.fromarray(np.full((1100, 850), 200, np.uint8)).save(out, format="PDF", resolution=100)

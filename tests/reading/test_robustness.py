@@ -7,12 +7,13 @@ import sys
 
 import duckdb
 import pytest
+from conftest import CORPUS, SAMPLES, make_pdf, query
 from docx import Document
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-from cli.main import ingest, main
-from conftest import CORPUS, SAMPLES, make_pdf, query
+from cli.main import main
+from pipelines.run import ingest
 from reading import landing
 from reading.pool import Task, read_file
 from warehouse import store

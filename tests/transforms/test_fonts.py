@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pypdfium2.raw as raw
 import pytest
-
 from conftest import CORPUS, ROOT
+
 from tools.accuracy import producer_of
 from transforms.pdf_objects import open_pdf, page_chars, page_edges
 from transforms.pdf_tables import _inside, _tables

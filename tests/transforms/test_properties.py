@@ -8,10 +8,10 @@ import random
 from functools import cache
 
 import pytest
+from conftest import CORPUS, SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CORPUS, SAMPLES
 from tools.corpus import render_html, render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth

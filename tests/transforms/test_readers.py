@@ -5,9 +5,9 @@ import io
 import lxml.html
 import pdfplumber
 import pytest
+from conftest import CORPUS, make_pdf
 from docx import Document
 
-from conftest import CORPUS, make_pdf
 from transforms.labels import normalize
 from transforms.model import ReadError
 from transforms.reports import read_report

@@ -4,13 +4,12 @@ the transforms alone, and the placement of rows by the template's order that it 
 import json
 
 import pytest
+from conftest import REAL, SAMPLES
 
 from transforms.facts import fact_columns
 from transforms.identities import identity_sides
 from transforms.reports import read_report
 from warehouse.schema import FACTS
-
-from conftest import REAL, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +90,10 @@ def test_two_places_leave_the_row_out_and_name_it():
 def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
     """洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024): one agency_id, one agencies row with both
     names, the cross-year identities chained, one series in v_agency_year."""
-    from cli.main import ingest, summary
     from conftest import query
+
+    from cli.main import summary
+    from pipelines.run import ingest
 
     land = tmp_path / "landing"
     land.mkdir()

@@ -1,8 +1,8 @@
 """Each sample read by the transforms alone: every truth cell, nothing invented."""
 
 import pytest
-
 from conftest import SAMPLES, truths
+
 from transforms.reports import read_report
 
 TRUTHS = truths()

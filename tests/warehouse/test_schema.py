@@ -1,8 +1,8 @@
 """One declaration of each table: the DuckDB tables and the polars frames both follow it."""
 
 import pytest
-
 from conftest import SAMPLES
+
 from transforms.facts import fact_columns, report_row
 from transforms.model import Status
 from transforms.reports import read_report

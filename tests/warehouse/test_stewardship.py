@@ -8,11 +8,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
-from cli.main import ingest, main
 from conftest import CORPUS, SAMPLES, query
+
+from cli.main import main
 from expectations.runner import domain_violations
 from expectations.suites import sides_suite, value_domain_suite
+from pipelines.run import ingest
 from tools.corpus import render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth

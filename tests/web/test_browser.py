@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from cli import evidence
+from client import chromium, serving
 from conftest import CORPUS, SAMPLES, query
+
 from cli.main import main
-from web import chromium, serving
+from web import evidence
 
 PDF = "007_pdf_reportlab.pdf"  # its truth: applications_balance/natural_person and applications_applicants/new_received fail
 

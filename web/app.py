@@ -33,9 +33,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from cli import evidence, review, workbench
+from cli import review
 from warehouse import stewardship
 from warehouse.store import WarehouseBusy, connect, records
+from web import evidence, queries
 
 COOKIE = "gongkai_session"
 DECIDE_WAIT_SECONDS = 10.0  # how long a decision waits for a run that holds the warehouse
@@ -43,7 +44,7 @@ FINDING_ID = re.compile(r"^[0-9a-f]{12}$")
 REPORT_ID = re.compile(r"^[0-9a-f]{64}$")
 CELL = re.compile(r"^([a-z_]+)/([a-z_]+)/([a-z_]+)$")
 TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("cli", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    loader=jinja2.PackageLoader("web", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
 )
 TEMPLATES.filters["num"] = lambda v, fmt="g": "—" if v is None else format(v, fmt)
 TEMPLATES.filters["name"] = lambda p: Path(p).name if p else ""
@@ -110,12 +111,12 @@ def _problem(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 def findings_page(request: Request) -> Response:
-    chosen = {k: request.query_params.get(k, "") for k in workbench.FILTERS}
+    chosen = {k: request.query_params.get(k, "") for k in queries.FILTERS}
     offset = _offset(request)
     with request.app.state.bench.reading() as con:
-        total, rows, counts = workbench.findings(con, chosen, offset)
-    return _render(request, "findings.html", total=total, offset=offset, page_rows=workbench.PAGE_ROWS, rows=rows,
-                   counts=counts, chosen=chosen, filters=workbench.FILTERS,
+        total, rows, counts = queries.findings(con, chosen, offset)
+    return _render(request, "findings.html", total=total, offset=offset, page_rows=queries.PAGE_ROWS, rows=rows,
+                   counts=counts, chosen=chosen, filters=queries.FILTERS,
                    link=lambda **change: "/findings?" + urlencode({k: v for k, v in {**chosen, **change}.items() if v}))
 
 
@@ -125,7 +126,7 @@ def _offset(request: Request) -> int:
 
 
 def _finding_context(bench: Workbench, con, finding_id: str) -> dict | None:
-    f = workbench.finding(con, finding_id)
+    f = queries.finding(con, finding_id)
     if f is None:
         return None
     sources = []  # per report involved: its printed table(s) and the source beside it
@@ -133,8 +134,8 @@ def _finding_context(bench: Workbench, con, finding_id: str) -> dict | None:
         marked = [c for c in f["cells"] if c["cell_report_id"] == rid and c["raw_text"] is not None]
         highlight = {(c["item_code"], c["column_code"]) for c in f["cells"] if c["cell_report_id"] == rid}
         tables = sorted({c["table_code"] for c in f["cells"] if c["cell_report_id"] == rid})
-        facts = workbench.facts_of(con, rid)
-        sources.append({"report": rep, "tables": [workbench.printed_table(rep["template"], t, facts, highlight) for t in tables],
+        facts = queries.facts_of(con, rid)
+        sources.append({"report": rep, "tables": [queries.printed_table(rep["template"], t, facts, highlight) for t in tables],
                         "source": _source(bench, rep, [x for x in facts if x["table_code"] in tables], marked)})
     return {"f": f, "sources": sources, "decisions": stewardship.DECISIONS,
             "choices": [c for c in f["cells"] if c["raw_text"] is not None]}
@@ -220,8 +221,8 @@ def _refusal(args) -> str:
 def reports_page(request: Request) -> Response:
     offset = _offset(request)
     with request.app.state.bench.reading() as con:
-        total, rows = workbench.reports(con, offset)
-    return _render(request, "reports.html", total=total, offset=offset, page_rows=workbench.PAGE_ROWS, rows=rows)
+        total, rows = queries.reports(con, offset)
+    return _render(request, "reports.html", total=total, offset=offset, page_rows=queries.PAGE_ROWS, rows=rows)
 
 
 def report_page(request: Request) -> Response:
@@ -229,7 +230,7 @@ def report_page(request: Request) -> Response:
     if not REPORT_ID.match(report_id):
         return _problem(request, 404, "no such report")
     with request.app.state.bench.reading() as con:
-        rep = workbench.report(con, report_id)
+        rep = queries.report(con, report_id)
     if rep is None:
         return _problem(request, 404, f"no report {report_id}")
     return _render(request, "report.html", r=rep)
@@ -242,14 +243,14 @@ def cell_page(request: Request) -> Response:
         return _problem(request, 404, "no such report")
     bench = request.app.state.bench
     with bench.reading() as con:
-        facts = workbench.facts_of(con, report_id)
-        reps = records(con, f"select * from {workbench.REPORT_OF} where report_id = ?", [report_id])
+        facts = queries.facts_of(con, report_id)
+        reps = records(con, f"select * from {queries.REPORT_OF} where report_id = ?", [report_id])
     fact = next((f for f in facts if (f["table_code"], f["item_code"], f["column_code"]) == (table, item, column)), None)
     if fact is None or not reps:
         return _problem(request, 404, f"no cell {table}/{item}/{column} in report {report_id}")
     rep = reps[0]
-    fact |= {"item_label": workbench.item_label(table, item), "column_label": workbench.column_label(table, column)}
-    printed = workbench.printed_table(rep["template"], table, facts, {(item, column)})
+    fact |= {"item_label": queries.item_label(table, item), "column_label": queries.column_label(table, column)}
+    printed = queries.printed_table(rep["template"], table, facts, {(item, column)})
     source = _source(bench, rep, [f for f in facts if f["table_code"] == table], [fact])
     return _render(request, "cell.html", rep=rep, c=fact, table=printed, source=source)
 
@@ -264,8 +265,8 @@ def page_image(request: Request) -> Response:
     keys = {m.groups() for m in wanted}
     bench = request.app.state.bench
     with bench.reading() as con:
-        facts = workbench.facts_of(con, report_id)
-        reps = records(con, f"select * from {workbench.REPORT_OF} where report_id = ?", [report_id])
+        facts = queries.facts_of(con, report_id)
+        reps = records(con, f"select * from {queries.REPORT_OF} where report_id = ?", [report_id])
     if not reps or reps[0]["format"] != "pdf":
         return Response("not found", status_code=404, media_type="text/plain")
     on_page = [f for f in facts if f["page"] == page and f["bbox"]]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import uvicorn
 
-from cli.serve import create_app
+from web.app import create_app
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -5,10 +5,10 @@ import io
 
 import pypdfium2 as pdfium
 import pytest
+from conftest import CORPUS
 from PIL import Image
 
-from cli import evidence
-from conftest import CORPUS
+from web import evidence
 
 PDF = "007_pdf_reportlab.pdf"
 

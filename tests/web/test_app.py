@@ -14,9 +14,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
+from client import serving
 from conftest import query
-from web import serving
 
 SEED_002 = "002_9440981a45cb5a2e.txt"
 

@@ -1,0 +1,1 @@
+"""The stewards' workbench: a local web app over the warehouse (gongkai serve)."""
