@@ -60,6 +60,8 @@ def domain_violations(domain: pl.DataFrame) -> pl.DataFrame:
             "scope": f"{r['item_code']}/{r['column_code']}", "observed": r["value"], "expected": None,
             "assessable": True, "blank_cells": [], "missing_cells": [], "success": False,
             "cells": [{k: r[k] for k in ("report_id", "table_code", "item_code", "column_code")}],
+            "terms": [{**{k: r[k] for k in ("report_id", "table_code", "item_code", "column_code")},
+                       "side": "observed", "sign": 1, "value": r["value"]}],
         }
         for r in bad.iter_rows(named=True)
     ]

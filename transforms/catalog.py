@@ -91,6 +91,7 @@ class Expectation:
     """One expectation: the suite it belongs to and how serious its failure is."""
 
     id: str
+    name_zh: str  # the short Chinese name a steward reads (申请收支平衡)
     suite: str
     severity: str  # 'error' (a finding for a steward) or 'warning'
     statement: str
@@ -106,7 +107,7 @@ def _templates(value: str) -> tuple[str, ...]:
 
 
 EXPECTATIONS = {
-    r["expectation"]: Expectation(r["expectation"], r["suite"], r["severity"], r["statement"])
+    r["expectation"]: Expectation(r["expectation"], r["name_zh"], r["suite"], r["severity"], r["statement"])
     for r in _rows("expectations.csv")
 }
 SUITES = tuple(dict.fromkeys(e.suite for e in EXPECTATIONS.values()))
@@ -191,6 +192,7 @@ def labels(kind: str) -> tuple[Label, ...]:
 
 
 TABLES = tuple(dict.fromkeys(i.table_code for i in items()))
+TABLE_LABELS = {r["table_code"]: r["label_zh"] for r in _rows("tables.csv")}  # the tables' printed headings
 # Table 三's applicant columns, table 四's groups and result columns, in printed order.
 APPLICANT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "applications"))
 RESULT_COLUMNS = tuple(dict.fromkeys(c.column_code for c in columns() if c.table_code == "review_litigation"))
@@ -281,6 +283,34 @@ def identity_terms(template: str) -> tuple[IdentityTerm, ...]:
                         cell["item_code"], cell["column_code"], int(r["year_offset"]),
                     ))
     return tuple(terms)
+
+
+def item_label(table_code: str, item_code: str) -> str:
+    """The printed Chinese label of a row (its code when the catalog has no such row)."""
+    return next((i.label_zh for i in items() if (i.table_code, i.item_code) == (table_code, item_code)), item_code)
+
+
+def column_label(table_code: str, column_code: str) -> str:
+    """The printed Chinese label of a column (its code when the catalog has no such column)."""
+    return next((c.label_zh for c in columns() if (c.table_code, c.column_code) == (table_code, column_code)), column_code)
+
+
+@cache
+def scope_label(expectation: str, scope: str) -> str:
+    """A scope in Chinese: the row or column an identity is judged on (自然人), the table of a
+    completeness result, the cell of a value-domain result; the scope itself when none fits."""
+    if "/" in scope:
+        item, column = scope.split("/", 1)
+        table = next((i.table_code for i in items() if i.item_code == item), "")
+        return f"{item_label(table, item)} · {column_label(table, column)}"
+    if scope in TABLES:
+        return TABLE_LABELS.get(scope, scope)
+    for r in _rows("identities.csv"):
+        if r["expectation"] == expectation:
+            label = (item_label if r["scope_kind"] == "item" else column_label)(r["table_code"], scope)
+            if label != scope:
+                return label
+    return scope
 
 
 @cache

@@ -4,8 +4,10 @@ The identities are rows of terms in the catalog (``transforms/template/identitie
 facts are joined with the terms and summed, sign × value, per report, identity and scope. A
 blank cell counts as 0 and is listed in ``blank_cells``; a cell the reader did not find makes the
 scope not assessable (both sides NULL, the cells listed in ``missing_cells``). ``cells`` names
-every cell involved, so a steward can be shown them. The input facts carry the value to judge:
-the printed value, or a steward's correction of it.
+every cell involved, so a steward can be shown them, and ``terms`` each term as judged (the cell,
+its side, sign and the value summed: NULL for a blank or missing cell), so that what a steward
+sees is what was judged. The input facts carry the value to judge: the printed value, or a
+steward's correction of it.
 """
 
 from functools import cache
@@ -15,6 +17,7 @@ import polars as pl
 from transforms import catalog
 
 CELL = pl.Struct({"report_id": pl.String, "table_code": pl.String, "item_code": pl.String, "column_code": pl.String})
+TERM = pl.Struct({**CELL.to_schema(), "side": pl.String, "sign": pl.Int32, "value": pl.Float64})  # a cell as judged
 IDENTITY_SCHEMA = pl.Schema(
     {
         "report_id": pl.String,
@@ -26,6 +29,7 @@ IDENTITY_SCHEMA = pl.Schema(
         "blank_cells": pl.List(pl.String),
         "missing_cells": pl.List(pl.String),
         "cells": pl.List(CELL),
+        "terms": pl.List(TERM),
     }
 )
 KEY = ["table_code", "item_code", "column_code"]
@@ -68,6 +72,7 @@ def _sum(facts: pl.DataFrame, terms: pl.DataFrame, name: pl.Expr) -> pl.DataFram
         pl.col("name").filter(blank).alias("blank_cells"),
         pl.col("name").filter(~pl.col("found")).alias("missing_cells"),
         pl.struct(pl.col("source").alias("report_id"), *KEY).alias("cells"),
+        pl.struct(pl.col("source").alias("report_id"), *KEY, "side", "sign", "value").alias("terms"),
     )
     return sides.with_columns(
         pl.when(pl.col("assessable")).then(side).alias(side) for side in ("observed", "expected")
@@ -150,6 +155,7 @@ def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.Dat
     )
     blank = pl.col("found") & pl.col("value").is_null()
     none = pl.lit([], dtype=pl.List(pl.String))
+    no_terms = pl.lit([], dtype=pl.List(TERM))
     by_table = joined.group_by("report_id", pl.col("table_code").alias("scope"), maintain_order=True)
     complete = by_table.agg(
         pl.lit("completeness").alias("expectation"),
@@ -158,6 +164,7 @@ def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.Dat
         none.alias("blank_cells"),
         pl.col("name").filter(~pl.col("found")).alias("missing_cells"),
         pl.col("cell").filter(~pl.col("found")).alias("cells"),
+        no_terms.alias("terms"),
     )
     blanks = by_table.agg(
         pl.lit("blank_cells").alias("expectation"),
@@ -166,6 +173,7 @@ def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.Dat
         pl.col("name").filter(blank).alias("blank_cells"),
         none.alias("missing_cells"),
         pl.col("cell").filter(blank).alias("cells"),
+        no_terms.alias("terms"),
     )
     return (
         pl.concat([complete, blanks])

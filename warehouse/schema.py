@@ -63,6 +63,7 @@ class Table:
 C, S, I32, I64, F64, B = Column, pl.String, pl.Int32, pl.Int64, pl.Float64, pl.Boolean
 STRINGS, BOX = pl.List(pl.String), pl.List(pl.Float64)
 CELL = pl.Struct({"report_id": S, "table_code": S, "item_code": S, "column_code": S})
+TERM = pl.Struct({**CELL.to_schema(), "side": S, "sign": I32, "value": F64})
 
 REPORTS = Table(
     "reports",
@@ -105,6 +106,7 @@ EXPECTATION_RESULTS = Table(
     C("observed", F64), C("expected", F64), C("difference", F64),
     C("success", B, note="NULL when not assessable"),
     C("blank_cells", STRINGS), C("missing_cells", STRINGS), C("cells", pl.List(CELL)),
+    C("terms", pl.List(TERM), note="each term as judged: the cell, its side, sign and the value summed"),
     C("evaluated_at", TIMESTAMP, "default current_timestamp", loaded=False),
 )
 FINDINGS = Table(
@@ -157,7 +159,7 @@ CELLS = Table(
 LOADED_SQL = "(" + ", ".join(f"'{s}'" for s in LOADED) + ")"  # `status in {LOADED_SQL}`: reports whose facts are loaded
 
 TABLES = (REPORTS, FACTS, EXPECTATION_RESULTS, FINDINGS, DECISIONS, PENDING, RUNS, ITEMS, COLUMNS, AGENCIES, CELLS)
-ADDED = ((REPORTS, "transient"),)  # columns added since the first warehouses: added to those on opening
+ADDED = ((REPORTS, "transient"), (EXPECTATION_RESULTS, "terms"))  # columns added since the first warehouses: added to those on opening
 
 
 def ddl() -> str:

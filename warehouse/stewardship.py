@@ -9,11 +9,13 @@ import duckdb
 
 from transforms import catalog
 from transforms.pdf_ocr import LOW_CONFIDENCE
+from transforms.values import parse_value, to_unit
 from warehouse import schema
 from warehouse.schema import LOADED_SQL
-from warehouse.store import mark_pending, records, transaction
+from warehouse.store import mark_pending, records, template_of, transaction
 
-DECISIONS = ("source_error", "correction", "dismissed")
+DECISIONS = ("source_error", "correction", "dismissed", "reopened")  # reopened: undoes the decision before it
+CLOSING = ("source_error", "dismissed")  # decisions that close a finding at once (a correction waits for the next run)
 CSV_COLUMNS = list(schema.DECISIONS.schema)  # the CSV holds the decisions table, column for column
 ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
 IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
@@ -86,9 +88,65 @@ def decide(
         decision=decision, table_code=table, item_code=item, column_code=column, value=value, note=note,
         decided_by=by, decided_at=datetime.now(), fingerprint=fingerprint(con, finding_id),
     ))
-    if decision != "correction":
+    if decision in CLOSING:
         con.execute("update findings set state = 'closed', state_reason = ? where finding_id = ?",
                     [f"{decision} by {by}: {note}", finding_id])
+    elif decision == "reopened":
+        con.execute("update findings set state = 'open', state_reason = ? where finding_id = ?",
+                    [f"reopened by {by}: {note}", finding_id])
+
+
+class Refused(Exception):
+    """A decision that cannot be recorded; the message says why."""
+
+
+def record(con: duckdb.DuckDBPyConnection, finding_id: str, *, decision: str, by: str, note: str,
+           cell: str | None = None, value: str | None = None) -> str:
+    """Check and record a steward's decision (``gongkai decide``, the workbench) and say what was
+    recorded; the caller writes the CSV (``export_decisions``) once its transaction holds. ``cell``
+    (``[REPORT:]ITEM/COLUMN``) and ``value`` (as printed) go with a correction only; Refused says
+    why a decision cannot be."""
+    found = find(con, finding_id)
+    if not found:
+        raise Refused(f"no finding '{finding_id}'; `gongkai review --state all` lists them")
+    finding_id, report_id, expectation, scope = found
+    if decision not in DECISIONS:
+        raise Refused("choose a decision: " + ", ".join(DECISIONS))
+    if not by:
+        raise Refused("a decision needs the name of who decides")
+    target = (None, None, None, report_id)
+    number = None
+    if decision == "correction":
+        if not cell or value is None:
+            raise Refused("a correction needs the cell (ITEM/COLUMN) and the right value as printed")
+        target = _pick_cell(con, finding_id, cell)
+        parsed = parse_value(value)
+        if parsed is None or parsed.number is None:
+            raise Refused(f"'{value}' is not a number")
+        number = to_unit(parsed, catalog.cell_units(template_of(con, target[3]))[target[:3]])
+    elif cell or value is not None:
+        raise Refused("a cell and a value go with a correction only")
+    decide(con, finding_id, decision=decision, by=by, note=note, cell=target, value=number)
+    what = decision + (f" of {target[1]}/{target[2]} to {number:g}" if number is not None else "")
+    return f"recorded {what} on {finding_id} ({expectation} [{scope}])"
+
+
+def _pick_cell(con: duckdb.DuckDBPyConnection, finding_id: str, spec: str) -> tuple[str, str, str, str]:
+    report_prefix, _, name = spec.rpartition(":")
+    if "/" not in name:
+        raise Refused(f"the cell is ITEM/COLUMN, e.g. carried_forward/total, not '{spec}'")
+    item, column = name.split("/", 1)
+    cells = finding_cells(con, finding_id)
+    hits = [c for c in cells if (c[1], c[2]) == (item, column) and c[3].startswith(report_prefix)]
+    listed = ", ".join(sorted(f"{c[3][:8]}:{c[1]}/{c[2]}" for c in cells))
+    if not hits:
+        raise Refused(f"cell {spec} is not among the cells of finding {finding_id}: {listed}")
+    if len(hits) > 1:
+        raise Refused(f"cell {spec} is in two reports; name one as REPORT:ITEM/COLUMN among: {listed}")
+    table, item, column, report, was_read = hits[0]
+    if not was_read:
+        raise Refused(f"cell {item}/{column} was not read from the report; only a cell the reader found can be corrected")
+    return table, item, column, report
 
 
 def find(con: duckdb.DuckDBPyConnection, finding_id: str) -> tuple[str, str, str, str] | None:
@@ -259,6 +317,7 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
                     then 'closed' else 'open' end as state,
                case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint
                     then d.decision || ' by ' || d.decided_by || ': ' || coalesce(d.note, '')
+                    when d.decision = 'reopened' then 'reopened by ' || d.decided_by || ': ' || coalesce(d.note, '')
                     when d.decision is not null then 'decided before its cells changed; open again'
                     end as state_reason
         from failing x left join (select * from decisions

@@ -79,7 +79,7 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None, *, read_o
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a warehouse made by an older version to these tables (agency_id, agencies by id, the
-    facts' method and confidence)."""
+    facts' method and confidence, the results' terms)."""
     for table in ("reports", "facts"):
         con.execute(f"alter table {table} add column if not exists agency_id varchar")
     con.execute(UPGRADE)
@@ -88,6 +88,12 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     if not found:  # a dimension rebuilt from reports on every run: drop the old one
         con.execute("drop table agencies")
         con.execute(schema.AGENCIES.ddl())
+    # results judged before their terms were kept: judged again by the next run (their reports count as unchecked)
+    stale = con.execute("select count(*) from expectation_results where terms is null").fetchall()[0][0]
+    if stale:
+        con.execute("delete from expectation_results where report_id in "
+                    "(select report_id from expectation_results where terms is null)")
+        mark_pending(con, "cross_year")
 
 
 def refresh_agencies(con: duckdb.DuckDBPyConnection) -> None:

@@ -17,10 +17,11 @@ import re
 import secrets
 import sys
 import threading
+import time
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode
 
 import duckdb
@@ -33,13 +34,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from cli import review
+from transforms import catalog
 from warehouse import stewardship
-from warehouse.store import WarehouseBusy, connect, records
+from warehouse.store import WarehouseBusy, connect, records, transaction
 from web import evidence, queries
 
 COOKIE = "gongkai_session"
-DECIDE_WAIT_SECONDS = 10.0  # how long a decision waits for a run that holds the warehouse
+DECIDE_WAIT_SECONDS = 2.0  # how long a decision waits for a run that holds the warehouse before it is kept for later
+RETRY_SECONDS = 1.0  # between attempts to write the decisions kept while a run holds the warehouse
 FINDING_ID = re.compile(r"^[0-9a-f]{12}$")
 REPORT_ID = re.compile(r"^[0-9a-f]{64}$")
 CELL = re.compile(r"^([a-z_]+)/([a-z_]+)/([a-z_]+)$")
@@ -48,6 +50,10 @@ TEMPLATES = jinja2.Environment(
 )
 TEMPLATES.filters["num"] = lambda v, fmt="g": "—" if v is None else format(v, fmt)
 TEMPLATES.filters["name"] = lambda p: Path(p).name if p else ""
+TEMPLATES.globals.update(
+    expectation_zh=lambda code: catalog.EXPECTATIONS[code].name_zh if code in catalog.EXPECTATIONS else code,
+    scope_zh=catalog.scope_label, table_zh=lambda code: catalog.TABLE_LABELS.get(code, code),
+)
 
 
 class Busy(Exception):
@@ -63,6 +69,10 @@ class Workbench:
         self.decisions = decisions or self.warehouse.parent / "decisions.csv"
         self.secret = secrets.token_bytes(32)
         self.lock = threading.Lock()  # one connection at a time: DuckDB refuses mixed read-only and writing ones
+        self.names: dict[str, str] = {}  # session → the name it last decided under
+        self.kept: dict[str, Kept] = {}  # ticket → a decision posted while a run held the warehouse
+        self.writer: threading.Thread | None = None
+        self.kept_lock = threading.Lock()
 
     @contextmanager
     def reading(self):
@@ -79,10 +89,10 @@ class Workbench:
                 con.close()
 
     @contextmanager
-    def writing(self):
+    def writing(self, wait_seconds: float = DECIDE_WAIT_SECONDS):
         with self.lock:
             try:
-                con = connect(self.warehouse, wait_seconds=DECIDE_WAIT_SECONDS)
+                con = connect(self.warehouse, wait_seconds=wait_seconds)
             except WarehouseBusy as e:
                 raise Busy(str(e)) from None
             try:
@@ -93,10 +103,79 @@ class Workbench:
     def token(self, session: str) -> str:
         return hmac.new(self.secret, session.encode(), hashlib.sha256).hexdigest()
 
+    def keep(self, decision: "Decision") -> str:
+        """Keep a decision that found the warehouse held by a run; a writer thread records it as
+        soon as the run ends. Returns its ticket."""
+        ticket = secrets.token_hex(8)
+        with self.kept_lock:
+            self.kept[ticket] = Kept(decision)
+            if self.writer is None or not self.writer.is_alive():
+                self.writer = threading.Thread(target=self._write_kept, daemon=True)
+                self.writer.start()
+        return ticket
+
+    def _write_kept(self) -> None:
+        while True:
+            with self.kept_lock:
+                waiting = [k for k in self.kept.values() if k.outcome is None]
+                if not waiting:
+                    self.writer = None
+                    return
+            try:
+                with self.writing(wait_seconds=0) as con:
+                    for k in waiting:  # each written once: its outcome is set in the same turn
+                        k.outcome = record(con, k.decision, self.decisions)
+            except Busy:
+                time.sleep(RETRY_SECONDS)
+
+
+@dataclass
+class Decision:
+    """A decision posted from a form: on ``findings`` (one, or several of one report), by whom,
+    with the cell and value of a correction, and where to go once it is recorded."""
+
+    findings: list[str]
+    decision: str
+    by: str
+    note: str
+    cell: str = ""
+    value: str = ""
+    then: str = ""  # the page to show once recorded (the next open finding, or the same page)
+    form: dict = field(default_factory=dict)
+
+
+@dataclass
+class Kept:
+    decision: Decision
+    outcome: tuple[str, str] | None = None  # ("ok", message) or ("refused", reason), once written
+
+
+def record(con, d: Decision, decisions_csv: Path) -> tuple[str, str]:
+    """Record ``d`` on each of its findings in one transaction (``stewardship.record``); a
+    correction is recorded on those of them whose cells hold the corrected cell."""
+    cell_name = d.cell.rpartition(":")[2]
+    findings = d.findings
+    if d.decision == "correction" and len(findings) > 1:
+        findings = [f for f in findings if any(f"{c[1]}/{c[2]}" == cell_name for c in stewardship.finding_cells(con, f))]
+    if not findings:
+        return "refused", f"none of the chosen findings involves the cell {cell_name}"
+    said = []
+    try:
+        with transaction(con):
+            for finding_id in findings:
+                said.append(stewardship.record(con, finding_id, decision=d.decision, by=d.by, note=d.note,
+                                               cell=d.cell or None, value=d.value or None))
+    except stewardship.Refused as e:
+        return "refused", str(e)
+    stewardship.export_decisions(con, decisions_csv)
+    more = f" and on {len(said) - 1} more findings of the report" if len(said) > 1 else ""
+    return "ok", f"{said[0]}{more}; decisions written to {decisions_csv}; the next ingest applies it"
+
 
 def _render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
     session = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
     bench: Workbench = request.app.state.bench
+    context.setdefault("name", bench.names.get(session, ""))
     html = TEMPLATES.get_template(name).render(csrf=bench.token(session), **context)
     response = HTMLResponse(html, status_code=status)
     if request.cookies.get(COOKIE) != session:
@@ -116,8 +195,13 @@ def findings_page(request: Request) -> Response:
     with request.app.state.bench.reading() as con:
         total, rows, counts = queries.findings(con, chosen, offset)
     return _render(request, "findings.html", total=total, offset=offset, page_rows=queries.PAGE_ROWS, rows=rows,
-                   counts=counts, chosen=chosen, filters=queries.FILTERS,
+                   counts=counts, chosen=chosen, filters=queries.FILTERS, within=_within(chosen),
                    link=lambda **change: "/findings?" + urlencode({k: v for k, v in {**chosen, **change}.items() if v}))
+
+
+def _within(chosen: dict[str, str]) -> str:
+    """The query string of the chosen filters, carried from the list to a finding and its next one."""
+    return urlencode({k: v for k, v in chosen.items() if v})
 
 
 def _offset(request: Request) -> int:
@@ -146,9 +230,10 @@ def _source(bench: Workbench, rep: dict, table_facts: list[dict], marked: list[d
     shown = {"crops": [], "lines": None, "grids": [], "unavailable": ""}
     if rep["format"] == "pdf":
         pages = sorted({c["page"] for c in marked if c["page"] is not None})
-        shown["crops"] = [{"page": p, "url": f"/reports/{rep['report_id']}/pages/{p}.png?" + urlencode(
-            [("cell", f"{c['table_code']}/{c['item_code']}/{c['column_code']}") for c in marked if c["page"] == p])}
-            for p in pages]
+        shown["crops"] = [{"page": p, "cells": [c for c in marked if c["page"] == p],
+                           "url": f"/reports/{rep['report_id']}/pages/{p}.png?" + urlencode(
+                               [("cell", f"{c['table_code']}/{c['item_code']}/{c['column_code']}") for c in marked if c["page"] == p])}
+                          for p in pages]
         return shown
     try:
         data = evidence.source_bytes(rep["source_path"], rep["report_id"], bench.landing)
@@ -162,58 +247,115 @@ def finding_page(request: Request) -> Response:
     finding_id = request.path_params["finding_id"]
     if not FINDING_ID.match(finding_id):
         return _problem(request, 404, "no such finding")
-    bench = request.app.state.bench
-    with bench.reading() as con:
-        context = _finding_context(bench, con, finding_id)
-    if context is None:
-        return _problem(request, 404, f"no finding {finding_id}")
-    return _render(request, "finding.html", recorded=request.query_params.get("recorded") == "1", error="",
-                   form=defaultdict(str), decisions_csv=bench.decisions, **context)
+    return _finding_response(request, finding_id, recorded=_recorded(request))
 
 
-async def decide(request: Request) -> Response:
-    """Record a decision through ``gongkai decide``'s function; a refused form says why and writes nothing."""
-    form = {k: v[-1].strip() for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
-    return await run_in_threadpool(_decide, request, form)
+def _recorded(request: Request) -> str:
+    """The message of a decision just recorded, named by its ticket (a URL cannot bring its own words)."""
+    kept = request.app.state.bench.kept.get(request.query_params.get("recorded", ""))
+    return kept.outcome[1] if kept and kept.outcome and kept.outcome[0] == "ok" else ""
 
 
-def _decide(request: Request, form: dict[str, str]) -> Response:
-    finding_id = request.path_params["finding_id"]
-    if not FINDING_ID.match(finding_id):
-        return _problem(request, 404, "no such finding")
+def _finding_response(request: Request, finding_id: str, *, status: int = 200, recorded: str = "", error: str = "",
+                      form: dict | None = None) -> Response:
     bench: Workbench = request.app.state.bench
-    session = request.cookies.get(COOKIE, "")
-    if not session or not hmac.compare_digest(form.get("csrf", ""), bench.token(session)):
-        return _problem(request, 403, "this form is not from this session (or the server was restarted): reload the page and try again")
-    args = SimpleNamespace(finding=finding_id, decision=form.get("decision", ""), by=form.get("by", ""),
-                           note=form.get("note", ""), cell=form.get("cell") or None, value=form.get("value") or None,
-                           warehouse=bench.warehouse, decisions=bench.decisions)
-    if args.decision != "correction":
-        args.cell = args.value = None  # the form's correction fields go with a correction only
-    error = _refusal(args)
-    if not error:
-        try:
-            with bench.writing() as con:
-                review.decide(con, args)
-        except review.Refused as e:
-            error = str(e)
-        else:
-            return RedirectResponse(f"/findings/{finding_id}?recorded=1", status_code=303)
+    chosen = {k: request.query_params.get(k, "") for k in queries.FILTERS}
+    if form is not None:
+        chosen = {k: v for k, v in parse_qs(form.get("within", "")).items() for v in v[-1:]}
     with bench.reading() as con:
         context = _finding_context(bench, con, finding_id)
-    if context is None:
-        return _problem(request, 404, f"no finding {finding_id}")
-    return _render(request, "finding.html", status=400, recorded=False, error=error, form=defaultdict(str, form),
+        if context is None:
+            return _problem(request, 404, f"no finding {finding_id}")
+        following = queries.next_open(con, chosen, finding_id)
+    return _render(request, "finding.html", status=status, recorded=recorded, error=error,
+                   form=defaultdict(str, form or {}), within=_within(chosen), following=following,
                    decisions_csv=bench.decisions, **context)
 
 
-def _refusal(args) -> str:
+async def _form(request: Request) -> dict[str, list[str]]:
+    return {k: [x.strip() for x in v] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+
+
+async def decide(request: Request) -> Response:
+    """Record a decision on one finding; a refused form comes back filled in and says why."""
+    form = await _form(request)
+    return await run_in_threadpool(_decide, request, form, [request.path_params["finding_id"]])
+
+
+async def decide_report(request: Request) -> Response:
+    """Record one decision on several findings of a report (the report page's form)."""
+    form = await _form(request)
+    return await run_in_threadpool(_decide, request, form, form.get("finding", []))
+
+
+def _decide(request: Request, lists: dict[str, list[str]], findings: list[str]) -> Response:
+    bench: Workbench = request.app.state.bench
+    form = {k: v[-1] for k, v in lists.items()}
+    report_id = request.path_params.get("report_id")
+    if not findings or not all(FINDING_ID.match(f) for f in findings) or (report_id and not REPORT_ID.match(report_id)):
+        return _problem(request, 404 if not report_id else 400, "no such finding" if not report_id else "choose the findings to decide")
+    session = request.cookies.get(COOKIE, "")
+    if not session or not hmac.compare_digest(form.get("csrf", ""), bench.token(session)):
+        return _problem(request, 403, "this form is not from this session (or the server was restarted): reload the page and try again")
+    decision = Decision(findings, form.get("decision", ""), form.get("by", ""), form.get("note", ""), form=form)
+    if decision.decision == "correction":  # the form's correction fields go with a correction only
+        decision.cell, decision.value = form.get("cell", ""), form.get("value", "")
+    if decision.by:
+        bench.names[session] = decision.by
+    if report_id:
+        decision.then = f"/reports/{report_id}"
+    else:
+        chosen = {k: v for k, v in parse_qs(form.get("within", "")).items() for v in v[-1:] if k in queries.FILTERS}
+        with bench.reading() as con:
+            following = queries.next_open(con, chosen, findings[0]) if form.get("next") else None
+        decision.then = f"/findings/{following or findings[0]}?" + urlencode(chosen)
+    error = _refusal(decision)
+    if not error:
+        try:
+            with bench.writing() as con:
+                outcome = record(con, decision, bench.decisions)
+        except Busy:
+            ticket = bench.keep(decision)
+            return RedirectResponse(f"/kept/{ticket}", status_code=303)
+        if outcome[0] == "ok":
+            ticket = secrets.token_hex(8)
+            bench.kept[ticket] = Kept(decision, outcome)
+            return RedirectResponse(_then(decision.then, ticket), status_code=303)
+        error = outcome[1]
+    if report_id:
+        return _report_response(request, report_id, status=400, error=error, form=form)
+    return _finding_response(request, findings[0], status=400, error=error, form=form)
+
+
+def _then(url: str, ticket: str) -> str:
+    return url + ("&" if "?" in url else "?") + urlencode({"recorded": ticket})
+
+
+def kept_page(request: Request) -> Response:
+    """A decision kept while a run writes: the page retries by itself until it is recorded, then
+    shows where it goes; a decision refused when written comes back in its form with the reason."""
+    kept = request.app.state.bench.kept.get(request.path_params["ticket"])
+    if kept is None:
+        return _problem(request, 404, "no such decision waiting (the server was restarted?): decide again")
+    if kept.outcome is None:
+        return _render(request, "problem.html", status=503, refresh=True, message=(
+            "a run is writing to the warehouse; your decision is kept and will be written when it is free. "
+            "This page retries by itself."))
+    if kept.outcome[0] == "ok":
+        return RedirectResponse(_then(kept.decision.then, request.path_params["ticket"]), status_code=303)
+    report_id = kept.decision.then.removeprefix("/reports/") if kept.decision.then.startswith("/reports/") else None
+    if report_id:
+        return _report_response(request, report_id, status=400, error=kept.outcome[1], form=kept.decision.form)
+    return _finding_response(request, kept.decision.findings[0], status=400, error=kept.outcome[1], form=kept.decision.form)
+
+
+def _refusal(d: Decision) -> str:
     """What the command line's parser would refuse: a decision outside the choices, no name."""
-    if args.decision not in stewardship.DECISIONS:
+    if d.decision not in stewardship.DECISIONS:
         return "choose a decision: " + ", ".join(stewardship.DECISIONS)
-    if not args.by:
+    if not d.by:
         return "a decision needs the name of who decides"
-    if args.decision == "correction" and not (args.cell and args.value):
+    if d.decision == "correction" and not (d.cell and d.value):
         return "a correction needs the cell and the right value as printed"
     return ""
 
@@ -229,11 +371,28 @@ def report_page(request: Request) -> Response:
     report_id = request.path_params["report_id"]
     if not REPORT_ID.match(report_id):
         return _problem(request, 404, "no such report")
-    with request.app.state.bench.reading() as con:
+    return _report_response(request, report_id, recorded=_recorded(request))
+
+
+def _report_response(request: Request, report_id: str, *, status: int = 200, recorded: str = "", error: str = "",
+                     form: dict | None = None) -> Response:
+    """A report with its open findings together: the printed table once, every cell involved
+    highlighted, and one form that decides several of them."""
+    bench: Workbench = request.app.state.bench
+    with bench.reading() as con:
         rep = queries.report(con, report_id)
-    if rep is None:
-        return _problem(request, 404, f"no report {report_id}")
-    return _render(request, "report.html", r=rep)
+        if rep is None:
+            return _problem(request, 404, f"no report {report_id}")
+        opened = [queries.finding(con, f["finding_id"]) for f in rep["findings"] if f["state"] == "open"]
+    involved = {(c["table_code"], c["item_code"], c["column_code"]) for f in opened for c in f["cells"]
+                if c["cell_report_id"] == report_id}
+    template = rep["file"]["template"]
+    rep["tables"] = [queries.printed_table(template, t.table_code, rep["facts"], {(i, c) for tb, i, c in involved if tb == t.table_code})
+                     for t in rep["tables"]]
+    choices = {(c["cell_report_id"], c["item_code"], c["column_code"]): c for f in opened for c in f["cells"]
+               if c["raw_text"] is not None}
+    return _render(request, "report.html", status=status, r=rep, opened=opened, choices=list(choices.values()),
+                   recorded=recorded, error=error, form=defaultdict(str, form or {}), decisions=stewardship.DECISIONS)
 
 
 def cell_page(request: Request) -> Response:
@@ -249,7 +408,7 @@ def cell_page(request: Request) -> Response:
     if fact is None or not reps:
         return _problem(request, 404, f"no cell {table}/{item}/{column} in report {report_id}")
     rep = reps[0]
-    fact |= {"item_label": queries.item_label(table, item), "column_label": queries.column_label(table, column)}
+    fact |= {"item_label": catalog.item_label(table, item), "column_label": catalog.column_label(table, column)}
     printed = queries.printed_table(rep["template"], table, facts, {(item, column)})
     source = _source(bench, rep, [f for f in facts if f["table_code"] == table], [fact])
     return _render(request, "cell.html", rep=rep, c=fact, table=printed, source=source)
@@ -270,7 +429,9 @@ def page_image(request: Request) -> Response:
     if not reps or reps[0]["format"] != "pdf":
         return Response("not found", status_code=404, media_type="text/plain")
     on_page = [f for f in facts if f["page"] == page and f["bbox"]]
-    marked = [f for f in on_page if (f["table_code"], f["item_code"], f["column_code"]) in keys]
+    order = [m.groups() for m in wanted]  # a box is numbered as its cell is listed beside the crop
+    marked = sorted((f for f in on_page if (f["table_code"], f["item_code"], f["column_code"]) in keys),
+                    key=lambda f: order.index((f["table_code"], f["item_code"], f["column_code"])))
     tables = {f["table_code"] for f in marked}
     try:
         data = evidence.source_bytes(reps[0]["source_path"], report_id, bench.landing)
@@ -282,7 +443,8 @@ def page_image(request: Request) -> Response:
 
 
 def _busy(request: Request, exc: Exception) -> Response:
-    return _problem(request, 503, f"the warehouse is in use by a run; reload in a moment ({exc})")
+    return _render(request, "problem.html", status=503, refresh=True,
+                   message="a run is writing to the warehouse; this page retries by itself")
 
 
 def create_app(warehouse: Path, landing: Path, decisions: Path | None = None, hosts: list[str] | None = None) -> Starlette:
@@ -292,6 +454,8 @@ def create_app(warehouse: Path, landing: Path, decisions: Path | None = None, ho
         Route("/findings", findings_page),
         Route("/findings/{finding_id}", finding_page),
         Route("/findings/{finding_id}/decide", decide, methods=["POST"]),
+        Route("/reports/{report_id}/decide", decide_report, methods=["POST"]),
+        Route("/kept/{ticket}", kept_page),
         Route("/reports", reports_page),
         Route("/reports/{report_id}", report_page),
         Route("/reports/{report_id}/cells/{table}/{item}/{column}", cell_page),

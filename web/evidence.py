@@ -14,6 +14,7 @@ Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points from th
 SCALE = 2.0  # pixels per point of a rendered page
 PAD = 12.0  # points of page kept below the table's values
 HEADER = 60.0  # points kept above them: the column headings
+LABEL_PX = 22  # height of a box's number on the crop
 CONTEXT_LINES = 2  # lines shown before and after a table read from text lines
 
 
@@ -39,10 +40,11 @@ def _union(boxes: list[Box]) -> Box:
 
 
 def page_crop(data: bytes, page_no: int, table_boxes: list[Box], marked: list[Box]) -> bytes:
-    """PNG of page ``page_no`` (1-based) rendered by pdfium, cropped to the rows of the table (the
-    boxes of its cells, its headings above, the full width for its labels), each ``marked`` box outlined."""
+    """PNG of page ``page_no`` (1-based) rendered by pdfium at full resolution, cropped to the rows
+    of the table (the boxes of its cells, its headings above, the full width for its labels), each
+    ``marked`` box outlined and numbered in order (1, 2, …: the workbench lists the cells beside it)."""
     import pypdfium2 as pdfium
-    from PIL import ImageDraw
+    from PIL import ImageDraw, ImageFont
 
     pdf = pdfium.PdfDocument(data)
     try:
@@ -56,9 +58,15 @@ def page_crop(data: bytes, page_no: int, table_boxes: list[Box], marked: list[Bo
     _, top, _, bottom = _union(table_boxes + marked) if table_boxes or marked else (0, 0, width, height)
     region = (0.0, max(0.0, top - HEADER), width, min(height, bottom + PAD))
     draw = ImageDraw.Draw(image, "RGBA")
-    for b in marked:
+    font = ImageFont.load_default(size=LABEL_PX)  # Pillow's own font: the same drawing on every machine
+    for number, b in enumerate(marked, start=1):
         draw.rectangle([v * SCALE for v in (b[0] - 1, b[1] - 1, b[2] + 1, b[3] + 1)],
                        outline=(200, 0, 0, 255), fill=(255, 200, 0, 70), width=3)
+        label = str(number)
+        x0, y0, x1, y1 = draw.textbbox((0, 0), label, font=font)
+        at = ((b[0] - 1) * SCALE - (x1 - x0) - 6, (b[1] - 1) * SCALE)  # left of the box, in the cell before it
+        draw.rectangle([at[0] - 2, at[1], at[0] + (x1 - x0) + 3, at[1] + (y1 - y0) + y0 + 3], fill=(200, 0, 0, 255))
+        draw.text((at[0], at[1]), label, fill=(255, 255, 255, 255), font=font)
     crop = image.crop(tuple(round(v * SCALE) for v in region))
     out = io.BytesIO()
     crop.save(out, format="PNG", optimize=False)

@@ -56,25 +56,31 @@ def findings(con: duckdb.DuckDBPyConnection, chosen: dict[str, str], offset: int
     return total, rows, counts
 
 
+def next_open(con: duckdb.DuckDBPyConnection, chosen: dict[str, str], current: str) -> str | None:
+    """The first open finding other than ``current`` among those that meet the chosen filters, in
+    the list's order; None when there is none left."""
+    where, params = _where({**chosen, "state": "open"})
+    rows = con.execute(f"""
+        select finding_id from ({BASE}) where {where} and finding_id != ?
+        order by first_seen desc, agency, year, expectation, scope, finding_id limit 1
+    """, [*params, current]).fetchall()
+    return rows[0][0] if rows else None
+
+
 @dataclass
 class Side:
-    """One side of an identity: its cells (label and value) and their sum."""
+    """One side of an identity as judged: its terms (each a cell with its sign and the value summed)
+    and their sum; ``corrected`` is the sum with the corrections that wait for the next run."""
 
     cells: list[dict] = field(default_factory=list)
     total: float | None = None
-
-
-def item_label(table: str, item: str) -> str:
-    return next((i.label_zh for i in catalog.items() if (i.table_code, i.item_code) == (table, item)), item)
-
-
-def column_label(table: str, column: str) -> str:
-    return next((c.label_zh for c in catalog.columns() if (c.table_code, c.column_code) == (table, column)), column)
+    corrected: float | None = None
 
 
 def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
-    """One finding with its report, its cells as printed and where, the identity's two sides, its
-    decisions and its history; None when there is no such finding."""
+    """One finding with its report, its cells as printed and where, the identity's two sides as
+    judged (``expectation_results.terms``), its decisions and its history; None when there is no
+    such finding."""
     rows = records(con, f"select * from ({BASE}) where finding_id = ?", [finding_id])
     if not rows:
         return None
@@ -82,36 +88,56 @@ def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
     cells = records(con, f"select * from ({evidence_sql(BY_FINDING)}) order by cell_report_id, table_code, item_code, column_code",
                     [finding_id])
     for c in cells:
-        c["item_label"], c["column_label"] = item_label(c["table_code"], c["item_code"]), column_label(c["table_code"], c["column_code"])
+        c["item_label"], c["column_label"] = catalog.item_label(c["table_code"], c["item_code"]), catalog.column_label(c["table_code"], c["column_code"])
         c["used"] = c["corrected_value"] if c["corrected"] else c["value"]
     f["cells"] = cells
+    f["name_zh"] = catalog.EXPECTATIONS[f["expectation"]].name_zh if f["expectation"] in catalog.EXPECTATIONS else f["expectation"]
+    f["scope_zh"] = catalog.scope_label(f["expectation"], f["scope"])
     f["statement"] = catalog.EXPECTATIONS[f["expectation"]].statement if f["expectation"] in catalog.EXPECTATIONS else ""
-    f["sides"] = _sides(f, cells)
     f["decisions"] = records(con, "select * from decisions where finding_id = ? order by decided_at", [finding_id])
+    f["pending"], f["sides"] = {}, _sides(con, f, cells)
     f["history"] = history(con, f)
     f["reports"] = {r["report_id"]: r for r in records(
         con, f"select * from {REPORT_OF} where list_contains(?, report_id)", [sorted({c["cell_report_id"] for c in cells})])}
     return f
 
 
-def _sides(f: dict, cells: list[dict]) -> tuple[Side, Side] | None:
-    """The identity's observed and expected sides with the finding's cells, from the catalog's
-    terms (each with its sign; a cross-year term reads the report of the year before)."""
-    if not f["template"]:
+def pending_corrections(decisions: list[dict], judged_at) -> dict[tuple[str, str, str, str], float]:
+    """(report, table, item, column) → value of the corrections recorded since the finding was
+    judged at ``judged_at``: shown at once, applied by the next run. A later decision ends them."""
+    pending = {}
+    for d in decisions:
+        if d["decided_at"] <= judged_at:
+            continue
+        if d["decision"] == "correction":
+            pending[(d["report_id"], d["table_code"], d["item_code"], d["column_code"])] = d["value"]
+        else:
+            pending = {}
+    return pending
+
+
+def _sides(con: duckdb.DuckDBPyConnection, f: dict, cells: list[dict]) -> tuple[Side, Side] | None:
+    """The identity's observed and expected sides as they were judged: the terms kept in the
+    finding's ``expectation_results`` row, each beside its cell as printed; None for a result
+    without terms (a value outside its domain, a finding whose report is gone)."""
+    found = con.execute(f"select e.terms, e.evaluated_at from expectation_results e where {BY_FINDING}", [f["finding_id"]]).fetchall()
+    if not found or not found[0][0]:
         return None
-    terms = [t for t in catalog.identity_terms(f["template"]) if (t.expectation, t.scope) == (f["expectation"], f["scope"])]
-    if not terms:
-        return None
+    terms, judged_at = found[0]
+    f["pending"] = pending_corrections(f["decisions"], judged_at)
+    by_key = {(c["cell_report_id"], c["table_code"], c["item_code"], c["column_code"]): c for c in cells}
     sides = {"observed": Side(), "expected": Side()}
     for t in terms:
-        key = (t.table_code, t.item_code, t.column_code)
-        cell = next((c for c in cells if (c["table_code"], c["item_code"], c["column_code"]) == key
-                     and (c["cell_report_id"] == f["report_id"]) == (t.year_offset == 0)), None)
-        shown = dict(cell or {"table_code": key[0], "item_code": key[1], "column_code": key[2], "used": None, "raw_text": None,
-                              "item_label": item_label(key[0], key[1]), "column_label": column_label(key[0], key[2])})
-        sides[t.side].cells.append(shown | {"sign": t.sign, "year_offset": t.year_offset})
-    for side in sides.values():
-        side.total = sum(c["sign"] * (c["used"] or 0) for c in side.cells)
+        key = (t["report_id"], t["table_code"], t["item_code"], t["column_code"])
+        shown = dict(by_key.get(key) or {"raw_text": None, "cell_report_id": key[0]})
+        shown |= {"table_code": key[1], "item_code": key[2], "column_code": key[3], "sign": t["sign"], "used": t["value"],
+                  "item_label": catalog.item_label(key[1], key[2]), "column_label": catalog.column_label(key[1], key[3]),
+                  "year_offset": 0 if t["report_id"] == f["report_id"] else -1, "pending": f["pending"].get(key)}
+        sides[t["side"]].cells.append(shown)
+    for name, side in sides.items():
+        side.total = f[name]
+        if f["pending"]:
+            side.corrected = sum(c["sign"] * ((c["pending"] if c["pending"] is not None else c["used"]) or 0) for c in side.cells)
     return sides["observed"], sides["expected"]
 
 
@@ -197,5 +223,5 @@ def printed_table(template: str, table_code: str, facts: list[dict], highlight: 
             for code, _ in columns:
                 fact = by_key.get((item, code))
                 row.append(dict(fact, highlight=(item, code) in highlight) if fact else None)
-            blocks[-1].rows.append((item, item_label(table_code, item), row))
+            blocks[-1].rows.append((item, catalog.item_label(table_code, item), row))
     return PrintedTable(table_code, blocks)

@@ -21,10 +21,10 @@ def test_suite_has_one_expectation_per_identity():
 def test_verdicts_per_row():
     sides = pl.DataFrame(
         [
-            ("r", "applications_balance", "total", 4.0, 4.0, True, [], [], []),
-            ("r", "applications_balance", "other_org", 4.0, 0.0, True, [], [], []),
-            ("r", "review_litigation_total", "administrative_review", None, None, False, [], ["administrative_review/total"], []),
-            ("r", "applications_applicants", "granted", 0.0, 0.0, True, ["granted/other_org"], [], []),
+            ("r", "applications_balance", "total", 4.0, 4.0, True, [], [], [], []),
+            ("r", "applications_balance", "other_org", 4.0, 0.0, True, [], [], [], []),
+            ("r", "review_litigation_total", "administrative_review", None, None, False, [], ["administrative_review/total"], [], []),
+            ("r", "applications_applicants", "granted", 0.0, 0.0, True, ["granted/other_org"], [], [], []),
         ],
         schema=IDENTITY_SCHEMA,
         orient="row",

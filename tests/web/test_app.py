@@ -65,10 +65,17 @@ def test_findings_page_lists_the_samples_four_findings_with_counts_per_filter(wa
             assert f'href="/findings/{finding_id}"' in page
         assert len(open_findings(warehouse)) == 4 and '<p id="count">4 findings, open first</p>' in page
         assert "刚察县人民政府 (4)" in page and "青海省 (4)" in page and "2019 (4)" in page
-        assert "applications_balance (2)" in page and "applications_outcomes (2)" in page and "open (4)" in page
+        # the identities by their Chinese names, the codes beside them
+        assert '申请收支平衡 <span class="code">applications_balance</span> (2)' in page
+        assert '办理结果合计 <span class="code">applications_outcomes</span> (2)' in page and "open (4)" in page
+        assert page.count('<td>申请收支平衡 <span class="code">applications_balance</span></td>') == 2
+        assert '<td>法人或其他组织 其他 <span class="code">other_org</span></td>' in page
         status, page = client.request("/findings?expectation=applications_outcomes")
         assert '<p id="count">2 findings, open first</p>' in page
-        assert "applications_balance (2)" in page  # the counts of a filter ignore its own choice
+        assert '申请收支平衡 <span class="code">applications_balance</span> (2)' in page  # a filter's counts ignore its own choice
+        for finding_id, expectation, _ in open_findings(warehouse):  # a finding opened from the list keeps the filter
+            if expectation == "applications_outcomes":
+                assert f'href="/findings/{finding_id}?expectation=applications_outcomes"' in page
         status, page = client.request("/findings?state=closed")
         assert '<p id="count">0 findings</p>' in page
 
@@ -79,6 +86,8 @@ def test_a_finding_in_words_numbers_chinese_labels_printed_table_and_source_line
         status, page = Client(base).request(f"/findings/{finding_id}")
     assert status == 200
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    # the title in Chinese, the codes second
+    assert re.search(r'<h1 id="title">申请收支平衡 · 总计 <span class="code">applications_balance · total</span></h1>', page)
     # the identity with the catalog's printed labels and the report's numbers: 4 + 0 = 0 + 0
     assert "一、本年新收政府信息公开申请数量（总计）4 + 二、上年结转政府信息公开申请数量（总计）0" in text
     assert "= 三、（七）总计（总计）0 + 四、结转下年度继续办理（总计）0" in text
@@ -191,7 +200,9 @@ def test_reports_list_rejected_and_partial_first_and_every_number_links_to_its_s
         links = re.findall(rf'href="/reports/{report_id}/cells/([a-z_]+)/([a-z_]+)/([a-z_]+)">', page)
         facts = query(warehouse, "select table_code, item_code, column_code from facts where report_id = ?", [report_id])
         assert sorted(links) == sorted(facts)
-        assert page.count('href="/findings/') == 4
+        opened = {f for f, _, _ in open_findings(warehouse)}
+        assert set(re.findall(r'<input type="checkbox" name="finding" value="([0-9a-f]{12})" checked>', page)) == opened
+        assert page.count('href="/findings/') == 8  # each listed among the open ones and among all the report's
         status, page = client.request(f"/reports/{report_id}/cells/applications/new_received/total")
         assert status == 200 and '<tr class="hl"><td class="num">56</td>' in page
 
@@ -208,7 +219,8 @@ def test_while_a_run_holds_the_warehouse_pages_say_so_and_then_read_again(wareho
         with serving(warehouse, landing) as base:
             client = Client(base)
             status, page = client.request("/findings")
-            assert status == 503 and "the warehouse is in use by a run; reload in a moment" in page
+            assert status == 503 and "a run is writing to the warehouse; this page retries by itself" in page
+            assert '<meta http-equiv="refresh" content="2">' in page and "Conflicting lock" not in page and "duckdb" not in page.lower()
             holder.stdin.close()
             assert holder.wait() == 0
             assert client.request("/findings")[0] == 200
