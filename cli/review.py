@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from cli.errors import STORE_ERRORS, store_error
+from transforms import catalog
 from transforms.model import where_printed
 from transforms.terminal import printable
 from warehouse import stewardship
@@ -32,7 +33,8 @@ def review(con, args) -> str:
         return f"no {args.state if args.state != 'all' else ''} findings".replace("  ", " ")
     out = [f"{len(rows)} {args.state} findings, newest first"]
     for fid, agency, year, path, exp, scope, obs, expd, diff, state, seen, reason in rows:
-        line = (f"{fid}  {agency} {year}  {exp} [{scope}]  observed {_num(obs)} expected {_num(expd)} "
+        name = f"{catalog.EXPECTATIONS[exp].name_zh} · {catalog.scope_label(exp, scope)}" if exp in catalog.EXPECTATIONS else exp
+        line = (f"{fid}  {agency} {year}  {name} ({exp} [{scope}])  observed {_num(obs)} expected {_num(expd)} "
                 f"(difference {_num(diff, sign=True)})  {state} since {seen:%Y-%m-%d}  {Path(path).name}")
         out.append(line + (f"  — {reason}" if reason and state != "open" else ""))
         if args.cells:
@@ -48,13 +50,20 @@ def _num(v, sign: bool = False) -> str:
 
 
 def _cell_line(c: dict) -> str:
-    (_, _, _, _, report, table, item, column, value, raw, corrected, corrected_value,
-     page, bbox, line, table_no, row_no, col_no, path, method, confidence, low) = c.values()
-    where = where_printed(page=page, bbox=bbox, line=line, table_no=table_no, row_no=row_no, col_no=col_no)
-    shown = "not read" if raw is None else f"{raw!r}"
-    fix = f" → corrected {corrected_value:g}" if corrected else ""
-    ocr = f", OCR {confidence:.2f}{' LOW CONFIDENCE: check first' if low else ''}" if method == "ocr" and confidence is not None else ""
-    return f"{item}/{column} = {shown}{fix}  ({Path(path).name if path else report[:8]}, {where}{ocr})"
+    where = where_printed(page=c["page"], bbox=c["bbox"], line=c["line"], table_no=c["table_no"], row_no=c["row_no"],
+                          col_no=c["col_no"])
+    shown = "not read" if c["raw_text"] is None else f"{c['raw_text']!r}"
+    fix = f" → corrected {c['corrected_value']:g}" if c["corrected"] else ""
+    ocr = ""
+    if c["method"] == "ocr" and c["confidence"] is not None:
+        ocr = f", OCR {c['confidence']:.2f}{' LOW CONFIDENCE: check first' if c['low_confidence'] else ''}"
+    judged = ""
+    if c["side"]:  # the term as judged: its side, sign and the value summed
+        judged = f"  [{c['side']} {'−' if c['sign'] < 0 else '+'}{_num(c['judged_value'])}]"
+    path = c["cell_source_path"]
+    label = f"{catalog.item_label(c['table_code'], c['item_code'])} · {catalog.column_label(c['table_code'], c['column_code'])}"
+    return (f"{label} ({c['item_code']}/{c['column_code']}) = {shown}{fix}{judged}  "
+            f"({Path(path).name if path else c['cell_report_id'][:8]}, {where}{ocr})")
 
 
 def decide(con, args) -> str:

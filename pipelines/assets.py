@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import suite_checks
+from pipelines.checks import check_specs, suite_checks
 from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
 from reading import faults, landing
 from reading.pool import planned_tasks, read_files
@@ -149,7 +149,7 @@ def steward_decisions(
     group_name=GROUP,
     deps=["steward_decisions"],
     kinds={"duckdb", "great_expectations"},
-    check_specs=[dg.AssetCheckSpec(name=suite, asset="expectation_results") for suite in catalog.SUITES],
+    check_specs=check_specs(),
 )
 def expectation_results(
     context: dg.AssetExecutionContext, warehouse_db: Warehouse, progress: Progress
@@ -182,7 +182,7 @@ def expectation_results(
     return dg.MaterializeResult(
         metadata={"reports_judged": len(templates), "identities passed": passed, "identities failed": failed,
                   "identities not assessable": unassessed},
-        check_results=suite_checks(results),
+        check_results=suite_checks(results, cells_checked=store.count(con, "facts")),
     )
 
 

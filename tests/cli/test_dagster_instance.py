@@ -19,8 +19,13 @@ def test_a_cli_run_lands_in_the_instance_with_its_materialisations_and_checks(la
         assert [(r.job_name, r.status) for r in runs] == [("ingest", dg.DagsterRunStatus.SUCCESS)]
         meta = {key: instance.get_latest_materialization_event(dg.AssetKey(key)).asset_materialization.metadata
                 for key in ("reports", "facts", "expectation_results", "findings")}
-        checks = {e.dagster_event.event_specific_data.check_name: e.dagster_event.event_specific_data.passed
-                  for e in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)}
+        evaluations = [e.dagster_event.event_specific_data
+                       for e in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+        checks = {e.check_name: e.passed for e in evaluations}
+        every_meta = {(key, name): value for key in ("landed_files", "parsed_reports", "normalized_facts", "reports", "facts",
+                                                     "steward_decisions", "expectation_results", "findings")
+                      for name, value in instance.get_latest_materialization_event(dg.AssetKey(key))
+                      .asset_materialization.metadata.items()}
     statuses = dict(query(db, "select status, count(*) from reports group by status"))
     assert {k: v.value for k, v in meta["reports"].items() if k.startswith("files ")} == {
         f"files {status}": n for status, n in statuses.items()}
@@ -37,3 +42,12 @@ def test_a_cli_run_lands_in_the_instance_with_its_materialisations_and_checks(la
         db, "select distinct expectation from expectation_results where not success")}
     assert checks == {suite: suite not in failing_suites for suite in catalog.SUITES}
     assert checks["in_report_identities"] is False and checks["value_domain"] is True
+    # every check says what it judges, from the catalog; the value domain what it checked
+    described = {e.check_name: e.description for e in evaluations}
+    assert "申请收支平衡 (applications_balance): new_received + carried_over" in described["in_report_identities"]
+    assert "数值范围 (value_domain)" in described["value_domain"]
+    domain = next(e.metadata for e in evaluations if e.check_name == "value_domain")
+    assert {k: v.value for k, v in domain.items()} == {"cells checked": query(db, "select count(*) from facts")[0][0],
+                                                       "cells outside their domain": 0}
+    # no metadata entry is empty
+    assert [k for k, v in every_meta.items() if getattr(v, "value", v) in ("", None)] == []

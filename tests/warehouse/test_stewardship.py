@@ -222,7 +222,7 @@ def test_decide_refuses_what_it_cannot_record(seed_run, capsys):
     assert main(["decide", "000000000000", "--as", "dismissed", "--by", "x", "--warehouse", str(db)]) == 2
     assert "no finding '000000000000'" in capsys.readouterr().err
     assert main(["decide", fid, "--as", "correction", "--by", "x", "--warehouse", str(db)]) == 2
-    assert "needs --cell" in capsys.readouterr().err
+    assert "needs the cell (ITEM/COLUMN)" in capsys.readouterr().err
     assert main(["decide", fid, "--as", "correction", "--cell", "granted/total", "--value", "1", "--by", "x", "--warehouse", str(db)]) == 2
     err = capsys.readouterr().err
     assert "not among the cells of finding" in err and "new_received/total" in err
@@ -234,6 +234,9 @@ def test_review_lists_and_filters(seed_run, capsys):
     assert main(["review", "--warehouse", str(db), "--expectation", "applications_balance", "--cells"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("2 open findings, newest first")
-    assert "new_received/total = '4'" in out and "line 56" in out
+    assert "申请收支平衡 · 总计 (applications_balance [total])" in out
+    # each cell as printed and as judged: its side, sign and the value summed
+    assert "一、本年新收政府信息公开申请数量 · 总计 (new_received/total) = '4'  [observed +4]" in out and "line 56" in out
+    assert "三、（七）总计 · 总计 (total_processed/total) = '0'  [expected +0]" in out
     assert main(["review", "--warehouse", str(db), "--agency", "哈尔盖"]) == 0
     assert capsys.readouterr().out.strip() == "no open findings"
