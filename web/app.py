@@ -140,8 +140,10 @@ class Decision:
     note: str
     cell: str = ""
     value: str = ""
-    then: str = ""  # the page to show once recorded (the next open finding, or the same page)
+    then: str = ""  # the page to show once recorded: the report's, or (worked out when recorded) a finding's
     form: dict = field(default_factory=dict)
+    within: dict = field(default_factory=dict)  # the findings list's filters the steward works in
+    go_next: bool = False  # then show the next open finding of those filters
 
 
 @dataclass
@@ -168,6 +170,9 @@ def record(con, d: Decision, decisions_csv: Path) -> tuple[str, str]:
     except stewardship.Refused as e:
         return "refused", str(e)
     stewardship.export_decisions(con, decisions_csv)
+    if not d.then:
+        following = queries.next_open(con, d.within, d.findings[0]) if d.go_next else None
+        d.then = f"/findings/{following or d.findings[0]}?" + urlencode(d.within)
     more = f" and on {len(said) - 1} more findings of the report" if len(said) > 1 else ""
     return "ok", f"{said[0]}{more}; decisions written to {decisions_csv}; the next ingest applies it"
 
@@ -305,10 +310,8 @@ def _decide(request: Request, lists: dict[str, list[str]], findings: list[str]) 
     if report_id:
         decision.then = f"/reports/{report_id}"
     else:
-        chosen = {k: v for k, v in parse_qs(form.get("within", "")).items() for v in v[-1:] if k in queries.FILTERS}
-        with bench.reading() as con:
-            following = queries.next_open(con, chosen, findings[0]) if form.get("next") else None
-        decision.then = f"/findings/{following or findings[0]}?" + urlencode(chosen)
+        decision.within = {k: v for k, v in parse_qs(form.get("within", "")).items() for v in v[-1:] if k in queries.FILTERS}
+        decision.go_next = bool(form.get("next"))
     error = _refusal(decision)
     if not error:
         try:

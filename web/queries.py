@@ -211,6 +211,10 @@ def printed_table(template: str, table_code: str, facts: list[dict], highlight: 
     """One template table laid out as printed: rows and columns in the catalog's order with their
     Chinese labels, each position holding the report's fact (or None where nothing was read)."""
     by_key = {(f["item_code"], f["column_code"]): f for f in facts if f["table_code"] == table_code}
+    # a row printed the other template's way (a 2021 report's one-row （六）其他处理) stands where its parts would
+    mixed = catalog.mixed_rows(template, {item for item, _ in by_key}) if table_code == "applications" else {}
+    in_place_of = {parts[0]: item for item, parts in mixed.items()}
+    left_out = {part for parts in mixed.values() for part in parts}
     blocks: list[Block] = []
     for block in dict.fromkeys(i.block for i in catalog.items() if i.table_code == table_code and template in i.templates):
         codes = catalog.block_columns(template, table_code, block)
@@ -219,6 +223,9 @@ def printed_table(template: str, table_code: str, facts: list[dict], highlight: 
         if not blocks or blocks[-1].columns != columns:
             blocks.append(Block(columns))
         for item in catalog.item_codes(template, table_code, block):
+            item = in_place_of.get(item, item)
+            if item in left_out:
+                continue
             row = []
             for code, _ in columns:
                 fact = by_key.get((item, code))

@@ -12,7 +12,7 @@ from web.app import create_app
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1400,1000"]
+                  "--window-size=1400,900"]  # a steward's screen: every finding decided without scrolling
 
 
 @contextmanager
