@@ -78,7 +78,7 @@ def expected(name: str) -> list[tuple]:
 def documented_queries() -> dict[str, str]:
     text = (DOCS / "queries.sql").read_text(encoding="utf-8")
     blocks = re.split(r"^-- name: (\w+)\n", text, flags=re.M)[1:]
-    return dict(zip(blocks[::2], blocks[1::2]))
+    return dict(zip(blocks[::2], blocks[1::2], strict=True))
 
 
 def test_at_least_ten_documented_queries():

@@ -141,7 +141,7 @@ def test_slow_file_hits_the_time_limit(tmp_path):
 
     def heavy(c):
         c.setFont("STSong-Light", 4)
-        for page in range(240):  # seconds of reading: far over the limit, which the good file stays far under
+        for _ in range(240):  # seconds of reading: far over the limit, which the good file stays far under
             for y in range(40, 800, 5):
                 c.drawString(20, y, "政府信息公开 0 1 2 3 4 5 6 7 8 9 " * 6)
             c.showPage()

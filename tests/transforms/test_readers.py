@@ -132,7 +132,7 @@ def _procurement_docx() -> bytes:
         if len(row) == 1:
             cells[0].merge(cells[2]).text = row[0]
         else:
-            for cell, text in zip(cells, row):
+            for cell, text in zip(cells, row, strict=True):
                 cell.text = text
     out = io.BytesIO()
     doc.save(out)

@@ -97,7 +97,7 @@ def _series(tmp_path: Path) -> Path:
         t.agency, t.issuer_line, t.year = "天荒坪镇人民政府", "天荒坪镇", year
         t.published = f"{year + 1}-01-15"
         truths.append(t)
-    for before, now in zip(truths, truths[1:]):
+    for before, now in zip(truths, truths[1:], strict=False):
         for col in catalog.APPLICANT_COLUMNS:
             now.values[("applications", "carried_over", col)] = before.values[("applications", "carried_forward", col)]
         for item in ("regulations", "normative_documents"):

@@ -56,7 +56,7 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
         crops = browser.find_elements(By.CSS_SELECTOR, "img.crop")
         assert len(crops) >= 1
         for img in crops:  # every crop loaded and drawn: a PNG as wide as the page at two pixels a point
-            wait.until(lambda _: browser.execute_script("return arguments[0].complete", img))
+            wait.until(lambda _, img=img: browser.execute_script("return arguments[0].complete", img))
             assert browser.execute_script("return arguments[0].naturalWidth", img) == round(595.2756 * evidence.SCALE)
         browser.find_element(By.CSS_SELECTOR, "input[name=decision][value=source_error]").click()
         browser.find_element(By.NAME, "by").send_keys("王芳")
