@@ -33,7 +33,9 @@ def review(con, args) -> str:
         return f"no {args.state if args.state != 'all' else ''} findings".replace("  ", " ")
     out = [f"{len(rows)} {args.state} findings, newest first"]
     for fid, agency, year, path, exp, scope, obs, expd, diff, state, seen, reason in rows:
-        name = f"{catalog.EXPECTATIONS[exp].name_zh} · {catalog.scope_label(exp, scope)}" if exp in catalog.EXPECTATIONS else exp
+        name = exp
+        if exp in catalog.EXPECTATIONS:
+            name = f"{catalog.EXPECTATIONS[exp].name_zh} · {catalog.scope_label(exp, scope)}"
         line = (f"{fid}  {agency} {year}  {name} ({exp} [{scope}])  observed {_num(obs)} expected {_num(expd)} "
                 f"(difference {_num(diff, sign=True)})  {state} since {seen:%Y-%m-%d}  {Path(path).name}")
         out.append(line + (f"  — {reason}" if reason and state != "open" else ""))
@@ -61,7 +63,8 @@ def _cell_line(c: dict) -> str:
     if c["side"]:  # the term as judged: its side, sign and the value summed
         judged = f"  [{c['side']} {'−' if c['sign'] < 0 else '+'}{_num(c['judged_value'])}]"
     path = c["cell_source_path"]
-    label = f"{catalog.item_label(c['table_code'], c['item_code'])} · {catalog.column_label(c['table_code'], c['column_code'])}"
+    table = c["table_code"]
+    label = f"{catalog.item_label(table, c['item_code'])} · {catalog.column_label(table, c['column_code'])}"
     return (f"{label} ({c['item_code']}/{c['column_code']}) = {shown}{fix}{judged}  "
             f"({Path(path).name if path else c['cell_report_id'][:8]}, {where}{ocr})")
 

@@ -292,7 +292,8 @@ def item_label(table_code: str, item_code: str) -> str:
 
 def column_label(table_code: str, column_code: str) -> str:
     """The printed Chinese label of a column (its code when the catalog has no such column)."""
-    return next((c.label_zh for c in columns() if (c.table_code, c.column_code) == (table_code, column_code)), column_code)
+    found = (c.label_zh for c in columns() if (c.table_code, c.column_code) == (table_code, column_code))
+    return next(found, column_code)
 
 
 @cache

@@ -159,7 +159,8 @@ CELLS = Table(
 LOADED_SQL = "(" + ", ".join(f"'{s}'" for s in LOADED) + ")"  # `status in {LOADED_SQL}`: reports whose facts are loaded
 
 TABLES = (REPORTS, FACTS, EXPECTATION_RESULTS, FINDINGS, DECISIONS, PENDING, RUNS, ITEMS, COLUMNS, AGENCIES, CELLS)
-ADDED = ((REPORTS, "transient"), (EXPECTATION_RESULTS, "terms"))  # columns added since the first warehouses: added to those on opening
+# columns added since the first warehouses: added to those on opening
+ADDED = ((REPORTS, "transient"), (EXPECTATION_RESULTS, "terms"))
 
 
 def ddl() -> str:

@@ -158,7 +158,8 @@ def record(con, d: Decision, decisions_csv: Path) -> tuple[str, str]:
     cell_name = d.cell.rpartition(":")[2]
     findings = d.findings
     if d.decision == "correction" and len(findings) > 1:
-        findings = [f for f in findings if any(f"{c[1]}/{c[2]}" == cell_name for c in stewardship.finding_cells(con, f))]
+        findings = [f for f in findings
+                    if any(f"{c[1]}/{c[2]}" == cell_name for c in stewardship.finding_cells(con, f))]
     if not findings:
         return "refused", f"none of the chosen findings involves the cell {cell_name}"
     said = []
@@ -185,7 +186,8 @@ def _render(request: Request, name: str, status: int = 200, **context) -> HTMLRe
     response = HTMLResponse(html, status_code=status)
     if request.cookies.get(COOKIE) != session:
         response.set_cookie(COOKIE, session, httponly=True, samesite="strict")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -224,7 +226,8 @@ def _finding_context(bench: Workbench, con, finding_id: str) -> dict | None:
         highlight = {(c["item_code"], c["column_code"]) for c in f["cells"] if c["cell_report_id"] == rid}
         tables = sorted({c["table_code"] for c in f["cells"] if c["cell_report_id"] == rid})
         facts = queries.facts_of(con, rid)
-        sources.append({"report": rep, "tables": [queries.printed_table(rep["template"], t, facts, highlight) for t in tables],
+        sources.append({"report": rep,
+                        "tables": [queries.printed_table(rep["template"], t, facts, highlight) for t in tables],
                         "source": _source(bench, rep, [x for x in facts if x["table_code"] in tables], marked)})
     return {"f": f, "sources": sources, "decisions": stewardship.DECISIONS,
             "choices": [c for c in f["cells"] if c["raw_text"] is not None]}
@@ -235,10 +238,11 @@ def _source(bench: Workbench, rep: dict, table_facts: list[dict], marked: list[d
     shown = {"crops": [], "lines": None, "grids": [], "unavailable": ""}
     if rep["format"] == "pdf":
         pages = sorted({c["page"] for c in marked if c["page"] is not None})
-        shown["crops"] = [{"page": p, "cells": [c for c in marked if c["page"] == p],
-                           "url": f"/reports/{rep['report_id']}/pages/{p}.png?" + urlencode(
-                               [("cell", f"{c['table_code']}/{c['item_code']}/{c['column_code']}") for c in marked if c["page"] == p])}
-                          for p in pages]
+        for p in pages:
+            cells = [c for c in marked if c["page"] == p]
+            names = [("cell", f"{c['table_code']}/{c['item_code']}/{c['column_code']}") for c in cells]
+            shown["crops"].append({"page": p, "cells": cells,
+                                   "url": f"/reports/{rep['report_id']}/pages/{p}.png?" + urlencode(names)})
         return shown
     try:
         data = evidence.source_bytes(rep["source_path"], rep["report_id"], bench.landing)
@@ -298,10 +302,13 @@ def _decide(request: Request, lists: dict[str, list[str]], findings: list[str]) 
     form = {k: v[-1] for k, v in lists.items()}
     report_id = request.path_params.get("report_id")
     if not findings or not all(FINDING_ID.match(f) for f in findings) or (report_id and not REPORT_ID.match(report_id)):
-        return _problem(request, 404 if not report_id else 400, "no such finding" if not report_id else "choose the findings to decide")
+        if report_id:
+            return _problem(request, 400, "choose the findings to decide")
+        return _problem(request, 404, "no such finding")
     session = request.cookies.get(COOKIE, "")
     if not session or not hmac.compare_digest(form.get("csrf", ""), bench.token(session)):
-        return _problem(request, 403, "this form is not from this session (or the server was restarted): reload the page and try again")
+        return _problem(request, 403, "this form is not from this session (or the server was restarted): "
+                                      "reload the page and try again")
     decision = Decision(findings, form.get("decision", ""), form.get("by", ""), form.get("note", ""), form=form)
     if decision.decision == "correction":  # the form's correction fields go with a correction only
         decision.cell, decision.value = form.get("cell", ""), form.get("value", "")
@@ -310,7 +317,8 @@ def _decide(request: Request, lists: dict[str, list[str]], findings: list[str]) 
     if report_id:
         decision.then = f"/reports/{report_id}"
     else:
-        decision.within = {k: v for k, v in parse_qs(form.get("within", "")).items() for v in v[-1:] if k in queries.FILTERS}
+        decision.within = {k: v for k, v in parse_qs(form.get("within", "")).items()
+                           for v in v[-1:] if k in queries.FILTERS}
         decision.go_next = bool(form.get("next"))
     error = _refusal(decision)
     if not error:
@@ -349,7 +357,8 @@ def kept_page(request: Request) -> Response:
     report_id = kept.decision.then.removeprefix("/reports/") if kept.decision.then.startswith("/reports/") else None
     if report_id:
         return _report_response(request, report_id, status=400, error=kept.outcome[1], form=kept.decision.form)
-    return _finding_response(request, kept.decision.findings[0], status=400, error=kept.outcome[1], form=kept.decision.form)
+    return _finding_response(request, kept.decision.findings[0], status=400, error=kept.outcome[1],
+                             form=kept.decision.form)
 
 
 def _refusal(d: Decision) -> str:
@@ -390,7 +399,8 @@ def _report_response(request: Request, report_id: str, *, status: int = 200, rec
     involved = {(c["table_code"], c["item_code"], c["column_code"]) for f in opened for c in f["cells"]
                 if c["cell_report_id"] == report_id}
     template = rep["file"]["template"]
-    rep["tables"] = [queries.printed_table(template, t.table_code, rep["facts"], {(i, c) for tb, i, c in involved if tb == t.table_code})
+    rep["tables"] = [queries.printed_table(template, t.table_code, rep["facts"],
+                                           {(i, c) for tb, i, c in involved if tb == t.table_code})
                      for t in rep["tables"]]
     choices = {(c["cell_report_id"], c["item_code"], c["column_code"]): c for f in opened for c in f["cells"]
                if c["raw_text"] is not None}
@@ -407,7 +417,8 @@ def cell_page(request: Request) -> Response:
     with bench.reading() as con:
         facts = queries.facts_of(con, report_id)
         reps = records(con, f"select * from {queries.REPORT_OF} where report_id = ?", [report_id])
-    fact = next((f for f in facts if (f["table_code"], f["item_code"], f["column_code"]) == (table, item, column)), None)
+    fact = next((f for f in facts if (f["table_code"], f["item_code"], f["column_code"]) == (table, item, column)),
+                None)
     if fact is None or not reps:
         return _problem(request, 404, f"no cell {table}/{item}/{column} in report {report_id}")
     rep = reps[0]
@@ -450,7 +461,8 @@ def _busy(request: Request, exc: Exception) -> Response:
                    message="a run is writing to the warehouse; this page retries by itself")
 
 
-def create_app(warehouse: Path, landing: Path, decisions: Path | None = None, hosts: list[str] | None = None) -> Starlette:
+def create_app(warehouse: Path, landing: Path, decisions: Path | None = None,
+               hosts: list[str] | None = None) -> Starlette:
     """The workbench over ``warehouse``, opening report files inside ``landing`` only."""
     routes = [
         Route("/", lambda request: RedirectResponse("/findings")),

@@ -36,7 +36,8 @@ def _where(chosen: dict[str, str], leave_out: str | None = None) -> tuple[str, l
     return " and ".join(parts), params
 
 
-def findings(con: duckdb.DuckDBPyConnection, chosen: dict[str, str], offset: int = 0) -> tuple[int, list[dict], dict[str, list[tuple]]]:
+def findings(con: duckdb.DuckDBPyConnection, chosen: dict[str, str],
+             offset: int = 0) -> tuple[int, list[dict], dict[str, list[tuple]]]:
     """How many findings meet the chosen filters, a page of them from ``offset`` (open first, then
     newest), and for every filter the count of findings per value among those that meet the others."""
     where, params = _where(chosen)
@@ -85,20 +86,24 @@ def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
     if not rows:
         return None
     f = rows[0]
-    cells = records(con, f"select * from ({evidence_sql(BY_FINDING)}) order by cell_report_id, table_code, item_code, column_code",
+    cells = records(con, f"select * from ({evidence_sql(BY_FINDING)}) "
+                         "order by cell_report_id, table_code, item_code, column_code",
                     [finding_id])
     for c in cells:
-        c["item_label"], c["column_label"] = catalog.item_label(c["table_code"], c["item_code"]), catalog.column_label(c["table_code"], c["column_code"])
+        c["item_label"] = catalog.item_label(c["table_code"], c["item_code"])
+        c["column_label"] = catalog.column_label(c["table_code"], c["column_code"])
         c["used"] = c["corrected_value"] if c["corrected"] else c["value"]
     f["cells"] = cells
-    f["name_zh"] = catalog.EXPECTATIONS[f["expectation"]].name_zh if f["expectation"] in catalog.EXPECTATIONS else f["expectation"]
+    known = catalog.EXPECTATIONS.get(f["expectation"])
+    f["name_zh"] = known.name_zh if known else f["expectation"]
     f["scope_zh"] = catalog.scope_label(f["expectation"], f["scope"])
-    f["statement"] = catalog.EXPECTATIONS[f["expectation"]].statement if f["expectation"] in catalog.EXPECTATIONS else ""
+    f["statement"] = known.statement if known else ""
     f["decisions"] = records(con, "select * from decisions where finding_id = ? order by decided_at", [finding_id])
     f["pending"], f["sides"] = {}, _sides(con, f, cells)
     f["history"] = history(con, f)
     f["reports"] = {r["report_id"]: r for r in records(
-        con, f"select * from {REPORT_OF} where list_contains(?, report_id)", [sorted({c["cell_report_id"] for c in cells})])}
+        con, f"select * from {REPORT_OF} where list_contains(?, report_id)",
+        [sorted({c["cell_report_id"] for c in cells})])}
     return f
 
 
@@ -120,7 +125,8 @@ def _sides(con: duckdb.DuckDBPyConnection, f: dict, cells: list[dict]) -> tuple[
     """The identity's observed and expected sides as they were judged: the terms kept in the
     finding's ``expectation_results`` row, each beside its cell as printed; None for a result
     without terms (a value outside its domain, a finding whose report is gone)."""
-    found = con.execute(f"select e.terms, e.evaluated_at from expectation_results e where {BY_FINDING}", [f["finding_id"]]).fetchall()
+    found = con.execute(f"select e.terms, e.evaluated_at from expectation_results e where {BY_FINDING}",
+                        [f["finding_id"]]).fetchall()
     if not found or not found[0][0]:
         return None
     terms, judged_at = found[0]
@@ -130,14 +136,16 @@ def _sides(con: duckdb.DuckDBPyConnection, f: dict, cells: list[dict]) -> tuple[
     for t in terms:
         key = (t["report_id"], t["table_code"], t["item_code"], t["column_code"])
         shown = dict(by_key.get(key) or {"raw_text": None, "cell_report_id": key[0]})
-        shown |= {"table_code": key[1], "item_code": key[2], "column_code": key[3], "sign": t["sign"], "used": t["value"],
-                  "item_label": catalog.item_label(key[1], key[2]), "column_label": catalog.column_label(key[1], key[3]),
+        shown |= {"table_code": key[1], "item_code": key[2], "column_code": key[3], "sign": t["sign"],
+                  "used": t["value"], "item_label": catalog.item_label(key[1], key[2]),
+                  "column_label": catalog.column_label(key[1], key[3]),
                   "year_offset": 0 if t["report_id"] == f["report_id"] else -1, "pending": f["pending"].get(key)}
         sides[t["side"]].cells.append(shown)
     for name, side in sides.items():
         side.total = f[name]
         if f["pending"]:
-            side.corrected = sum(c["sign"] * ((c["pending"] if c["pending"] is not None else c["used"]) or 0) for c in side.cells)
+            side.corrected = sum(c["sign"] * ((c["pending"] if c["pending"] is not None else c["used"]) or 0)
+                                 for c in side.cells)
     return sides["observed"], sides["expected"]
 
 
@@ -151,7 +159,8 @@ def history(con: duckdb.DuckDBPyConnection, f: dict) -> list[dict]:
     """, [f["first_seen"], last])
     events = []
     for r in runs:
-        what = "new" if r["run_id"] == f["first_run"] else "resolved" if r["run_id"] == f["resolved_run"] else "persisting"
+        what = ("new" if r["run_id"] == f["first_run"] else "resolved" if r["run_id"] == f["resolved_run"]
+                else "persisting")
         events.append({"at": r["finished_at"], "what": what, "run_id": r["run_id"],
                        "detail": f["state_reason"] if what == "resolved" else ""})
     for d in f["decisions"]:
@@ -185,7 +194,8 @@ def report(con: duckdb.DuckDBPyConnection, report_id: str) -> dict | None:
                     [report_id])
     template = next((f["template"] for f in files if f["template"]), None)
     tables = [printed_table(template, t, facts) for t in catalog.TABLES] if template and facts else []
-    return {"report_id": report_id, "file": files[0], "files": files, "facts": facts, "findings": found, "tables": tables}
+    return {"report_id": report_id, "file": files[0], "files": files, "facts": facts, "findings": found,
+            "tables": tables}
 
 
 def facts_of(con: duckdb.DuckDBPyConnection, report_id: str) -> list[dict]:
@@ -207,7 +217,8 @@ class PrintedTable:
     blocks: list[Block]
 
 
-def printed_table(template: str, table_code: str, facts: list[dict], highlight: set[tuple[str, str]] = frozenset()) -> PrintedTable:
+def printed_table(template: str, table_code: str, facts: list[dict],
+                  highlight: set[tuple[str, str]] = frozenset()) -> PrintedTable:
     """One template table laid out as printed: rows and columns in the catalog's order with their
     Chinese labels, each position holding the report's fact (or None where nothing was read)."""
     by_key = {(f["item_code"], f["column_code"]): f for f in facts if f["table_code"] == table_code}
@@ -216,9 +227,11 @@ def printed_table(template: str, table_code: str, facts: list[dict], highlight: 
     in_place_of = {parts[0]: item for item, parts in mixed.items()}
     left_out = {part for parts in mixed.values() for part in parts}
     blocks: list[Block] = []
-    for block in dict.fromkeys(i.block for i in catalog.items() if i.table_code == table_code and template in i.templates):
+    own = (i.block for i in catalog.items() if i.table_code == table_code and template in i.templates)
+    for block in dict.fromkeys(own):
         codes = catalog.block_columns(template, table_code, block)
-        labels = {c.column_code: c.label_zh for c in catalog.columns() if (c.table_code, c.block) == (table_code, block)}
+        labels = {c.column_code: c.label_zh for c in catalog.columns()
+                  if (c.table_code, c.block) == (table_code, block)}
         columns = [(code, labels[code]) for code in codes]
         if not blocks or blocks[-1].columns != columns:
             blocks.append(Block(columns))

@@ -22,8 +22,9 @@ def test_a_cli_run_lands_in_the_instance_with_its_materialisations_and_checks(la
         evaluations = [e.dagster_event.event_specific_data
                        for e in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
         checks = {e.check_name: e.passed for e in evaluations}
-        every_meta = {(key, name): value for key in ("landed_files", "parsed_reports", "normalized_facts", "reports", "facts",
-                                                     "steward_decisions", "expectation_results", "findings")
+        assets = ("landed_files", "parsed_reports", "normalized_facts", "reports", "facts", "steward_decisions",
+                  "expectation_results", "findings")
+        every_meta = {(key, name): value for key in assets
                       for name, value in instance.get_latest_materialization_event(dg.AssetKey(key))
                       .asset_materialization.metadata.items()}
     statuses = dict(query(db, "select status, count(*) from reports group by status"))
@@ -35,8 +36,9 @@ def test_a_cli_run_lands_in_the_instance_with_its_materialisations_and_checks(la
     passed, failed, unassessed = query(db, "select count(*) filter (success), count(*) filter (not success), "
                                            "count(*) filter (success is null) from expectation_results "
                                            "where list_contains(?, expectation)", [ids])[0]
-    assert (meta["expectation_results"]["identities passed"].value, meta["expectation_results"]["identities failed"].value,
-            meta["expectation_results"]["identities not assessable"].value) == (passed, failed, unassessed)
+    results = meta["expectation_results"]
+    assert (results["identities passed"].value, results["identities failed"].value,
+            results["identities not assessable"].value) == (passed, failed, unassessed)
     assert failed == 4 and meta["findings"]["new"].value == 4
     failing_suites = {catalog.EXPECTATIONS[e].suite for (e,) in query(
         db, "select distinct expectation from expectation_results where not success")}

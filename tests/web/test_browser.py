@@ -13,12 +13,13 @@ import pytest
 from client import chromium, serving
 from conftest import CORPUS, SAMPLES, query
 
-REAL = SAMPLES.parent / "real"
-
 from cli.main import main
 from web import evidence
 
-PDF = "007_pdf_reportlab.pdf"  # its truth: applications_balance/natural_person and applications_applicants/new_received fail
+REAL = SAMPLES.parent / "real"
+
+# its truth: applications_balance/natural_person and applications_applicants/new_received fail
+PDF = "007_pdf_reportlab.pdf"
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +41,14 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
     assert main(["ingest", str(pdf_landing), "--warehouse", str(db), "--quiet"]) == 0
     truth = json.loads((CORPUS / PDF.replace(".pdf", ".truth.json")).read_text(encoding="utf-8"))
     assert ["applications_balance", "natural_person"] in truth["identity_failures"]
-    finding_id, report_id = query(db, "select f.finding_id, f.report_id from findings f join reports r using (report_id) "
+    finding_id, report_id = query(db, "select f.finding_id, f.report_id "
+                                      "from findings f join reports r using (report_id) "
                                       "where r.source_path like ? and f.expectation = 'applications_balance' "
                                       "and f.scope = 'natural_person'", [f"%{PDF}"])[0]
     cells = query(db, "select item_code, raw_text from facts where report_id = ? and table_code = 'applications' "
                       "and column_code = 'natural_person' and item_code in "
-                      "('new_received', 'carried_over', 'total_processed', 'carried_forward') order by item_code", [report_id])
+                      "('new_received', 'carried_over', 'total_processed', 'carried_forward') order by item_code",
+                  [report_id])
     with serving(db, pdf_landing) as base, chromium(tmp_path / "profile") as browser:
         wait = WebDriverWait(browser, 60)
         browser.get(base + "/findings")
@@ -59,7 +62,7 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
         crops = browser.find_elements(By.CSS_SELECTOR, "img.crop")
         assert len(crops) >= 1
         for img in crops:  # every crop loaded and drawn: a PNG as wide as the page at two pixels a point
-            wait.until(lambda _: browser.execute_script("return arguments[0].complete", img))
+            wait.until(lambda _, img=img: browser.execute_script("return arguments[0].complete", img))
             assert browser.execute_script("return arguments[0].naturalWidth", img) == round(595.2756 * evidence.SCALE)
         # each box numbered on the crop is listed beside it with what was read
         listed = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.boxes td:nth-child(3)")]
@@ -78,7 +81,8 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
         ("source_error", "王芳", "the report prints 50 + 5 = 50 + 1: its own error")]
     assert query(db, "select state from findings where finding_id = ?", [finding_id]) == [("closed",)]
     with open(db.parent / "decisions.csv", encoding="utf-8", newline="") as f:
-        assert [(r["finding_id"], r["decision"], r["decided_by"]) for r in csv.DictReader(f)] == [(finding_id, "source_error", "王芳")]
+        decided = [(r["finding_id"], r["decision"], r["decided_by"]) for r in csv.DictReader(f)]
+        assert decided == [(finding_id, "source_error", "王芳")]
     rebuilt = tmp_path / "rebuilt.duckdb"  # an empty warehouse beside the same decisions.csv
     assert main(["ingest", str(pdf_landing), "--warehouse", str(rebuilt), "--quiet"]) == 0
     assert query(rebuilt, "select state, state_reason from findings where finding_id = ?", [finding_id]) == [
@@ -141,8 +145,8 @@ def test_decide_without_scrolling_by_key_then_the_next_open_finding_and_undo(sam
         assert browser.find_element(By.ID, "state").text == "open"
     assert query(db, "select finding_id, decision, decided_by from decisions order by decided_at") == [
         (first_id, "source_error", "王芳"), (second_id, "dismissed", "王芳"), (second_id, "reopened", "王芳")]
-    assert query(db, "select finding_id, state from findings where expectation = 'applications_balance' order by 1") == sorted(
-        [(first_id, "closed"), (second_id, "open")])
+    states = query(db, "select finding_id, state from findings where expectation = 'applications_balance' order by 1")
+    assert states == sorted([(first_id, "closed"), (second_id, "open")])
 
 
 @pytest.mark.slow
@@ -153,7 +157,8 @@ def test_seed_002s_four_findings_take_one_decision_on_the_report_page(sample_war
 
     db = _copy(sample_warehouse, tmp_path)
     report_id = query(db, "select report_id from reports where source_path like '%002_9440981a45cb5a2e.txt'")[0][0]
-    opened = {f for (f,) in query(db, "select finding_id from findings where report_id = ? and state = 'open'", [report_id])}
+    opened = {f for (f,) in query(db, "select finding_id from findings where report_id = ? and state = 'open'",
+                                  [report_id])}
     assert len(opened) == 4
     with serving(db, landing) as base, chromium(tmp_path / "profile") as browser:
         wait = WebDriverWait(browser, 60)
@@ -163,9 +168,9 @@ def test_seed_002s_four_findings_take_one_decision_on_the_report_page(sample_war
         assert {b.get_attribute("value") for b in boxes} == opened and all(b.is_selected() for b in boxes)
         # the printed table once, every cell of the four findings highlighted
         highlighted = {td.get_attribute("title") for td in browser.find_elements(By.CSS_SELECTOR, "#printed td.hl")}
-        cells = {f"{i}/{c}" for i, c in query(db, "select distinct c.item_code, c.column_code from expectation_results e, "
-                                                  "unnest(e.cells) as u(c) where e.report_id = ? and not e.success "
-                                                  "and e.expectation like 'applications_%'", [report_id])}
+        cells = {f"{i}/{c}" for i, c in query(
+            db, "select distinct c.item_code, c.column_code from expectation_results e, unnest(e.cells) as u(c) "
+                "where e.report_id = ? and not e.success and e.expectation like 'applications_%'", [report_id])}
         assert highlighted == cells
         assert _in_view(browser, browser.find_element(By.CSS_SELECTOR, "#decide button[value=source_error]"))
         browser.find_element(By.NAME, "by").send_keys("李明")
@@ -191,7 +196,8 @@ def test_a_decision_posted_while_a_run_writes_is_kept_and_written_once(sample_wa
     from selenium.webdriver.support.ui import WebDriverWait
 
     db = _copy(sample_warehouse, tmp_path)
-    finding_id = query(db, "select finding_id from findings where expectation = 'applications_balance' and scope = 'total'")[0][0]
+    finding_id = query(db, "select finding_id from findings "
+                           "where expectation = 'applications_balance' and scope = 'total'")[0][0]
     with serving(db, landing) as base, chromium(tmp_path / "profile") as browser:
         wait = WebDriverWait(browser, 60)
         browser.get(f"{base}/findings/{finding_id}")
@@ -211,7 +217,8 @@ def test_a_decision_posted_while_a_run_writes_is_kept_and_written_once(sample_wa
             assert recorded.text.startswith(f"recorded dismissed on {finding_id}")
         finally:
             holder.kill()
-    assert query(db, "select decision, decided_by from decisions where finding_id = ?", [finding_id]) == [("dismissed", "王芳")]
+    written = query(db, "select decision, decided_by from decisions where finding_id = ?", [finding_id])
+    assert written == [("dismissed", "王芳")]
 
 
 @pytest.mark.slow
@@ -228,7 +235,8 @@ def test_a_2021_report_printing_other_handling_as_one_row_shows_the_cells_judged
                                       encoding="utf-8")
     db = tmp_path / "warehouse.duckdb"
     assert main(["ingest", str(land), "--warehouse", str(db), "--quiet"]) == 0
-    finding_id = query(db, "select finding_id from findings where expectation = 'applications_outcomes' and scope = 'total'")[0][0]
+    finding_id = query(db, "select finding_id from findings "
+                           "where expectation = 'applications_outcomes' and scope = 'total'")[0][0]
     with serving(db, land) as base, chromium(tmp_path / "profile") as browser:
         browser.get(f"{base}/findings/{finding_id}")
         identity = WebDriverWait(browser, 60).until(ready.presence_of_element_located((By.ID, "identity"))).text
@@ -236,7 +244,7 @@ def test_a_2021_report_printing_other_handling_as_one_row_shows_the_cells_judged
         assert "其他处理 1." not in identity and "其他处理 3.其他" not in identity  # no 2021 row that was not printed
         assert browser.find_element(By.CSS_SELECTOR, "p .diff").text == "difference -1"
         highlighted = {td.get_attribute("title") for td in browser.find_elements(By.CSS_SELECTOR, "#printed td.hl")}
-        judged = {f"{i}/{c}" for i, c in query(db, "select u.t.item_code, u.t.column_code from expectation_results e, "
-                                                   "unnest(e.terms) as u(t) where e.expectation = 'applications_outcomes' "
-                                                   "and e.scope = 'total'")}
+        judged = {f"{i}/{c}" for i, c in query(
+            db, "select u.t.item_code, u.t.column_code from expectation_results e, unnest(e.terms) as u(t) "
+                "where e.expectation = 'applications_outcomes' and e.scope = 'total'")}
         assert "other_handling/total" in judged and highlighted == judged

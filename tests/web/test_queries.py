@@ -14,8 +14,8 @@ def _term(report: str, column: str, side: str, sign: int, value: float | None) -
 
 def _finding(tmp_path, terms: list[dict], observed: float | None, expected: float | None) -> tuple:
     con = connect(tmp_path / "w.duckdb")
-    con.execute("insert into expectation_results (report_id, expectation, scope, observed, expected, difference, success, "
-                "cells, terms) values ('now', 'in_force_continuity', 'regulations', ?, ?, ?, false, [], ?)",
+    con.execute("insert into expectation_results (report_id, expectation, scope, observed, expected, difference, "
+                "success, cells, terms) values ('now', 'in_force_continuity', 'regulations', ?, ?, ?, false, [], ?)",
                 [observed, expected, None if None in (observed, expected) else observed - expected, terms])
     finding_id = con.execute("select left(md5('now|in_force_continuity|regulations'), 12)").fetchall()[0][0]
     f = {"finding_id": finding_id, "report_id": "now", "observed": observed, "expected": expected, "decisions": [],
@@ -28,9 +28,11 @@ def test_a_cross_year_identity_shows_the_terms_it_was_judged_on(tmp_path):
              _term("now", "issued", "expected", 1, 3), _term("now", "repealed", "expected", -1, 2)]
     con, f = _finding(tmp_path, terms, 12, 11)
     observed, expected = queries._sides(con, f, [])
-    assert [(c["cell_report_id"], c["column_code"], c["sign"], c["year_offset"], c["used"]) for c in observed.cells] == [
-        ("now", "in_force", 1, 0, 12)]
-    assert [(c["cell_report_id"], c["column_code"], c["sign"], c["year_offset"], c["used"]) for c in expected.cells] == [
+    def shown(side):
+        return [(c["cell_report_id"], c["column_code"], c["sign"], c["year_offset"], c["used"]) for c in side.cells]
+
+    assert shown(observed) == [("now", "in_force", 1, 0, 12)]
+    assert shown(expected) == [
         ("before", "in_force", 1, -1, 10), ("now", "issued", 1, 0, 3), ("now", "repealed", -1, 0, 2)]
     assert (observed.total, expected.total) == (12, 11)
     assert observed.cells[0]["item_label"] == "规章" and observed.cells[0]["column_label"] == "现行有效件数"
