@@ -7,6 +7,7 @@ warehouse read (their sha256 is the report_id); otherwise the reason is shown in
 
 import hashlib
 import io
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,9 @@ PAD = 12.0  # points of page kept below the table's values
 HEADER = 60.0  # points kept above them: the column headings
 LABEL_PX = 22  # height of a box's number on the crop
 CONTEXT_LINES = 2  # lines shown before and after a table read from text lines
+
+
+PDFIUM = threading.Lock()  # pdfium is not thread-safe: two crops rendered at once crash the server
 
 
 class Unavailable(Exception):
@@ -46,15 +50,16 @@ def page_crop(data: bytes, page_no: int, table_boxes: list[Box], marked: list[Bo
     import pypdfium2 as pdfium
     from PIL import ImageDraw, ImageFont
 
-    pdf = pdfium.PdfDocument(data)
-    try:
-        if not 1 <= page_no <= len(pdf):
-            raise Unavailable(f"the PDF has no page {page_no}")
-        page = pdf[page_no - 1]
-        width, height = page.get_size()
-        image = page.render(scale=SCALE).to_pil().convert("RGB")
-    finally:
-        pdf.close()
+    with PDFIUM:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            if not 1 <= page_no <= len(pdf):
+                raise Unavailable(f"the PDF has no page {page_no}")
+            page = pdf[page_no - 1]
+            width, height = page.get_size()
+            image = page.render(scale=SCALE).to_pil().convert("RGB")
+        finally:
+            pdf.close()
     _, top, _, bottom = _union(table_boxes + marked) if table_boxes or marked else (0, 0, width, height)
     region = (0.0, max(0.0, top - HEADER), width, min(height, bottom + PAD))
     draw = ImageDraw.Draw(image, "RGBA")
