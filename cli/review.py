@@ -33,9 +33,8 @@ def review(con, args) -> str:
         return f"no {args.state if args.state != 'all' else ''} findings".replace("  ", " ")
     out = [f"{len(rows)} {args.state} findings, newest first"]
     for fid, agency, year, path, exp, scope, obs, expd, diff, state, seen, reason in rows:
-        name = exp
-        if exp in catalog.EXPECTATIONS:
-            name = f"{catalog.EXPECTATIONS[exp].name_zh} · {catalog.scope_label(exp, scope)}"
+        known = (catalog.EXPECTATIONS | catalog.READING).get(exp)
+        name = f"{known.name_zh} · {catalog.scope_label(exp, scope)}" if known else exp
         line = (f"{fid}  {agency} {year}  {name} ({exp} [{scope}])  observed {_num(obs)} expected {_num(expd)} "
                 f"(difference {_num(diff, sign=True)})  {state} since {seen:%Y-%m-%d}  {Path(path).name}")
         out.append(line + (f"  — {reason}" if reason and state != "open" else ""))

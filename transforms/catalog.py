@@ -110,6 +110,9 @@ EXPECTATIONS = {
     r["expectation"]: Expectation(r["expectation"], r["name_zh"], r["suite"], r["severity"], r["statement"])
     for r in _rows("expectations.csv")
 }
+# files read in part or not at all: findings too, of the reading rather than of an identity
+READING = {r["expectation"]: Expectation(r["expectation"], r["name_zh"], "reading", "error", r["statement"])
+           for r in _rows("reading.csv")}
 SUITES = tuple(dict.fromkeys(e.suite for e in EXPECTATIONS.values()))
 IDENTITIES = tuple(e for e, x in EXPECTATIONS.items() if x.suite == "in_report_identities")
 CROSS_YEAR = tuple(e for e, x in EXPECTATIONS.items() if x.suite == "cross_year_identities")
@@ -299,7 +302,10 @@ def column_label(table_code: str, column_code: str) -> str:
 @cache
 def scope_label(expectation: str, scope: str) -> str:
     """A scope in Chinese: the row or column an identity is judged on (自然人), the table of a
-    completeness result, the cell of a value-domain result; the scope itself when none fits."""
+    completeness result, the cell of a value-domain result, the file of a reading finding; the
+    scope itself when none fits."""
+    if expectation in READING:
+        return "整份报告" if scope == "report" else scope.rsplit("/", 1)[-1]
     if "/" in scope:
         item, column = scope.split("/", 1)
         table = next((i.table_code for i in items() if i.item_code == item), "")

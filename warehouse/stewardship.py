@@ -14,8 +14,26 @@ from warehouse import schema
 from warehouse.schema import LOADED_SQL
 from warehouse.store import mark_pending, records, template_of, transaction
 
-DECISIONS = ("source_error", "correction", "dismissed", "reopened")  # reopened: undoes the decision before it
-CLOSING = ("source_error", "dismissed")  # decisions that close a finding at once (a correction waits for the next run)
+DECISIONS = ("source_error", "correction", "dismissed", "reopened",  # reopened: undoes the decision before it
+             "source_incomplete", "reader_error")  # of a file read in part or not at all
+READING_DECISIONS = ("source_incomplete", "reader_error", "dismissed", "reopened")
+# decisions that close a finding at once (a correction waits for the next run)
+CLOSING = ("source_error", "dismissed", "source_incomplete", "reader_error")
+CLOSING_SQL = "(" + ", ".join(f"'{d}'" for d in CLOSING) + ")"
+# a file read in part (its cells missing as evidence) or rejected (its reason): a finding of the
+# reading, one per file; its fingerprint is what the reader said of the file
+READING_FAILURES = """
+select left(md5(r.report_id || '|incomplete_read|report'), 12) as finding_id, r.report_id,
+       'incomplete_read' as expectation, 'report' as scope, r.cells_found::double as observed,
+       (select count(*) from cells c where c.template = r.template)::double as expected,
+       r.cells_found - (select count(*) from cells c where c.template = r.template) as difference,
+       md5(r.status || coalesce(r.status_reason, '')) as fingerprint
+from (select distinct on (report_id) * from reports where status = 'partial' order by report_id, source_path) r
+union all
+select left(md5(r.report_id || '|unreadable_file|' || r.source_path), 12), r.report_id, 'unreadable_file',
+       r.source_path, null, null, null, md5(r.status || coalesce(r.status_reason, ''))
+from reports r where r.status = 'rejected' and r.present
+"""
 CSV_COLUMNS = list(schema.DECISIONS.schema)  # the CSV holds the decisions table, column for column
 ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
 IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
@@ -90,7 +108,7 @@ def decide(
     add_decision(con, dict(
         finding_id=finding_id, report_id=report_id, source_path=path, expectation=expectation, scope=scope,
         decision=decision, table_code=table, item_code=item, column_code=column, value=value, note=note,
-        decided_by=by, decided_at=datetime.now(), fingerprint=fingerprint(con, finding_id),
+        decided_by=by, decided_at=datetime.now(), fingerprint=fingerprint(con, finding_id) or _stored(con, finding_id),
     ))
     if decision in CLOSING:
         con.execute("update findings set state = 'closed', state_reason = ? where finding_id = ?",
@@ -114,8 +132,10 @@ def record(con: duckdb.DuckDBPyConnection, finding_id: str, *, decision: str, by
     if not found:
         raise Refused(f"no finding '{finding_id}'; `gongkai review --state all` lists them")
     finding_id, report_id, expectation, scope = found
-    if decision not in DECISIONS:
-        raise Refused("choose a decision: " + ", ".join(DECISIONS))
+    reading = expectation in catalog.READING
+    allowed = READING_DECISIONS if reading else [d for d in DECISIONS if d not in READING_DECISIONS[:2]]
+    if decision not in allowed:
+        raise Refused("choose a decision: " + ", ".join(allowed))
     if not by:
         raise Refused("a decision needs the name of who decides")
     target = (None, None, None, report_id)
@@ -152,6 +172,12 @@ def _pick_cell(con: duckdb.DuckDBPyConnection, finding_id: str, spec: str) -> tu
         raise Refused(f"cell {item}/{column} was not read from the report; "
                       "only a cell the reader found can be corrected")
     return table, item, column, report
+
+
+def _stored(con: duckdb.DuckDBPyConnection, finding_id: str) -> str | None:
+    """The fingerprint the last run gave a finding (a reading finding has no cells to fingerprint)."""
+    rows = con.execute("select fingerprint from findings where finding_id = ?", [finding_id]).fetchall()
+    return rows[0][0] if rows else None
 
 
 def find(con: duckdb.DuckDBPyConnection, finding_id: str) -> tuple[str, str, str, str] | None:
@@ -303,7 +329,8 @@ def changed_since_last_run(con: duckdb.DuckDBPyConnection) -> bool:
     if last is None:
         return True
     newest = con.execute(
-        "select greatest((select max(evaluated_at) from expectation_results), (select max(decided_at) from decisions))"
+        "select greatest((select max(evaluated_at) from expectation_results), (select max(decided_at) from decisions), "
+        "(select max(loaded_at) from reports))"
     ).fetchall()[0][0]
     return newest is not None and newest >= last
 
@@ -318,12 +345,13 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
                e.difference, fp.fingerprint
         from expectation_results e join ({_fingerprints_sql(FAILING)}) fp on fp.finding_id = {FINDING_ID}
         where {FAILING}
+        union all {READING_FAILURES}
     """, [list(ERRORS), list(ERRORS)])
-    con.execute("""
+    con.execute(f"""
         create or replace temp table judged as
-        select x.*, case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint
+        select x.*, case when d.decision in {CLOSING_SQL} and d.fingerprint = x.fingerprint
                     then 'closed' else 'open' end as state,
-               case when d.decision in ('source_error', 'dismissed') and d.fingerprint = x.fingerprint
+               case when d.decision in {CLOSING_SQL} and d.fingerprint = x.fingerprint
                     then d.decision || ' by ' || d.decided_by || ': ' || coalesce(d.note, '')
                     when d.decision = 'reopened' then 'reopened by ' || d.decided_by || ': ' || coalesce(d.note, '')
                     when d.decision is not null then 'decided before its cells changed; open again'
@@ -352,7 +380,9 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
     """, [now, run_id])
     gone = con.execute(f"""
         select f.finding_id,
-               case when f.report_id not in (select report_id from reports where status in {LOADED_SQL})
+               case when f.expectation in ('incomplete_read', 'unreadable_file')
+                    then 'the file was read again, or is gone'
+                    when f.report_id not in (select report_id from reports where status in {LOADED_SQL})
                     then 'the report was replaced or removed'
                     when exists (select 1 from decisions d
                                  where d.report_id = f.report_id and d.decision = 'correction')

@@ -51,7 +51,8 @@ TEMPLATES = jinja2.Environment(
 TEMPLATES.filters["num"] = lambda v, fmt="g": "—" if v is None else format(v, fmt)
 TEMPLATES.filters["name"] = lambda p: Path(p).name if p else ""
 TEMPLATES.globals.update(
-    expectation_zh=lambda code: catalog.EXPECTATIONS[code].name_zh if code in catalog.EXPECTATIONS else code,
+    expectation_zh=lambda code: (catalog.EXPECTATIONS | catalog.READING)[code].name_zh
+    if code in catalog.EXPECTATIONS or code in catalog.READING else code,
     scope_zh=catalog.scope_label, table_zh=lambda code: catalog.TABLE_LABELS.get(code, code),
 )
 

@@ -19,10 +19,12 @@ STATES = ("open", "closed", "resolved")
 # one row per report_id (a file landed twice is shown under its first path), whatever its status
 REPORT_OF = """(select distinct on (report_id) report_id, agency, year, template, format, source_path, province,
                        prefecture, county, status from reports order by report_id, source_path)"""
-BASE = f"""
+BASE = """
 select f.*, r.agency, r.year, coalesce(r.province, '') as region, r.source_path, r.template, r.format,
        cast(r.year as varchar) as year_text
-from findings f left join {REPORT_OF} r using (report_id)
+from findings f left join reports r
+  on r.source_path = case when f.expectation = 'unreadable_file' then f.scope  -- a rejected file: its own path
+                          else (select min(source_path) from reports x where x.report_id = f.report_id) end
 """
 _COLUMN = {"agency": "agency", "region": "region", "year": "year_text", "expectation": "expectation", "state": "state"}
 
@@ -94,17 +96,31 @@ def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
         c["column_label"] = catalog.column_label(c["table_code"], c["column_code"])
         c["used"] = c["corrected_value"] if c["corrected"] else c["value"]
     f["cells"] = cells
-    known = catalog.EXPECTATIONS.get(f["expectation"])
+    known = (catalog.EXPECTATIONS | catalog.READING).get(f["expectation"])
     f["name_zh"] = known.name_zh if known else f["expectation"]
     f["scope_zh"] = catalog.scope_label(f["expectation"], f["scope"])
     f["statement"] = known.statement if known else ""
     f["decisions"] = records(con, "select * from decisions where finding_id = ? order by decided_at", [finding_id])
+    f["reading"] = _reading(con, f) if f["expectation"] in catalog.READING else None
     f["pending"], f["sides"] = {}, _sides(con, f, cells)
     f["history"] = history(con, f)
     f["reports"] = {r["report_id"]: r for r in records(
         con, f"select * from {REPORT_OF} where list_contains(?, report_id)",
         [sorted({c["cell_report_id"] for c in cells})])}
     return f
+
+
+def _reading(con: duckdb.DuckDBPyConnection, f: dict) -> dict:
+    """The evidence of a file read in part or not at all: what the reader said of it and, for a
+    partial report, the cells of its template it did not find, table by table."""
+    file = records(con, "select status, status_reason, notes from reports where source_path = ?", [f["source_path"]])
+    missing = records(con, "select scope as table_code, missing_cells from expectation_results "
+                           "where report_id = ? and expectation = 'completeness' and len(missing_cells) > 0 "
+                           "order by scope", [f["report_id"]]) if f["expectation"] == "incomplete_read" else []
+    for m in missing:
+        m["cells"] = [(name, catalog.item_label(m["table_code"], name.split("/")[0]) + " · "
+                       + catalog.column_label(m["table_code"], name.split("/")[1])) for name in m["missing_cells"]]
+    return {**(file[0] if file else {"status": "", "status_reason": "", "notes": []}), "missing": missing}
 
 
 def pending_corrections(decisions: list[dict], judged_at) -> dict[tuple[str, str, str, str], float]:

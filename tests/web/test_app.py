@@ -65,11 +65,13 @@ def test_findings_page_lists_the_samples_four_findings_with_counts_per_filter(wa
         assert status == 200
         for finding_id, _, _ in open_findings(warehouse):
             assert f'href="/findings/{finding_id}"' in page
-        assert len(open_findings(warehouse)) == 4 and '<p id="count">4 findings, open first</p>' in page
-        assert "刚察县人民政府 (4)" in page and "青海省 (4)" in page and "2019 (4)" in page
+        # seed 002's four failed identities, and the partial report 000 (a file read in part is a finding too)
+        assert len(open_findings(warehouse)) == 5 and '<p id="count">5 findings, open first</p>' in page
+        assert "刚察县人民政府 (4)" in page and "哈尔盖镇人民政府 (1)" in page and "2019 (5)" in page
+        assert '未读全 <span class="code">incomplete_read</span> (1)' in page
         # the identities by their Chinese names, the codes beside them
         assert '申请收支平衡 <span class="code">applications_balance</span> (2)' in page
-        assert '办理结果合计 <span class="code">applications_outcomes</span> (2)' in page and "open (4)" in page
+        assert '办理结果合计 <span class="code">applications_outcomes</span> (2)' in page and "open (5)" in page
         assert page.count('<td>申请收支平衡 <span class="code">applications_balance</span></td>') == 2
         assert '<td>法人或其他组织 其他 <span class="code">other_org</span></td>' in page
         status, page = client.request("/findings?expectation=applications_outcomes")
@@ -214,7 +216,7 @@ def test_reports_list_rejected_and_partial_first_and_every_number_links_to_its_s
         facts = query(warehouse, "select table_code, item_code, column_code from facts where report_id = ?",
                       [report_id])
         assert sorted(links) == sorted(facts)
-        opened = {f for f, _, _ in open_findings(warehouse)}
+        opened = {f for f, e, _ in open_findings(warehouse) if e != "incomplete_read"}  # seed 002's
         assert set(re.findall(r'<input type="checkbox" name="finding" value="([0-9a-f]{12})" checked>', page)) == opened
         assert page.count('href="/findings/') == 8  # each listed among the open ones and among all the report's
         status, page = client.request(f"/reports/{report_id}/cells/applications/new_received/total")
@@ -255,3 +257,27 @@ def test_a_low_confidence_ocr_cell_is_marked_check_first(warehouse, landing):
     assert status == 200
     assert page.count("low confidence, check first") == 1
     assert "OCR 0.42: low confidence, check first" in page and "OCR 0.97</span>" in page
+
+
+def test_a_partial_report_is_a_finding_with_its_missing_cells_decided_as_the_source_lacking_them(warehouse, landing):
+    finding_id, report_id = query(warehouse, "select finding_id, report_id from findings "
+                                             "where expectation = 'incomplete_read'")[0]
+    assert query(warehouse, "select source_path like '%000_90395a0eed747a3b.txt', status from reports "
+                            "where report_id = ?", [report_id]) == [(True, "partial")]
+    with serving(warehouse, landing) as base:
+        client = Client(base)
+        status, page = client.request(f"/findings/{finding_id}")
+        assert status == 200
+        assert '<h1 id="title">未读全 · 整份报告 <span class="code">incomplete_read · report</span></h1>' in page
+        assert "153 of 198 cells missing" in page  # the reader's reason
+        missing = re.findall(r'<li>[^<]+ <span class="code">([a-z_]+/[a-z_]+)</span></li>', page)
+        assert len(missing) == 153 and "new_received/natural_person" in missing  # every cell not found, named
+        status, page = client.request(f"/findings/{finding_id}/decide", {  # an identity's decision does not apply
+            "csrf": client.token(f"/findings/{finding_id}"), "decision": "source_error", "by": "王芳"})
+        assert status == 400 and "choose a decision: source_incomplete, reader_error, dismissed, reopened" in page
+        status, page = client.request(f"/findings/{finding_id}/decide", {
+            "csrf": client.token(f"/findings/{finding_id}"), "decision": "source_incomplete", "by": "王芳",
+            "note": "the report prints table 三 for totals only"})
+        assert status == 200 and "recorded source_incomplete on " + finding_id in page
+    assert query(warehouse, "select state, state_reason from findings where finding_id = ?", [finding_id]) == [
+        ("closed", "source_incomplete by 王芳: the report prints table 三 for totals only")]

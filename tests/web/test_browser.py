@@ -54,7 +54,7 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
         browser.get(base + "/findings")
         listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#findings a[href^='/findings/']")]
         assert sorted(listed) == sorted(f for (f,) in query(db, "select finding_id from findings where state = 'open'"))
-        assert len(listed) == 4 + len(truth["identity_failures"])
+        assert len(listed) == 5 + len(truth["identity_failures"])  # the samples': 4 identities, 1 partial report
         browser.find_element(By.CSS_SELECTOR, f"a[href='/findings/{finding_id}']").click()
         wait.until(ready.presence_of_element_located((By.ID, "decide")))
         highlighted = browser.find_elements(By.CSS_SELECTOR, "#printed td.hl")
@@ -248,3 +248,29 @@ def test_a_2021_report_printing_other_handling_as_one_row_shows_the_cells_judged
             db, "select u.t.item_code, u.t.column_code from expectation_results e, unnest(e.terms) as u(t) "
                 "where e.expectation = 'applications_outcomes' and e.scope = 'total'")}
         assert "other_handling/total" in judged and highlighted == judged
+
+
+@pytest.mark.slow
+def test_a_partial_report_appears_as_a_finding_and_is_decided_in_the_queue(sample_warehouse, landing, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    db = _copy(sample_warehouse, tmp_path)
+    finding_id = query(db, "select finding_id from findings where expectation = 'incomplete_read'")[0][0]
+    with serving(db, landing) as base, chromium(tmp_path / "profile") as browser:
+        wait = WebDriverWait(browser, 60)
+        browser.get(base + "/findings?expectation=incomplete_read")
+        row = browser.find_element(By.CSS_SELECTOR, f"#findings a[href^='/findings/{finding_id}']")
+        row.click()
+        wait.until(ready.presence_of_element_located((By.ID, "reading")))
+        assert browser.find_element(By.ID, "title").text.startswith("未读全 · 整份报告")
+        assert len(browser.find_elements(By.CSS_SELECTOR, "ul.missing li")) == 153  # the cells not found, each named
+        assert _in_view(browser, browser.find_element(By.CSS_SELECTOR, "#decide button[value=source_incomplete]"))
+        browser.find_element(By.NAME, "by").send_keys("王芳")
+        ActionChains(browser).key_down(Keys.ALT).send_keys("r").key_up(Keys.ALT).perform()  # Alt+R: reader error
+        recorded = wait.until(ready.presence_of_element_located((By.ID, "recorded")))
+        assert recorded.text.startswith(f"recorded reader_error on {finding_id}")
+    assert query(db, "select state from findings where finding_id = ?", [finding_id]) == [("closed",)]
