@@ -112,10 +112,14 @@ def assess(report: ParsedReport) -> tuple[Status, str | None]:
         if not any(k in found for k in keys):
             lost.append(f"table {table} not read")
             continue
+        columns_whole = all(any(k in found for k in keys if k[2] == code) for code in {k[2] for k in keys})
         for axis, name in ((1, "row"), (2, "column")):
             for code in dict.fromkeys(k[axis] for k in keys):
                 if not any(k in found for k in keys if k[axis] == code):
-                    lost.append(f"{table} {name} {code} not read")
+                    if axis == 1 and columns_whole:  # the table's grid read whole, this row absent from it
+                        lost.append(f"row {catalog.item_label(table, code)} ({code}) not printed in the report")
+                    else:
+                        lost.append(f"{table} {name} {code} not read")
     problems = []
     if report.agency is None:
         problems.append("agency not found in the title")

@@ -48,3 +48,17 @@ def test_seed_000_reason_names_what_is_missing():
     report = read_report(name, (SAMPLES / name).read_bytes())
     assert "review_litigation not read" in report.status_reason
     assert any("table 四 shows 2 values for 15 cells" in n for n in report.notes)
+
+
+def test_a_row_absent_from_a_table_read_whole_is_not_printed_and_a_lost_table_not_read():
+    name = "004_cf77e8731c91250a.txt"  # a parsed sample; its table 二 without the row 规章
+    text = (SAMPLES / name).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    regulations = [i for i, line in enumerate(lines) if line.startswith("规章")]
+    assert len(regulations) == 1
+    del lines[regulations[0]]
+    report = read_report(name, "".join(lines).encode("utf-8"))
+    assert "row 规章 (regulations) not printed in the report" in report.status_reason
+    assert "not read" not in report.status_reason  # the reader is not to blame: the source is
+    seed_000 = read_report("000_90395a0eed747a3b.txt", (SAMPLES / "000_90395a0eed747a3b.txt").read_bytes())
+    assert "table review_litigation not read" in seed_000.status_reason  # what the reader failed to find
