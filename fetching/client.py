@@ -85,6 +85,7 @@ class PoliteClient:
         self.counts = Counts()
         self._robots_text = robots_text or self._plain_robots
         self._robots: dict[str, Protego | None] = {}
+        self._unreachable: dict[str, str] = {}  # origin → why its robots.txt could not be read
         self._last: dict[str, float] = {}  # host → when its last answer ended
         self._http = httpx.Client(headers={"User-Agent": politeness.user_agent}, follow_redirects=False,
                                   timeout=httpx.Timeout(politeness.timeout_seconds), trust_env=False,
@@ -109,7 +110,9 @@ class PoliteClient:
             if registrable(host) != home and host not in allow_hosts:
                 raise Failed(f"redirect to another site ({host}) not followed", outcome="refused")
             if robots and not self.allowed(url):
-                raise Failed("disallowed by robots.txt", outcome="refused")
+                parts = urlsplit(url)
+                raise Failed(self._unreachable.get(f"{parts.scheme}://{parts.netloc}", "disallowed by robots.txt"),
+                             outcome="refused")
             response = self._retried(url, validators)
             if response.status in (301, 302, 303, 307, 308):
                 location = response.headers.get("location")
@@ -133,6 +136,7 @@ class PoliteClient:
                     self._robots[origin] = None  # no robots.txt: everything allowed (RFC 9309 2.3.1.3)
                 else:  # unreachable: assume everything disallowed (RFC 9309 2.3.1.4)
                     self._robots[origin] = Protego.parse("User-agent: *\nDisallow: /")
+                    self._unreachable[origin] = f"site not asked: its robots.txt could not be read ({e.reason})"
         rules = self._robots[origin]
         return rules is None or rules.can_fetch(url, self.polite.user_agent)
 
