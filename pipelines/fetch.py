@@ -45,4 +45,4 @@ fetch_job = dg.define_asset_job(
 def nightly_fetch(context: dg.ScheduleEvaluationContext, sources_file: SourcesFile):
     if not Path(sources_file.path).is_file():
         return dg.SkipReason(f"no sources file at {sources_file.path} (copy sources.example.yaml there)")
-    return dg.RunRequest(run_key=f"fetch:{context.scheduled_execution_time:%Y-%m-%d}")
+    return dg.RunRequest()
