@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, REAL
+from conftest import CORPUS
 
 from fetching.provenance import COVER, LOG, REFUSED, STATE, read_record
 from fetching.run import fetch
@@ -79,11 +79,13 @@ def test_each_case_of_the_mirror_has_its_outcome(site, tmp_path):
     assert pdf.read_bytes() == (CORPUS / "007_pdf_reportlab.pdf").read_bytes()
     assert record["sha256"] == hashlib.sha256(pdf.read_bytes()).hexdigest()
     assert record["referrer"] == col + "202101/t20210115_101.html"
-    assert (record["status"], record["content_type"], record["fetched_at"]) == (200, "application/pdf", "2026-12-01T17:30:00Z")
+    assert (record["status"], record["content_type"]) == (200, "application/pdf")
+    assert record["fetched_at"] == "2026-12-01T17:30:00Z"
     assert record["etag"].startswith('"') and record["last_modified"] == "Mon, 18 Jan 2021 08:00:00 GMT"
     cover = files[col + "202101/t20210115_101.html"]
     assert cover.name.endswith(COVER) and record["cover"] == cover.name
-    assert read_record(cover)["role"] == "cover" and read_record(cover)["attachments"] == [col + "202101/P020210115_101.pdf"]
+    assert read_record(cover)["role"] == "cover"
+    assert read_record(cover)["attachments"] == [col + "202101/P020210115_101.pdf"]
 
     # a page linking a .doc: saved (no .doc reader yet), the page its cover
     doc = files[col + "202101/P020210113_102.doc"]
@@ -120,7 +122,8 @@ def test_each_case_of_the_mirror_has_its_outcome(site, tmp_path):
     assert wrong.suffix == ".pdf" and read_record(wrong)["content_type"] == "text/html; charset=utf-8"
     assert wrong.read_bytes() == (CORPUS / "017_pdf_reportlab.pdf").read_bytes()
     # a .pdf link answering with a web page: not a document, not saved
-    assert reasons[col + "202001/P020200112_110.pdf"] == "not a document: a web page (served as text/html; charset=utf-8)"
+    assert reasons[col + "202001/P020200112_110.pdf"] == (
+        "not a document: a web page (served as text/html; charset=utf-8)")
 
     # politeness: every request to the host waited the delay after the one before (on the fake clock)
     # (the first request waits for nothing, the retry waits the backoff, longer than the delay)
@@ -234,8 +237,10 @@ def test_fetch_then_ingest(site, tmp_path):
     assert rows[col + "202001/P020200113_109.pdf"][0] in ("parsed", "partial")
     assert rows[col + "202001/P020200118_105.docx"][0] in ("parsed", "partial")
     assert rows[col + "202101/t20210112_103.html"][:2] == ("parsed", "平江县人民政府")
-    assert rows[col + "202101/P020210113_102.doc"][0] == "rejected" and ".doc" in rows[col + "202101/P020210113_102.doc"][3]
-    report_id = query(db, "select report_id from reports where source_url = ?", [col + "202101/P020210115_101.pdf"])[0][0]
+    doc = rows[col + "202101/P020210113_102.doc"]
+    assert doc[0] == "rejected" and ".doc" in doc[3]  # saved, not read until a .doc reader lands
+    pdf = col + "202101/P020210115_101.pdf"
+    report_id = query(db, "select report_id from reports where source_url = ?", [pdf])[0][0]
     with serving(db, land) as base:
         page = httpx.get(f"{base}/reports/{report_id}", trust_env=False).text
     assert f'href="{col}202101/P020210115_101.pdf"' in page and "fetched 2026-12-01 17:30 UTC" in page
