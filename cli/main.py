@@ -46,7 +46,8 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
     if unlinked:
-        more = f" and {len(unlinked) - SHOWN_NAMES} more (select agency from agencies where not linked)" if len(unlinked) > SHOWN_NAMES else ""
+        more = (f" and {len(unlinked) - SHOWN_NAMES} more (select agency from agencies where not linked)"
+                if len(unlinked) > SHOWN_NAMES else "")
         lines.append(f"agencies known by their name alone, to link to a division: {len(unlinked)}: "
                      f"{'、'.join(unlinked[:SHOWN_NAMES])}{more}")
     lines += [printable(f"  rejected {path}: {reason}") for path, reason in rejected]
@@ -98,7 +99,8 @@ def add_fetch_command(sub) -> None:
     which.add_argument("--index", action="append", metavar="URL",
                        help="an index page to fetch from once, links titled 年度报告 with a year (repeatable)")
     f.add_argument("--landing", type=Path, default=Path(os.environ.get("GONGKAI_LANDING") or FETCH_LANDING),
-                   metavar="DIR", help="where files land: DIR/<source>/<date>/ (default: GONGKAI_LANDING or data/landing)")
+                   metavar="DIR",
+                   help="where files land: DIR/<source>/<date>/ (default: GONGKAI_LANDING or data/landing)")
     f.add_argument("--since", type=a_date, metavar="DATE", help="only reports listed on or after DATE (YYYY-MM-DD)")
     f.add_argument("--delay", type=positive, help="seconds between two requests to one host (default 2)")
     f.add_argument("--max-mb", type=positive, help="abandon a file larger than this (default 100)")
@@ -135,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="DuckDB file (default: data/warehouse.duckdb)")
     p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     p.add_argument("--max-mb", type=positive, default=MAX_MEGABYTES,
-                   help=f"reject files larger than this, and Word files that unpack to more (default {MAX_MEGABYTES:g})")
+                   help="reject files larger than this, and Word files that unpack to more "
+                        f"(default {MAX_MEGABYTES:g})")
     p.add_argument("--read-seconds", type=positive, default=READ_SECONDS,
                    help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
     p.add_argument("--ocr-seconds", type=positive, default=OCR_SECONDS,
@@ -150,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("serve", help="the stewards' workbench: findings beside their sources, decided in the browser")
     w.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     w.add_argument("--landing", type=Path, default=Path(os.environ.get("GONGKAI_LANDING") or DEFAULT_LANDING),
-                   metavar="DIR", help="the only folder whose report files are shown (default: GONGKAI_LANDING or data/samples)")
+                   metavar="DIR",
+                   help="the only folder whose report files are shown (default: GONGKAI_LANDING or data/samples)")
     w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     w.add_argument("--port", type=int, default=8765)
     q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")
