@@ -8,7 +8,7 @@ Waiting goes through a ``Clock`` so that tests run on a fake one and never sleep
 import ipaddress
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -57,7 +57,6 @@ class Counts:
     bodies: int = 0  # 2xx bodies received whole
     not_modified: int = 0  # 304 answers
     retries: int = 0
-    waits: list[float] = field(default_factory=list)  # every pause, for the record (and the tests)
 
 
 def registrable(host: str) -> str:
@@ -151,7 +150,6 @@ class PoliteClient:
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
-            self.counts.waits.append(round(seconds, 3))
             self.clock.sleep(seconds)
 
     def _retried(self, url: str, validators: dict | None) -> Response:

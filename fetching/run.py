@@ -28,7 +28,6 @@ class Summary:
     bodies: int = 0  # bodies received whole (2xx)
     requests: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
-    saved: list[Path] = field(default_factory=list)  # report files and covers written this run
 
     def lines(self) -> list[str]:
         out = [f"pages seen: {self.pages}", f"new reports: {self.new}", f"changed reports: {self.changed}",
@@ -225,7 +224,6 @@ class Fetch:
         record = self._record(link.url, referrer, response, role, extension,
                               title=link.title, list_date=link.date, **extra)
         self.kept.save(path, response.body, record)
-        self.summary.saved.append(path)
         outcome = "changed" if old else "new"
         if role == "report":
             self.summary.changed += bool(old)

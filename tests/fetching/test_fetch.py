@@ -243,4 +243,26 @@ def test_fetch_then_ingest(site, tmp_path):
     report_id = query(db, "select report_id from reports where source_url = ?", [pdf])[0][0]
     with serving(db, land) as base:
         page = httpx.get(f"{base}/reports/{report_id}", trust_env=False).text
+        finding, url = query(db, "select finding_id, source_url from findings join reports using (report_id) "
+                                 "where source_url is not null order by finding_id limit 1")[0]
+        finding_page = httpx.get(f"{base}/findings/{finding}", trust_env=False).text
     assert f'href="{col}202101/P020210115_101.pdf"' in page and "fetched 2026-12-01 17:30 UTC" in page
+    assert f'href="{url}"' in finding_page
+
+
+def test_the_command_fetches_and_prints_its_summary(site, tmp_path, monkeypatch, capsys):
+    from cli.main import main
+    from fetching.client import RealClock
+
+    slept = []
+    monkeypatch.setattr(RealClock, "sleep", lambda self, seconds: slept.append(seconds))  # no real waiting
+    assert main(["fetch", "--index", site.url + COLUMN + "index.htm", "--landing", str(tmp_path), "--delay", "3"]) == 0
+    out = capsys.readouterr()
+    assert "new reports: 6" in out.out and "failed: 4" in out.out  # the real report is under the default cap
+    assert "new report: " in out.err and "HTTP 404" in out.err  # progress lines on stderr
+    assert slept and max(slept) <= 3.0  # the delay, less the time since the host's last answer
+    with pytest.raises(SystemExit) as bad:
+        main(["fetch", "--index", site.url, "--since", "2021-13-01"])
+    assert bad.value.code == 2
+    (tmp_path / "sources.yaml").write_text("sources: {}\n", encoding="utf-8")
+    assert main(["fetch", "--sources", str(tmp_path / "sources.yaml"), "--landing", str(tmp_path)]) == 2
