@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="DuckDB file (default: data/warehouse.duckdb)")
     p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     p.add_argument("--max-mb", type=positive, default=MAX_MEGABYTES,
-                   help="reject files larger than this, and Word files that unpack to more "
-                        f"(default {MAX_MEGABYTES:g})")
+                   help="reject files larger than this, and Word files that unpack to more"
+                        f" (default {MAX_MEGABYTES:g})")
     p.add_argument("--read-seconds", type=positive, default=READ_SECONDS,
                    help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
     p.add_argument("--ocr-seconds", type=positive, default=OCR_SECONDS,

@@ -37,8 +37,9 @@ def _where(chosen: dict[str, str], leave_out: str | None = None) -> tuple[str, l
     return " and ".join(parts), params
 
 
-def findings(con: duckdb.DuckDBPyConnection, chosen: dict[str, str],
-             offset: int = 0) -> tuple[int, list[dict], dict[str, list[tuple]]]:
+def findings(
+    con: duckdb.DuckDBPyConnection, chosen: dict[str, str], offset: int = 0
+) -> tuple[int, list[dict], dict[str, list[tuple]]]:
     """How many findings meet the chosen filters, a page of them from ``offset`` (open first, then
     newest), and for every filter the count of findings per value among those that meet the others."""
     where, params = _where(chosen)
@@ -82,15 +83,14 @@ def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
         return None
     f = rows[0]
     cells = records(con, f"select * from ({evidence_sql(BY_FINDING)}) "
-                         "order by cell_report_id, table_code, item_code, column_code",
-                    [finding_id])
+                         "order by cell_report_id, table_code, item_code, column_code", [finding_id])
     for c in cells:
         c["item_label"] = item_label(c["table_code"], c["item_code"])
         c["column_label"] = column_label(c["table_code"], c["column_code"])
         c["used"] = c["corrected_value"] if c["corrected"] else c["value"]
     f["cells"] = cells
-    expectation = catalog.EXPECTATIONS.get(f["expectation"])
-    f["statement"] = expectation.statement if expectation else ""
+    f["statement"] = (catalog.EXPECTATIONS[f["expectation"]].statement
+                      if f["expectation"] in catalog.EXPECTATIONS else "")
     f["sides"] = _sides(f, cells)
     f["decisions"] = records(con, "select * from decisions where finding_id = ? order by decided_at", [finding_id])
     f["history"] = history(con, f)
@@ -114,8 +114,8 @@ def _sides(f: dict, cells: list[dict]) -> tuple[Side, Side] | None:
         key = (t.table_code, t.item_code, t.column_code)
         cell = next((c for c in cells if (c["table_code"], c["item_code"], c["column_code"]) == key
                      and (c["cell_report_id"] == f["report_id"]) == (t.year_offset == 0)), None)
-        shown = dict(cell or {"table_code": key[0], "item_code": key[1], "column_code": key[2], "used": None,
-                              "raw_text": None,
+        shown = dict(cell or {"table_code": key[0], "item_code": key[1], "column_code": key[2],
+                              "used": None, "raw_text": None,
                               "item_label": item_label(key[0], key[1]), "column_label": column_label(key[0], key[2])})
         sides[t.side].cells.append(shown | {"sign": t.sign, "year_offset": t.year_offset})
     for side in sides.values():
@@ -133,8 +133,8 @@ def history(con: duckdb.DuckDBPyConnection, f: dict) -> list[dict]:
     """, [f["first_seen"], last])
     events = []
     for r in runs:
-        what = ("new" if r["run_id"] == f["first_run"] else "resolved" if r["run_id"] == f["resolved_run"]
-                else "persisting")
+        what = ("new" if r["run_id"] == f["first_run"]
+                else "resolved" if r["run_id"] == f["resolved_run"] else "persisting")
         events.append({"at": r["finished_at"], "what": what, "run_id": r["run_id"],
                        "detail": f["state_reason"] if what == "resolved" else ""})
     for d in f["decisions"]:
@@ -191,14 +191,15 @@ class PrintedTable:
     blocks: list[Block]
 
 
-def printed_table(template: str, table_code: str, facts: list[dict],
-                  highlight: set[tuple[str, str]] = frozenset()) -> PrintedTable:
+def printed_table(
+    template: str, table_code: str, facts: list[dict], highlight: set[tuple[str, str]] = frozenset()
+) -> PrintedTable:
     """One template table laid out as printed: rows and columns in the catalog's order with their
     Chinese labels, each position holding the report's fact (or None where nothing was read)."""
     by_key = {(f["item_code"], f["column_code"]): f for f in facts if f["table_code"] == table_code}
     blocks: list[Block] = []
-    blocks_of_table = (i.block for i in catalog.items() if i.table_code == table_code and template in i.templates)
-    for block in dict.fromkeys(blocks_of_table):
+    for block in dict.fromkeys(i.block for i in catalog.items()
+                               if i.table_code == table_code and template in i.templates):
         codes = catalog.block_columns(template, table_code, block)
         labels = {c.column_code: c.label_zh for c in catalog.columns()
                   if (c.table_code, c.block) == (table_code, block)}
