@@ -117,9 +117,8 @@ class Fetch:
         body = response.body if response.body is not None else self.kept.body(link.url)
         if body is None:
             return self._failed(link.url, referrer, "page", Failed("304 for a page no longer kept"))
-        kind = pages.sniff(body)
-        if kind != ".html":  # the link led straight to a document
-            return self._save(link, referrer, response, kind, role="report")
+        if pages.sniff(body) != ".html":  # the link led straight to a document (or to something else)
+            return self._document(link, referrer, response, cover=None)
         article = pages.article(pages.document(body), response.url)
         cover = None
         if article.is_cover:
@@ -135,8 +134,11 @@ class Fetch:
 
     def _attachment(self, link: pages.Link, referrer: str, cover: str | None) -> None:
         response = self._get(link.url, referrer, "attachment")
-        if response is None:
-            return
+        if response is not None:
+            self._document(link, referrer, response, cover)
+
+    def _document(self, link: pages.Link, referrer: str, response: Response, cover: str | None) -> None:
+        """A report file saved by the type its bytes show, or refused when they show no document."""
         body = response.body
         kind = pages.sniff(body) if body is not None else None
         if body is not None and kind not in (".pdf", ".doc", ".docx", ".ofd"):
