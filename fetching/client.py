@@ -5,6 +5,7 @@ file, redirects followed only within the registrable domain (or to hosts allowed
 Waiting goes through a ``Clock`` so that tests run on a fake one and never sleep.
 """
 
+import functools
 import ipaddress
 import time
 from collections.abc import Callable
@@ -18,7 +19,6 @@ from publicsuffixlist import PublicSuffixList
 
 from fetching.sources import Politeness
 
-_PSL = PublicSuffixList()  # the list shipped in the wheel: nothing downloaded
 RETRY_AFTER_CAP = 300.0  # a longer Retry-After is not waited for (the backoff is used)
 
 
@@ -67,7 +67,12 @@ def registrable(host: str) -> str:
         ipaddress.ip_address(host.strip("[]"))
         return host
     except ValueError:
-        return _PSL.privatesuffix(host) or host
+        return _suffixes().privatesuffix(host) or host
+
+
+@functools.cache
+def _suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the list shipped in the wheel: nothing downloaded
 
 
 class PoliteClient:

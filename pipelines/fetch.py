@@ -5,7 +5,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from fetching.run import fetch
 from fetching.sources import load
 from pipelines.resources import LandingFolder, Progress
 
@@ -24,6 +23,8 @@ def fetched_files(
 ) -> dg.MaterializeResult:
     """Report pages and attachments fetched from the sources' index pages into the landing folder, each
     with its provenance record; every URL tried is in the landing folder's _fetch/fetch_log.jsonl."""
+    from fetching.run import fetch  # httpx: imported by a fetch run, not by every load of the definitions
+
     sources, politeness = load(sources_file.path)
     done = fetch(sources, landing_folder.path, politeness, say=lambda line: progress.say(context, line))
     for line in done.lines():
