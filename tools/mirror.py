@@ -133,6 +133,7 @@ class Mirror:
         self.files = site()
         self.log: list[tuple[str, int, int]] = []
         self._lock = threading.Lock()
+        self._unavailable_done = False  # UNAVAILABLE_ONCE answered 503 once already
         mirror = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -173,23 +174,24 @@ class Mirror:
 
     def _answer(self, h: BaseHTTPRequestHandler) -> None:
         path = h.path.split("?")[0]
-        if path == UNAVAILABLE_ONCE and not self.requested(path):
+        if path == UNAVAILABLE_ONCE and not self._unavailable_done:
+            self._unavailable_done = True
             return self._send(h, path, 503, "text/html", b"<html><body>Service Unavailable</body></html>")
         if path == REDIRECTED:
+            self._record(path, 302, 0)
             h.send_response(302)
             h.send_header("Location", f"http://localhost:{self.port}/elsewhere/report.html")
-            h.end_headers()
-            return self._record(path, 302, 0)
+            return h.end_headers()
         if path not in self.files:
             return self._send(h, path, 404, "text/html", b"<html><body>404 Not Found</body></html>")
         kind, body = self.files[path]
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if h.headers.get("If-None-Match") == etag or (
                 not h.headers.get("If-None-Match") and h.headers.get("If-Modified-Since") == LAST_MODIFIED):
+            self._record(path, 304, 0)
             h.send_response(304)
             h.send_header("ETag", etag)
-            h.end_headers()
-            return self._record(path, 304, 0)
+            return h.end_headers()
         self._send(h, path, 200, kind, body, etag=etag)
 
     def _send(self, h, path: str, status: int, kind: str, body: bytes, etag: str | None = None) -> None:
@@ -201,11 +203,11 @@ class Mirror:
         if path != STREAMED:
             h.send_header("Content-Length", str(len(body)))
         h.end_headers()
+        self._record(path, status, len(body))  # before the body: a client that has it finds it logged
         try:
             h.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):  # the client stopped reading (a size cap)
             pass
-        self._record(path, status, len(body))
 
 
 def main(argv: list[str] | None = None) -> None:

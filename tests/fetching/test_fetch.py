@@ -142,7 +142,8 @@ def test_a_second_run_transfers_no_body(site, tmp_path):
     site.log.clear()
     second, _ = run(site, tmp_path)
     statuses = [status for _, status, _ in site.log]
-    assert 200 not in statuses and second.bodies == 0
+    assert 200 not in statuses and 503 not in statuses and second.bodies == 0
+    assert second.requests == len(statuses) == 18  # the 16, a 404 and a 302
     assert second.not_modified == statuses.count(304) == 16  # robots.txt, 2 index pages, 8 pages, 5 files
     assert (second.new, second.changed) == (0, 0)
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in saved(tmp_path).values()} == before
