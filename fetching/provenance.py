@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -137,7 +138,13 @@ class Kept:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
-def origin(path: str | Path) -> tuple[str | None, str | None]:
-    """``(source_url, fetched_at)`` of a landed file from its provenance record, or ``(None, None)``."""
+def origin(path: str | Path) -> tuple[str | None, datetime | None]:
+    """``(source_url, fetched_at)`` of a landed file from its provenance record (fetched_at in UTC, naive);
+    None for what the record lacks or holds in a form not its own (a record edited by hand)."""
     record = read_record(path) or {}
-    return record.get("url"), record.get("fetched_at")
+    url, fetched = record.get("url"), record.get("fetched_at")
+    try:
+        at = datetime.fromisoformat(fetched).astimezone(UTC).replace(tzinfo=None) if isinstance(fetched, str) else None
+    except ValueError:
+        at = None
+    return (url if isinstance(url, str) else None), at

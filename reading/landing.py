@@ -10,7 +10,6 @@ duplicates among what was read.
 import os
 import stat
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -158,9 +157,7 @@ def with_origin(rows: list[dict]) -> list[dict]:
     """The rows with ``source_url`` and ``fetched_at`` from the provenance record beside each file
     (``gongkai fetch`` writes it; a file landed by hand has none: NULL)."""
     for row in rows:
-        url, fetched = provenance.origin(row["source_path"])
-        row["source_url"] = url
-        row["fetched_at"] = datetime.fromisoformat(fetched).replace(tzinfo=None) if fetched else None
+        row["source_url"], row["fetched_at"] = provenance.origin(row["source_path"])
     return rows
 
 

@@ -267,3 +267,17 @@ def test_the_command_fetches_and_prints_its_summary(site, tmp_path, monkeypatch,
     assert bad.value.code == 2
     (tmp_path / "sources.yaml").write_text("sources: {}\n", encoding="utf-8")
     assert main(["fetch", "--sources", str(tmp_path / "sources.yaml"), "--landing", str(tmp_path)]) == 2
+
+
+def test_a_record_edited_by_hand_gives_what_it_can(tmp_path):
+    from fetching.provenance import origin, sidecar
+
+    report = tmp_path / "a.pdf"
+    report.write_bytes(b"%PDF-1.4")
+    sidecar(report).write_text('{"url": ["not", "a", "url"], "fetched_at": "yesterday"}', encoding="utf-8")
+    assert origin(report) == (None, None)
+    sidecar(report).write_text('{"url": "http://127.0.0.1/a.pdf", "fetched_at": "2026-12-02T01:30:00+08:00"}',
+                               encoding="utf-8")
+    assert origin(report) == ("http://127.0.0.1/a.pdf", datetime(2026, 12, 1, 17, 30))
+    sidecar(report).write_text("{", encoding="utf-8")
+    assert origin(report) == (None, None)
