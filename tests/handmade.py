@@ -63,20 +63,22 @@ def build(path: Path) -> Path:
         for (agency_id, year), cells in REPORTS.items():
             agency, level, province, prefecture, county = AGENCIES[agency_id]
             rid = report_id(agency_id, year)
-            con.execute("insert into reports (report_id, source_path, format, agency, agency_id, year, template, status, "
-                        "agency_level, province, prefecture, county, cells_found) "
+            con.execute("insert into reports (report_id, source_path, format, agency, agency_id, year, template, "
+                        "status, agency_level, province, prefecture, county, cells_found) "
                         "values (?, ?, 'text', ?, ?, ?, '2021', 'parsed', ?, ?, ?, ?, ?)",
                         [rid, f"/landing/{agency}{year}.txt", agency, agency_id, year, level, province, prefecture,
                          county, len(cells)])
             for line, ((table, item, column), value) in enumerate(cells.items(), start=1):
-                con.execute("insert into facts (report_id, agency, agency_id, year, table_code, item_code, column_code, "
-                            "value, unit, raw_text, line, method) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'text')",
-                            [rid, agency, agency_id, year, table, item, column, value,
-                             "yuan" if column == "fee_amount" else "count", "" if value is None else f"{value:g}", line])
+                unit, printed = "yuan" if column == "fee_amount" else "count", "" if value is None else f"{value:g}"
+                con.execute("insert into facts (report_id, agency, agency_id, year, table_code, item_code, "
+                            "column_code, value, unit, raw_text, line, method) "
+                            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'text')",
+                            [rid, agency, agency_id, year, table, item, column, value, unit, printed, line])
         for agency_id, (agency, level, province, prefecture, county) in AGENCIES.items():
-            con.execute("insert into agencies (agency_id, agency, names, level, province, prefecture, county, linked) "
-                        "values (?, ?, [?], ?, ?, ?, ?, true)", [agency_id, agency, agency, level, province, prefecture, county])
-        con.execute("insert into findings (finding_id, report_id, expectation, scope, observed, expected, difference, state) "
-                    "values ('f00000000001', ?, 'applications_balance', 'total', 50, 51, -1, 'open')",
+            con.execute("insert into agencies (agency_id, agency, names, level, province, prefecture, county, "
+                        "linked) values (?, ?, [?], ?, ?, ?, ?, true)",
+                        [agency_id, agency, agency, level, province, prefecture, county])
+        con.execute("insert into findings (finding_id, report_id, expectation, scope, observed, expected, difference, "
+                    "state) values ('f00000000001', ?, 'applications_balance', 'total', 50, 51, -1, 'open')",
                     [report_id(*OPEN_FINDING)])
     return path
