@@ -10,7 +10,11 @@ UV_PYTHON := --python $(PYTHON) --no-python-downloads
 
 REAL_FORMATS := text_tab,text_tokens,html_utf8,docx,text_blocks,html_gbk,text_tab_gbk
 
-.PHONY: help install lock browser run serve test accuracy bench corpus dev clean
+DEMO := data/demo
+DEMO_WAREHOUSE := data/demo.duckdb
+DEMO_BANNER := 演示数据：生成的报告，并非真实年报 · generated demo reports, not real data
+
+.PHONY: help install lock browser run serve demo test accuracy bench corpus dev clean
 
 help:  ## this list
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,6 +38,11 @@ run: install  ## ingest data/samples into data/warehouse.duckdb and print the su
 
 serve: install  ## the stewards' workbench on http://127.0.0.1:8765 (after `make run`)
 	$(BIN)/gongkai serve --warehouse $(WAREHOUSE)
+
+demo: install  ## generate a multi-province, multi-year corpus into data/demo/, ingest it into data/demo.duckdb and serve it (the analysis pages: /analysis)
+	$(BIN)/python -m tools.corpus.demo $(DEMO)
+	$(BIN)/gongkai ingest $(DEMO) --warehouse $(DEMO_WAREHOUSE) --quiet
+	$(BIN)/gongkai serve --warehouse $(DEMO_WAREHOUSE) --landing $(DEMO) --banner "$(DEMO_BANNER)"
 
 test: install browser  ## the test suite
 	$(BIN)/pytest
