@@ -138,7 +138,7 @@ group by year order by year"""
     return make(con, "agencies_per_year", "每年报告的机关数 agencies reporting per year", sql,
                 lambda d: alt.Chart(d).mark_line(point=True).encode(
                     x=alt.X("year:O", title="年度 year"), y=alt.Y("agencies:Q", title="机关数 agencies"),
-                    href="href:N"),
+                    href="href:N").properties(width=420, height=220),
                 link=lambda r: p.url("/analysis/rankings", year=r["year"]), export=p.export())
 
 
@@ -228,7 +228,7 @@ group by year order by year"""
                 lambda d: alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=80)).encode(
                     x=alt.X("year:O", title="年度 year"),
                     y=alt.Y("value:Q", title=m.label_zh, axis=alt.Axis(format=".0%" if m.is_share else ",")),
-                    href="href:N"),
+                    href="href:N").properties(width=420, height=220),
                 link=lambda r: p.facts(r), export=p.export(),
                 note="a year whose total denominator is below the minimum has no point")
 
@@ -251,24 +251,32 @@ order by {sort} {p.order} nulls last, agency"""
 # -- agency -----------------------------------------------------------------------------------
 
 def agency_series(con, p: Params, measures: list[str], name: str, title: str) -> Chart:
+    """Measures of one agency year by year; a year whose report has an open finding carries a ⚠
+    that links to the report and its findings."""
     import altair as alt
 
     codes = ", ".join(literal(c) for c in measures)
     share = measures[0] in SHARES
-    sql = f"""select year, measure, label_zh, numerator, denominator, value, open_findings, has_corrections
+    sql = f"""select year, measure, label_zh, numerator, denominator, value, open_findings, has_corrections, report_id
 from v_measures
 where agency_id = {literal(p.agency_id)} and measure in ({codes}) and not small_denominator and value is not null
 order by measure, year"""
-    return make(con, name, title, sql,
-                lambda d: alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
-                    x=alt.X("year:O", title="年度 year"),
-                    y=alt.Y("value:Q", title="比率 share" if share else "件数 count",
-                            axis=alt.Axis(format=".0%" if share else ",")),
-                    color=alt.Color("label_zh:N", title="指标 measure"),
-                    strokeDash=alt.StrokeDash("has_corrections:N", title="含更正 corrected", legend=None),
-                    href="href:N"),
+
+    def draw(d):
+        x = alt.X("year:O", title="年度 year")
+        y = alt.Y("value:Q", title="比率 share" if share else "件数 count",
+                  axis=alt.Axis(format=".0%" if share else ","))
+        line = alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
+            x=x, y=y, color=alt.Color("label_zh:N", title="指标 measure"), href="href:N")
+        flag = alt.Chart(d).transform_filter("datum.open_findings > 0").mark_text(
+            text="⚠ 未结问题", dy=-14, color="#c0392b", fontSize=12).encode(x=x, y=y, href="report:N")
+        return (line + flag).properties(width=420, height=220)
+
+    return make(con, name, title, sql, draw,
                 link=lambda r: p.url("/analysis/facts", measure=r["measure"], year=r["year"], agency_id=p.agency_id),
-                export=p.export(), note="a year whose denominator is below the measure's minimum has no point")
+                extra=lambda i, r, n: {"report": f"{p.base}/reports/{r['report_id']}"}, export=p.export(),
+                note="a year whose denominator is below the measure's minimum has no point; ⚠ the year's report "
+                     "has an open finding (its numbers do not add up): the mark links to it")
 
 
 # -- rankings ---------------------------------------------------------------------------------
@@ -399,7 +407,8 @@ def agency(request: Request) -> Response:
                                    join reports r using (report_id)
                                    where r.agency_id = ? and f.state = 'open' order by r.year, f.finding_id""",
                            [p.agency_id])
-        everyone = [] if found else records(con, "select * from agencies where reports > 0 "
+        everyone = [] if found else records(con, "select * from agencies where agency_id in "
+                                                 "(select agency_id from v_measures) "
                                                  "order by province nulls last, prefecture, county, agency")
         return {"agency": found[0] if found else None, "all_agencies": everyone, "years": years, "findings": findings,
                 "charts": [
