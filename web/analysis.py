@@ -279,6 +279,15 @@ order by measure, year"""
                      "has an open finding (its numbers do not add up): the mark links to it")
 
 
+def agency_counts(con, p: Params) -> Chart:
+    return agency_series(con, p, ["received", "processed"], "agency_counts", "申请数 requests")
+
+
+def agency_shares(con, p: Params) -> Chart:
+    return agency_series(con, p, ["disclosure_rate", "refusal_share", "unavailable_share"], "agency_shares",
+                         "答复结果 outcomes")
+
+
 # -- rankings ---------------------------------------------------------------------------------
 
 def ranking(con, p: Params) -> Chart:
@@ -367,8 +376,8 @@ order by m.agency, m.year, t.part desc, f.table_code, f.item_code, f.column_code
 
 
 CHARTS = {f.__name__: f for f in (reports_by_year, reports_by_province, agencies_per_year, findings_by_province,
-                                   region_tiles, region_trend, region_agencies, ranking, refusal_reasons,
-                                   facts_behind)}
+                                   region_tiles, region_trend, region_agencies, agency_counts, agency_shares,
+                                   ranking, refusal_reasons, facts_behind)}
 CHARTS["facts"] = CHARTS.pop("facts_behind")
 
 
@@ -411,10 +420,7 @@ def agency(request: Request) -> Response:
                                                  "(select agency_id from v_measures) "
                                                  "order by province nulls last, prefecture, county, agency")
         return {"agency": found[0] if found else None, "all_agencies": everyone, "years": years, "findings": findings,
-                "charts": [
-            agency_series(con, p, ["received", "processed"], "agency_counts", "申请数 requests"),
-            agency_series(con, p, ["disclosure_rate", "refusal_share", "unavailable_share"], "agency_shares",
-                          "答复结果 outcomes")] if found else []}
+                "charts": [agency_counts(con, p), agency_shares(con, p)] if found else []}
     return _page(request, "analysis_agency.html", build)
 
 
