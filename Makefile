@@ -44,7 +44,8 @@ demo: install  ## generate a multi-province, multi-year corpus into data/demo/, 
 	$(BIN)/gongkai ingest $(DEMO) --warehouse $(DEMO_WAREHOUSE) --quiet
 	$(BIN)/gongkai serve --warehouse $(DEMO_WAREHOUSE) --landing $(DEMO) --banner "$(DEMO_BANNER)"
 
-test: install browser  ## the test suite
+test: install browser  ## the linter (ruff, rules in pyproject.toml), then the test suite
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 browser:  ## Debian's chromium and chromium-driver, for the tests that open the review page and the workbench
