@@ -23,6 +23,13 @@ from web.charts import Chart, literal, make
 LEVELS = {"province": "省级", "prefecture": "市级", "county": "县级", "township": "乡镇", "street": "街道"}
 REGION_LEVELS = ("province", "prefecture", "county")
 REGION_ZH = {"province": "省", "prefecture": "市（州）", "county": "县（区）"}
+OWN_LEVEL = "本级"  # a body of the level above (a city government among counties): 淮安市本级
+UNPLACED = "未定位"  # an agency the gazetteer could not place
+COLUMNS_ZH = {"region": "地区", "agencies": "机关数", "numerator": "分子", "denominator": "分母", "value": "值",
+              "open_findings": "未结问题", "has_corrections": "含更正", "year": "年度", "level": "级别",
+              "reports": "报告数", "province": "省", "agency": "机关", "measure": "指标", "label_zh": "指标名称",
+              "group": "类别", "reason": "理由代码", "reason_zh": "理由", "requests": "件数", "report_id": "报告",
+              "agency_id": "机关编号", "prefecture": "市", "county": "县", "small_denominator": "分母过小"}
 GROUPS = {"denied_": "不予公开", "unavailable_": "无法提供", "not_processed_": "不予处理"}
 TILE_COLUMNS = 6
 RANKED = 20
@@ -78,10 +85,14 @@ class Params:
             parts.append(f"{of}agency_id = {literal(self.agency_id)}")
         return " and ".join(parts)
 
-    def export(self, **extra) -> str:
+    def export_params(self, **extra) -> dict:
         keep = {"measure": self.measure, "year": self.year, **self.region, "agency_id": self.agency_id,
                 "level": self.level, "order": self.order, "min": self.minimum, "by": self.by, **extra}
-        return urlencode({k: v for k, v in keep.items() if v not in (None, "")})
+        return {k: v for k, v in keep.items() if v not in (None, "")}
+
+    def export(self, **extra) -> str:
+        """The query string that rebuilds this page's charts (their export links)."""
+        return urlencode(self.export_params(**extra))
 
     def facts(self, row: dict, **where) -> str:
         """The facts page of a number: this measure, the row's year (or the page's) and its place."""
@@ -175,20 +186,21 @@ def region_tiles(con, p: Params) -> Chart:
 
     m = catalog.measure(p.measure)
     by = _grouped_by(p)
-    sql = f"""select coalesce({by}, '未定位') as region, count(*) as agencies,
+    above = REGION_LEVELS[:REGION_LEVELS.index(by)]
+    label = ", ".join([by, *[f"{lv} || '{OWN_LEVEL}'" for lv in reversed(above)], f"'{UNPLACED}'"])
+    sql = f"""select coalesce({label}) as region, count(*) as agencies,
   sum(numerator) as numerator, sum(denominator) as denominator,
   {_value_sql(m)} as value,
   sum(open_findings) as open_findings, bool_or(has_corrections) as has_corrections
 from v_measures
 where {p.where()}
 group by all order by region"""
-    count = con.execute(f"select count(distinct {by}) + bool_or({by} is null)::int from v_measures "
-                        f"where {p.where()}").fetchall()[0][0] or 0
+    count = con.execute(f"select count(distinct coalesce({label})) from v_measures where {p.where()}").fetchall()[0][0]
     cols = min(TILE_COLUMNS, max(1, math.ceil(math.sqrt(count))))
 
     def link(r):
-        if r["region"] == "未定位":
-            return p.facts(r)
+        if r["region"] == UNPLACED or r["region"].endswith(OWN_LEVEL):  # nothing below: its agencies
+            return p.url("/analysis/region", **p.export_params()) + "#chart-region_agencies"
         deeper = {**p.region, by: r["region"]}
         return p.url("/analysis/region", measure=p.measure, year=p.year, **deeper)
 
@@ -390,6 +402,7 @@ def _page(request: Request, name: str, build) -> Response:
         p = Params(request, con)
         context = build(con, p)
     return _render(request, name, p=p, measures=catalog.measures(), level_zh=level_zh, measure_zh=measure_zh,
+                   columns_zh=COLUMNS_ZH,
                    regions=REGION_LEVELS, region_zh=REGION_ZH, **context)
 
 

@@ -8,10 +8,12 @@ the facts behind its number. The SQL is complete, its values written in as liter
 
 import csv
 import io
+import threading
 from dataclasses import dataclass, field
 
 import duckdb
 
+DRAWING = threading.Lock()  # one conversion at a time: the app's pages run in a thread pool
 FONT = "sans-serif"  # the reader's own fonts draw the SVG's text; nothing is loaded
 CONFIG = {"font": FONT, "view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 12},
           "legend": {"labelFontSize": 11, "titleFontSize": 12}}
@@ -44,12 +46,14 @@ class Chart:
     def svg(self) -> str:
         import vl_convert
 
-        return vl_convert.vegalite_to_svg(self.spec)
+        with DRAWING:
+            return vl_convert.vegalite_to_svg(self.spec)
 
     def png(self) -> bytes:
         import vl_convert
 
-        return vl_convert.vegalite_to_png(self.spec, scale=2)
+        with DRAWING:
+            return vl_convert.vegalite_to_png(self.spec, scale=2)
 
     def csv(self) -> str:
         out = io.StringIO()
