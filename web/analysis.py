@@ -194,7 +194,7 @@ def region_tiles(con, p: Params) -> Chart:
   sum(open_findings) as open_findings, bool_or(has_corrections) as has_corrections
 from v_measures
 where {p.where()}
-group by all order by region"""
+group by all order by value desc nulls last, region"""
     count = con.execute(f"select count(distinct coalesce({label})) from v_measures where {p.where()}").fetchall()[0][0]
     cols = min(TILE_COLUMNS, max(1, math.ceil(math.sqrt(count))))
 
@@ -207,7 +207,7 @@ group by all order by region"""
     def draw(d):
         base = alt.Chart(d).transform_calculate(
             shown="datum.value == null ? '—' : " + ("format(datum.value, '.1%')" if m.is_share else
-                                                    "format(datum.value, ',')"))
+                                                    "format(datum.value, ',.0f')"))
         tile = base.mark_rect(stroke="white", strokeWidth=3).encode(
             x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None),
             color=alt.Color("value:Q", title=m.label_zh, scale=alt.Scale(scheme="oranges")), href="href:N")
@@ -220,8 +220,8 @@ group by all order by region"""
 
     chart = make(con, "region_tiles", f"{measure_zh(p.measure)} · {REGION_ZH[by]} {p.year or ''}", sql,
                  draw, link=link, export=p.export(), extra=lambda i, r, n: {"row": i // cols, "col": i % cols},
-                 note="tiles in name order, not a map; grey value — : the denominator is below the measure's "
-                      "minimum; ⚠ a report with an open finding")
+                 note="tiles ordered by the measure, highest first (a grid, not a map); — : the total denominator "
+                      "is below the measure's minimum; ⚠ a report with an open finding")
     return chart
 
 
@@ -239,7 +239,7 @@ group by year order by year"""
     return make(con, "region_trend", f"{where} · {measure_zh(p.measure)} 历年 by year", sql,
                 lambda d: alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=80)).encode(
                     x=alt.X("year:O", title="年度 year"),
-                    y=alt.Y("value:Q", title=m.label_zh, axis=alt.Axis(format=".0%" if m.is_share else ",")),
+                    y=alt.Y("value:Q", title=m.label_zh, axis=alt.Axis(format=".0%" if m.is_share else ",.0f")),
                     href="href:N").properties(width=420, height=220),
                 link=lambda r: p.facts(r), export=p.export(),
                 note="a year whose total denominator is below the minimum has no point")
@@ -277,7 +277,7 @@ order by measure, year"""
     def draw(d):
         x = alt.X("year:O", title="年度 year")
         y = alt.Y("value:Q", title="比率 share" if share else "件数 count",
-                  axis=alt.Axis(format=".0%" if share else ","))
+                  axis=alt.Axis(format=".0%" if share else ",.0f"))
         line = alt.Chart(d).mark_line(point=alt.OverlayMarkDef(size=70)).encode(
             x=x, y=y, color=alt.Color("label_zh:N", title="指标 measure"), href="href:N")
         flag = alt.Chart(d).transform_filter("datum.open_findings > 0").mark_text(
@@ -321,7 +321,7 @@ limit {RANKED}"""
     return make(con, "ranking", title, sql,
                 lambda d: alt.Chart(d).mark_bar().encode(
                     y=alt.Y("agency:N", sort=None, title="机关 agency"),
-                    x=alt.X("value:Q", title=m.label_zh, axis=alt.Axis(format=".0%" if m.is_share else ",")),
+                    x=alt.X("value:Q", title=m.label_zh, axis=alt.Axis(format=".0%" if m.is_share else ",.0f")),
                     color=alt.Color("open_findings:Q", title="未结问题 open findings",
                                     scale=alt.Scale(domain=[0, 1], range=["#4c78a8", "#c0392b"], clamp=True)),
                     href="href:N"),
