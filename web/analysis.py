@@ -7,6 +7,7 @@ printed as "the query behind this chart" is one text.
 """
 
 import math
+import re
 from urllib.parse import urlencode
 
 import duckdb
@@ -30,11 +31,14 @@ COLUMNS_ZH = {"region": "地区", "agencies": "机关数", "numerator": "分子"
               "reports": "报告数", "province": "省", "agency": "机关", "measure": "指标", "label_zh": "指标名称",
               "group": "类别", "reason": "理由代码", "reason_zh": "理由", "requests": "件数", "report_id": "报告",
               "agency_id": "机关编号", "prefecture": "市", "county": "县", "small_denominator": "分母过小"}
-GROUPS = {"denied_": "不予公开", "unavailable_": "无法提供", "not_processed_": "不予处理"}
+# the outcome groups whose reasons the refusal page stacks: item prefix → the group's printed name
+# (三、（三）不予公开 1.属于国家秘密 → 不予公开) and the measure whose numerator they are
+GROUPS = {prefix: re.sub(r"^.*）", "", next(i.label_zh for i in catalog.items() if i.item_code.startswith(prefix))
+                         .split(" ")[0]) for prefix in ("denied_", "unavailable_", "not_processed_")}
+GROUP_MEASURES = {GROUPS[prefix]: next(m.code for m in catalog.measures()
+                                       if m.numerator.startswith(f"applications/{prefix}")) for prefix in GROUPS}
 TILE_COLUMNS = 6
 RANKED = 20
-SHARES = [m.code for m in catalog.measures() if m.is_share]
-COUNTS = [m.code for m in catalog.measures() if not m.is_share]
 
 
 def level_zh(level: str | None) -> str:
@@ -268,7 +272,7 @@ def agency_series(con, p: Params, measures: list[str], name: str, title: str) ->
     import altair as alt
 
     codes = ", ".join(literal(c) for c in measures)
-    share = measures[0] in SHARES
+    share = catalog.measure(measures[0]).is_share
     sql = f"""select year, measure, label_zh, numerator, denominator, value, open_findings, has_corrections, report_id
 from v_measures
 where agency_id = {literal(p.agency_id)} and measure in ({codes}) and not small_denominator and value is not null
@@ -365,8 +369,7 @@ order by f.year, "group", reason"""
                     column=alt.Column("group:N", title=None, sort=list(GROUPS.values())),
                     href="href:N").properties(width=220, height=260),
                 link=lambda r: p.url("/analysis/facts", year=r["year"], **p.region, agency_id=p.agency_id,
-                                     measure={"不予公开": "refusal_share", "无法提供": "unavailable_share",
-                                              "不予处理": "not_processed_share"}[r["group"]]),
+                                     measure=GROUP_MEASURES[r["group"]]),
                 export=p.export())
 
 
