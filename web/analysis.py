@@ -398,12 +398,18 @@ CHARTS["facts"] = CHARTS.pop("facts_behind")
 
 # -- pages ------------------------------------------------------------------------------------
 
+NO_VIEWS = "this warehouse predates the measures: run `gongkai ingest` (or any decision) once to create its views"
+
+
 def _page(request: Request, name: str, build) -> Response:
-    from web.app import _render
+    from web.app import _problem, _render
 
     with request.app.state.bench.reading() as con:
-        p = Params(request, con)
-        context = build(con, p)
+        try:
+            p = Params(request, con)
+            context = build(con, p)
+        except duckdb.CatalogException:
+            return _problem(request, 503, NO_VIEWS)
     return _render(request, name, p=p, measures=catalog.measures(), level_zh=level_zh, measure_zh=measure_zh,
                    columns_zh=COLUMNS_ZH,
                    regions=REGION_LEVELS, region_zh=REGION_ZH, **context)
@@ -468,8 +474,11 @@ def export(request: Request) -> Response:
     if name not in CHARTS or fmt not in ("svg", "png", "csv"):
         return Response("not found", status_code=404, media_type="text/plain")
     with request.app.state.bench.reading() as con:
-        p = Params(request, con)
-        chart = CHARTS[name](con, p)
+        try:
+            p = Params(request, con)
+            chart = CHARTS[name](con, p)
+        except duckdb.CatalogException:
+            return Response(NO_VIEWS, status_code=503, media_type="text/plain")
     if fmt == "csv":
         return Response(chart.csv(), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

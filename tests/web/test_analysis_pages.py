@@ -5,6 +5,7 @@ the source cells, small denominators are hidden, and a steward's correction chan
 
 import csv
 import io
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -133,3 +134,16 @@ def test_a_region_total_is_a_ratio_of_sums(handmade, tmp_path):
     got = {r["region"]: (r["agencies"], r["numerator"], r["denominator"], r["value"]) for r in rows}
     # 淮安市: 洪泽区 6/40, 盱眙县 3/12, 马坝镇 3/4 → 12/56; 南京市: 江宁区 20/100
     assert got == {"淮安市": ("3", "12.0", "56.0", str(round(12 / 56, 4))), "南京市": ("1", "20.0", "100.0", "0.2")}
+
+
+def test_a_warehouse_without_the_measures_says_what_to_do(tmp_path):
+    import duckdb
+
+    old = tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).execute("create table reports (report_id varchar)").close()
+    with serving(old, tmp_path) as base:
+        for path in ("/analysis", "/analysis/region", "/analysis/export/ranking.csv"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                fetch(base + path)
+            assert refused.value.code == 503
+            assert "run `gongkai ingest`" in refused.value.read().decode("utf-8")
