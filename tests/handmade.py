@@ -79,6 +79,7 @@ def build(path: Path) -> Path:
                         "linked) values (?, ?, [?], ?, ?, ?, ?, true)",
                         [agency_id, agency, agency, level, province, prefecture, county])
         con.execute("insert into findings (finding_id, report_id, expectation, scope, observed, expected, difference, "
-                    "state) values ('f00000000001', ?, 'applications_balance', 'total', 50, 51, -1, 'open')",
+                    "state, first_seen, last_seen) values ('f00000000001', ?, 'applications_balance', 'total', "
+                    "50, 51, -1, 'open', timestamp '2026-01-01', timestamp '2026-01-01')",
                     [report_id(*OPEN_FINDING)])
     return path

@@ -97,7 +97,7 @@ class Workbench:
 def _render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
     session = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
     bench: Workbench = request.app.state.bench
-    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), **context)
+    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), banner=request.app.state.banner, **context)
     response = HTMLResponse(html, status_code=status)
     if request.cookies.get(COOKIE) != session:
         response.set_cookie(COOKIE, session, httponly=True, samesite="strict")
@@ -309,7 +309,7 @@ def create_app(
     app = Starlette(routes=routes, exception_handlers={Busy: _busy},
                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts or ["127.0.0.1", "localhost"])])
     app.state.bench = Workbench(warehouse, landing, decisions)
-    TEMPLATES.globals["banner"] = banner
+    app.state.banner = banner
     return app
 
 

@@ -147,3 +147,21 @@ def test_a_warehouse_without_the_measures_says_what_to_do(tmp_path):
                 fetch(base + path)
             assert refused.value.code == 503
             assert "run `gongkai ingest`" in refused.value.read().decode("utf-8")
+
+
+def test_the_demo_banner_is_in_every_page_header(handmade, tmp_path, monkeypatch):
+    import functools
+
+    import client
+
+    from web.app import create_app
+
+    banner = "演示数据：生成的报告 · generated demo reports"
+    monkeypatch.setattr(client, "create_app", functools.partial(create_app, banner=banner))
+    with serving(handmade, tmp_path) as base:
+        for path in ("/analysis", "/analysis/region", "/findings", "/reports"):
+            page = fetch(url(base, path))
+            assert f'<div class="banner" id="banner">{banner}</div>' in page, path
+    monkeypatch.undo()
+    with serving(handmade, tmp_path) as base:  # without one, none
+        assert 'id="banner"' not in fetch(url(base, "/findings"))
