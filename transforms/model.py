@@ -63,6 +63,17 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Document:
+    """What a reader gives (``transforms.readers.read``): the document's text lines in reading
+    order, for the metadata, and its rows of cells, for the tables; ``ocr`` when the text was
+    recognised in page images (a scan)."""
+
+    lines: list[str]
+    rows: list[Row]
+    ocr: bool = False
+
+
+@dataclass(frozen=True)
 class FoundCell:
     """A template cell read from a report: the value in warehouse units and the cell it came from."""
 
