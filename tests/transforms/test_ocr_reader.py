@@ -4,7 +4,6 @@ blanks left blank, and the text outside the table read as lines."""
 
 import io
 
-import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -80,6 +79,7 @@ def test_scan_is_read_cell_by_cell_with_the_fake_recogniser(fake):
     assert grid[0].cells[0] is grid[0].cells[2] and grid[2].cells[0] is grid[3].cells[0]
     cells = [c for row in grid for c in row.cells]
     assert {c.method for c in cells} == {"ocr"} and {c.page for c in cells} == {1}
-    assert {c.confidence for c in cells if c.text} == {0.95} and {c.confidence for c in cells if not c.text} == {None}
+    assert {c.confidence for c in cells if c.text} == {0.95}
+    assert {c.confidence for c in cells if not c.text} == {None}
     x0, top, x1, bottom = grid[1].cells[1].bbox  # in points: the cell between lines 250 and 400 px at 100 dpi
     assert (x0, x1) == pytest.approx((250 * 0.72, 400 * 0.72), abs=2) and (top, bottom) == pytest.approx((144, 180), abs=2)

@@ -20,7 +20,8 @@ from transforms.readers.text_layout import merge_tokens
 MAX_UNPACKED = 200e6  # bytes a .docx may unpack to: its XML is held in memory, several times over once parsed
 
 
-def docx_document(data: bytes, settings: ReaderSettings = DEFAULT, ocr_started: Callable[[], None] | None = None) -> Document:
+def docx_document(data: bytes, settings: ReaderSettings = DEFAULT,
+                  ocr_started: Callable[[], None] | None = None) -> Document:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:  # a member never unpacks past its stated size
             unpacked = sum(member.file_size for member in package.infolist())

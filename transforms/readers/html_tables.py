@@ -34,7 +34,8 @@ def decode_html(data: bytes) -> str:
     return decode(data, "web page in an unknown encoding")
 
 
-def html_document(data: bytes, settings: ReaderSettings = DEFAULT, ocr_started: Callable[[], None] | None = None) -> Document:
+def html_document(data: bytes, settings: ReaderSettings = DEFAULT,
+                  ocr_started: Callable[[], None] | None = None) -> Document:
     text = _CONTROL.sub("", decode_html(data))  # control characters are no text, and lxml refuses them
     try:
         root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", text))

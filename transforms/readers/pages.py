@@ -83,7 +83,7 @@ def _joined(prev: Row, row: Row) -> Row:
     first_value = len(prev.cells) - len(split_row(prev).values)
     merged: dict[int, SourceCell] = {}
     cells = []
-    for i, (top, rest) in enumerate(zip(prev.cells, row.cells)):
+    for i, (top, rest) in enumerate(zip(prev.cells, row.cells, strict=True)):
         if i < first_value and rest.text and rest is not top:
             top = merged.setdefault(id(top), replace(top, text=top.text + rest.text))
         cells.append(top)

@@ -11,7 +11,8 @@ from transforms.readers.pdf_objects import readable_pdf, text_layer
 from transforms.readers.settings import DEFAULT, ReaderSettings
 
 
-def pdf_document(data: bytes, settings: ReaderSettings = DEFAULT, ocr_started: Callable[[], None] | None = None) -> Document:
+def pdf_document(data: bytes, settings: ReaderSettings = DEFAULT,
+                 ocr_started: Callable[[], None] | None = None) -> Document:
     """The document's lines and rows; ``ocr_started`` is told before a scan is read with OCR."""
     pdf = readable_pdf(data)
     try:
