@@ -17,12 +17,12 @@ _PAGE_NUMBER = re.compile(r"^[-—–_·\s]*(?:第)?\d{1,3}(?:页)?(?:[/／共]\
 
 @dataclass(frozen=True, slots=True)
 class TextLine:
-    """A line of text outside the page's tables: its words, and whether it lies in the top or
-    bottom margin (where running headers and footers sit)."""
+    """A line of text outside the page's tables, from ``top`` to ``bottom`` (points from the
+    page's top), and its words."""
 
     top: float
+    bottom: float
     words: list[SourceCell]
-    in_margin: bool
 
     @property
     def text(self) -> str:
@@ -37,26 +37,31 @@ class TableRow:
     row: Row
 
 
-Item = TextLine | TableRow
-Page = list[Item]
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page's items, text lines and table rows, in any order; its height in points."""
+
+    height: float
+    items: list[TextLine | TableRow]
+
+    def in_margin(self, line: TextLine, margin: float) -> bool:
+        """Whether the line reaches into the top or bottom ``margin`` share of the page, where
+        running headers and footers sit."""
+        return line.top < self.height * margin or line.bottom > self.height * (1 - margin)
 
 
-def in_margin(top: float, bottom: float, height: float, margin: float) -> bool:
-    """Whether a line from ``top`` to ``bottom`` reaches into the top or bottom ``margin`` share of the page."""
-    return top < height * margin or bottom > height * (1 - margin)
-
-
-def assemble(pages: list[Page], *, ocr: bool = False) -> Document:
+def assemble(pages: list[Page], margin: float, *, ocr: bool = False) -> Document:
     """The document's lines and rows from its pages' items, in reading order: running headers,
-    footers and page numbers dropped, a table row split over two pages joined."""
-    running = _running_texts(pages)
+    footers (text repeated in the ``margin`` of two or more pages) and page numbers dropped, a
+    table row split over two pages joined."""
+    running = _running_texts(pages, margin)
     lines: list[str] = []
     rows: list[Row] = []
-    for items in pages:
-        for item in sorted(items, key=lambda x: x.top):
+    for page in pages:
+        for item in sorted(page.items, key=lambda x: x.top):
             if isinstance(item, TextLine):
                 text = item.text
-                if _PAGE_NUMBER.match(text) or (item.in_margin and (margin_key(text) in running or "://" in text)):
+                if _PAGE_NUMBER.match(text) or (page.in_margin(item, margin) and (margin_key(text) in running or "://" in text)):
                     continue
                 lines.append(text)
                 rows.append(Row(merge_tokens(item.words)))
@@ -94,9 +99,9 @@ def margin_key(text: str) -> str:
     return re.sub(r"\d+", "#", normalize(text))
 
 
-def _running_texts(pages: list[Page]) -> set[str]:
+def _running_texts(pages: list[Page], margin: float) -> set[str]:
     """Margin texts printed on two or more pages (digits ignored): running headers and footers."""
     counts = Counter()
-    for items in pages:
-        counts.update({margin_key(i.text) for i in items if isinstance(i, TextLine) and i.in_margin})
+    for page in pages:
+        counts.update({margin_key(i.text) for i in page.items if isinstance(i, TextLine) and page.in_margin(i, margin)})
     return {k for k, n in counts.items() if n >= 2}

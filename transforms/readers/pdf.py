@@ -7,20 +7,19 @@ from collections.abc import Callable
 from transforms.model import Document
 from transforms.readers import pdf_ocr, pdf_tables
 from transforms.readers.pages import assemble
-from transforms.readers.pdf_objects import readable_pdf, text_layer
+from transforms.readers.pdf_objects import read_pdf
 from transforms.readers.settings import DEFAULT, ReaderSettings
 
 
 def pdf_document(data: bytes, settings: ReaderSettings = DEFAULT,
                  ocr_started: Callable[[], None] | None = None) -> Document:
     """The document's lines and rows; ``ocr_started`` is told before a scan is read with OCR."""
-    pdf = readable_pdf(data)
+    pdf, drawings = read_pdf(data, settings)
     try:
-        drawings = text_layer(pdf, settings)
         if drawings is not None:
-            return assemble(pdf_tables.pages(drawings, settings))
+            return assemble(pdf_tables.pages(drawings, settings), settings.margin)
         if ocr_started is not None:
             ocr_started()
-        return assemble(pdf_ocr.pages(pdf, settings), ocr=True)
+        return assemble(pdf_ocr.pages(pdf, settings), settings.margin, ocr=True)
     finally:
         pdf.close()

@@ -53,9 +53,19 @@ def readable_pdf(data: bytes) -> pdfium.PdfDocument:
         raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
 
 
-def text_layer(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Drawing] | None:
-    """Every page's characters and ruling lines; None when no page has a character (a scan): its
-    lines are then not gathered."""
+def read_pdf(data: bytes, settings: ReaderSettings) -> tuple[pdfium.PdfDocument, list[Drawing] | None]:
+    """The open document (the caller closes it) and what each of its pages draws; None for the
+    pages when no page has a character (a scan): their lines are then not gathered. ReadError as
+    ``readable_pdf``."""
+    pdf = readable_pdf(data)
+    try:
+        return pdf, _text_layer(pdf, settings)
+    except BaseException:
+        pdf.close()
+        raise
+
+
+def _text_layer(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Drawing] | None:
     pages = [pdf[i] for i in range(len(pdf))]
     heights = [page.get_height() for page in pages]
     chars = [page_chars(page, height) for page, height in zip(pages, heights)]

@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 
 from transforms.model import ReadError, Row, SourceCell
 from transforms.readers import image_grid
-from transforms.readers.pages import Page, TableRow, TextLine, in_margin
+from transforms.readers.pages import Page, TableRow, TextLine
 from transforms.readers.pdf_objects import open_pdf
 from transforms.readers.recognizer import Recognizer, recognizer
 from transforms.readers.settings import ReaderSettings
@@ -28,9 +28,9 @@ def pages(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Page]:
     engine = recognizer(settings.recognizer)
     count = len(pdf)
     read = [_page(pdf[i], i + 1, i in (0, count - 1), settings, engine) for i in range(count)]
-    if not any(read):
+    if not any(page.items for page in read):
         raise ReadError("scanned PDF whose pages are too poor to read: no text recognised by OCR")
-    if not any(isinstance(item, TableRow) for items in read for item in items):
+    if not any(isinstance(item, TableRow) for page in read for item in page.items):
         raise ReadError("scanned PDF whose pages are too poor to read: no ruled table found in the page images")
     return read
 
@@ -105,8 +105,8 @@ def _page(page: pdfium.PdfPage, no: int, full: bool, settings: ReaderSettings, e
     """The items of one page; a page with no table outside the first and last is skipped (no items)."""
     p = _Page(page, settings.dpi)
     if not p.grids and not full:
-        return []
-    items: Page = []
+        return Page(p.height, [])
+    items: list[TextLine | TableRow] = []
     for grid in p.grids:
         items.extend(TableRow(top, row) for top, row in _grid_rows(p, grid, no, engine, settings.low_confidence))
     outside = p.clean.copy()
@@ -117,8 +117,8 @@ def _page(page: pdfium.PdfPage, no: int, full: bool, settings: ReaderSettings, e
         cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score) for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
                         max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
-        items.append(TextLine(box[1], cells, in_margin(box[1], box[3], p.height, settings.margin)))
-    return items
+        items.append(TextLine(box[1], box[3], cells))
+    return Page(p.height, items)
 
 
 def _text_lines(image: np.ndarray, engine: Recognizer) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:

@@ -13,7 +13,7 @@ from pdfplumber import table as geometry
 from pdfplumber.utils import filter_edges
 
 from transforms.model import Row, SourceCell
-from transforms.readers.pages import Page, TableRow, TextLine, in_margin
+from transforms.readers.pages import Page, TableRow, TextLine
 from transforms.readers.pdf_objects import Char, Drawing
 from transforms.readers.settings import ReaderSettings
 
@@ -24,18 +24,17 @@ def pages(drawings: list[Drawing], settings: ReaderSettings) -> list[Page]:
 
 
 def _page(drawing: Drawing, settings: ReaderSettings) -> Page:
-    no, height, chars = drawing.no, drawing.height, drawing.chars
+    no, chars = drawing.no, drawing.chars
     tables = _tables(drawing.edges, settings.tolerance)
     boxes = [t.bbox for t in tables]
-    items: Page = []
+    items: list[TextLine | TableRow] = []
     for table in tables:
         items.extend(TableRow(top, row) for top, row in _grid_rows(table, chars, no, settings.cell_gap))
     outside = [c for c in chars if not c.text.isspace() and not any(_inside(c, b) for b in boxes)]
     for line in _lines(outside):
         cells = [SourceCell("".join(c.text for c in word), page=no, bbox=_box(word)) for word in _words(line, settings.word_gap)]
-        top, bottom = min(c.top for c in line), max(c.bottom for c in line)
-        items.append(TextLine(top, cells, in_margin(top, bottom, height, settings.margin)))
-    return items
+        items.append(TextLine(min(c.top for c in line), max(c.bottom for c in line), cells))
+    return Page(drawing.height, items)
 
 
 def _tables(edges: list[dict], tolerance: float) -> list[geometry.Table]:
