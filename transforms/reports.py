@@ -22,15 +22,15 @@ def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None =
         raise ReadError("empty file")
     document = readers.read(data, fmt, settings, ocr_started=ocr_started)
     if document.ocr:
-        return read_scanned(document, settings)
+        return read_scanned(fmt, document, settings)
     return interpret(fmt, document)
 
 
-def read_scanned(document: Document, settings: ReaderSettings) -> ParsedReport:
+def read_scanned(fmt: str, document: Document, settings: ReaderSettings) -> ParsedReport:
     """A scanned PDF read with OCR, through the same interpreter; its low-confidence cells are
     kept as recognised and counted in the notes, and a cell missing makes it partial."""
     try:
-        report = interpret("pdf", document)
+        report = interpret(fmt, document)
     except ReadError as e:
         raise ReadError(f"scanned PDF read by OCR: {e}") from None
     if report.status == Status.PARSED and report.status_reason:  # cells missing: a scan cannot say they were not printed
