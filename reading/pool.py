@@ -212,7 +212,8 @@ def read_files(
                         w.stop(kill=True)
                         died = f" (signal {-w.process.exitcode})" if (w.process.exitcode or 0) < 0 else ""
                         memory = f", perhaps over the memory limit of {memory_mb:g} MB" if memory_mb else ""
-                        row, facts = rejected(task, f"the reader process died on this file{died}{memory}", transient=True)
+                        row, facts = rejected(task, f"the reader process died on this file{died}{memory}",
+                                              transient=True)
                         pool[pool.index(w)] = worker()
                     else:
                         w.task = None

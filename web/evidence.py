@@ -85,7 +85,9 @@ class Grid:
     marked: set[tuple[int, int]] = field(default_factory=set)
 
 
-def lines_and_grids(fmt: str, data: bytes, table_facts: list[dict], marked: list[dict]) -> tuple[Lines | None, list[Grid]]:
+def lines_and_grids(
+    fmt: str, data: bytes, table_facts: list[dict], marked: list[dict]
+) -> tuple[Lines | None, list[Grid]]:
     """The part of a non-PDF document that holds a table: the lines its facts came from (with a
     little context) and the grids of its tables, as the format's reader reads them (the same
     reading as the ingest); ``marked`` facts are highlighted."""
@@ -95,7 +97,8 @@ def lines_and_grids(fmt: str, data: bytes, table_facts: list[dict], marked: list
     shown = None
     if numbers:
         first, last = max(1, min(numbers) - CONTEXT_LINES), min(len(lines), max(numbers) + CONTEXT_LINES)
-        shown = Lines([(n, lines[n - 1]) for n in range(first, last + 1)], {f["line"] for f in marked if f["line"] is not None})
+        shown = Lines([(n, lines[n - 1]) for n in range(first, last + 1)],
+                      {f["line"] for f in marked if f["line"] is not None})
     grids = []
     for table_no in sorted({f["table_no"] for f in table_facts if f["table_no"] is not None}):
         grid = Grid(table_no, [], {(f["row_no"], f["col_no"]) for f in marked if f["table_no"] == table_no})

@@ -61,7 +61,8 @@ def assemble(pages: list[Page], margin: float, *, ocr: bool = False) -> Document
         for item in sorted(page.items, key=lambda x: x.top):
             if isinstance(item, TextLine):
                 text = item.text
-                if _PAGE_NUMBER.match(text) or (page.in_margin(item, margin) and (margin_key(text) in running or "://" in text)):
+                running_text = page.in_margin(item, margin) and (margin_key(text) in running or "://" in text)
+                if _PAGE_NUMBER.match(text) or running_text:
                     continue
                 lines.append(text)
                 rows.append(Row(merge_tokens(item.words)))

@@ -68,11 +68,11 @@ def read_pdf(data: bytes, settings: ReaderSettings) -> tuple[pdfium.PdfDocument,
 def _text_layer(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Drawing] | None:
     pages = [pdf[i] for i in range(len(pdf))]
     heights = [page.get_height() for page in pages]
-    chars = [page_chars(page, height) for page, height in zip(pages, heights)]
+    chars = [page_chars(page, height) for page, height in zip(pages, heights, strict=True)]
     if not any(chars):
         return None
     return [Drawing(i + 1, height, drawn, page_edges(page, height, settings=settings))
-            for i, (page, height, drawn) in enumerate(zip(pages, heights, chars))]
+            for i, (page, height, drawn) in enumerate(zip(pages, heights, chars, strict=True))]
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:

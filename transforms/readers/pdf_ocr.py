@@ -76,7 +76,8 @@ class _Page:
         if self.back is not None:
             corners = corners @ self.back[:, :2].T + self.back[:, 2]
         xs, ys = corners[:, 0] / self.scale, corners[:, 1] / self.scale
-        return (round(float(xs.min()), 2), round(float(ys.min()), 2), round(float(xs.max()), 2), round(float(ys.max()), 2))
+        return (round(float(xs.min()), 2), round(float(ys.min()), 2),
+                round(float(xs.max()), 2), round(float(ys.max()), 2))
 
 
 def _text_marks(marks: np.ndarray, dpi: int) -> np.ndarray:
@@ -114,7 +115,8 @@ def _page(page: pdfium.PdfPage, no: int, full: bool, settings: ReaderSettings, e
         x0, y0, x1, y1 = grid.box
         outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = p.paper
     for line in _text_lines(outside, engine):
-        cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score) for box, text, score in line]
+        cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score)
+                 for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
                         max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
         items.append(TextLine(box[1], box[3], cells))
@@ -144,10 +146,10 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low
             crops.append(crop)
             owners.append(i)
     texts: list[list[tuple[str, float]]] = [[] for _ in grid.cells]
-    for owner, (text, score) in zip(owners, _recognise(crops, engine, low)):
+    for owner, (text, score) in zip(owners, _recognise(crops, engine, low), strict=True):
         texts[owner].append((text, score))
     sources = {}
-    for cell, lines in zip(grid.cells, texts):
+    for cell, lines in zip(grid.cells, texts, strict=True):
         text = "\n".join(t for t, _ in lines if t)
         confidence = round(min(s for _, s in lines), 4) if lines else None
         sources[cell] = SourceCell(text, page=no, bbox=p.points(cell.box), method="ocr", confidence=confidence)
@@ -172,7 +174,7 @@ def _recognise(crops: list[np.ndarray], engine: Recognizer, low: float) -> list[
     again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < low]
     if again:
         anchored = engine.recognise([_anchored(crops[i]) for i in again])
-        for i, (text, score) in zip(again, anchored):
+        for i, (text, score) in zip(again, anchored, strict=True):
             text, n = text.strip(), len(text.strip())
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
             if text.startswith(ANCHOR) and own > results[i][1]:
@@ -199,7 +201,7 @@ def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.n
         return []
     rows = np.flatnonzero(inner.any(axis=1))
     bands, start = [], rows[0]
-    for a, b in zip(rows, rows[1:]):
+    for a, b in zip(rows, rows[1:], strict=False):
         if b - a > max(2, p.dpi / 50):  # a white gap between two lines (a thin stroke may leave a smaller one)
             bands.append([start, a + 1])
             start = b
