@@ -109,6 +109,3 @@ class ParsedReport:
 class ReadError(Exception):
     """A file that cannot be read as a report; the message is shown to stewards as the reason."""
 
-
-class NoTextLayer(ReadError):
-    """A PDF whose pages carry no text: a scan, to be read with OCR."""
