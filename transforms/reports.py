@@ -11,6 +11,7 @@ from transforms.labels import detect_template, normalize
 from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
 from transforms.pdf_ocr import LOW_CONFIDENCE, ocr_document
 from transforms.pdf_tables import pdf_document
+from transforms.readers.legacy_word import legacy_word_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
@@ -19,6 +20,7 @@ FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",
     ".docx": "docx",
+    ".doc": "doc", ".wps": "doc",  # Word 97–2003 binary; WPS Office writes the same format
     ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
 }
 
@@ -34,7 +36,7 @@ def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None =
     fmt = format_of(name)
     if fmt is None:
         suffix = PurePath(name).suffix.lower()
-        if suffix in (".doc", ".wps", ".rtf"):
+        if suffix == ".rtf":
             raise ReadError(f"unsupported file type '{suffix}' (save it as .docx or PDF)")
         raise ReadError(f"unsupported file type '{suffix or PurePath(name).name}'")
     if not data.strip():
@@ -48,6 +50,8 @@ def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None =
             return read_scanned(data)
     elif fmt == "docx":
         lines, rows = docx_document(data)
+    elif fmt == "doc":
+        lines, rows = legacy_word_document(data)
     elif fmt == "html":
         lines, rows = html_document(data)
     else:

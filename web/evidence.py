@@ -1,5 +1,5 @@
 """The source beside a number: a PDF page cropped to the table with each cell's box drawn, or the
-lines and table rows of a DOCX, HTML or text file as the readers read them, with their numbers.
+lines and table rows of a Word (DOCX, DOC), HTML or text file as the readers read them, with their numbers.
 
 Files are opened only when they lie inside the landing folder and still hold the bytes the
 warehouse read (their sha256 is the report_id); otherwise the reason is shown instead.
@@ -87,10 +87,13 @@ def _document(fmt: str, data: bytes) -> tuple[list[str], list]:
     """The lines and rows the format's reader gives (the same reading as the ingest)."""
     from transforms.docx_tables import docx_document
     from transforms.html_tables import html_document
+    from transforms.readers.legacy_word import legacy_word_document
     from transforms.text_layout import decode, text_rows
 
     if fmt == "docx":
         return docx_document(data)
+    if fmt == "doc":
+        return legacy_word_document(data)
     if fmt == "html":
         return html_document(data)
     text = decode(data)
