@@ -15,7 +15,7 @@ from transforms.readers.legacy_word import legacy_word_document
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
-PARSER_VERSION = "4"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "5"  # raised whenever a reader changes what it reads: older rows are read again
 FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",

@@ -19,7 +19,7 @@ def result():
 def test_corpus_is_varied():
     files = [path for path, _ in report_files([CORPUS])]
     assert len(files) >= 60
-    assert Counter(p.suffix for p in files).keys() >= {".pdf", ".docx", ".html", ".htm", ".txt", ".md"}
+    assert Counter(p.suffix for p in files).keys() >= {".pdf", ".docx", ".doc", ".wps", ".html", ".htm", ".txt", ".md"}
     producers = set()
     for p in files:
         if p.suffix == ".pdf":

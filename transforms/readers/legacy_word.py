@@ -56,8 +56,8 @@ def legacy_word_document(data: bytes) -> tuple[list[str], list[Row]]:
                 raise ReadError(f"Word document without its table stream ({table_name}): its text cannot be found")
             table = _stream(ole, table_name)
             data_stream = _stream(ole, "Data") if "Data" in streams else b""
-    except OSError as e:  # olefile's word for a damaged container
-        raise ReadError(f"damaged Word document ({e})") from None
+    except (OSError, ValueError, IndexError, struct.error) as e:  # what olefile raises on a damaged container
+        raise ReadError(f"damaged Word document ({type(e).__name__}: {e})") from None
     try:
         paragraphs = _paragraphs(word, table, data_stream, fib)
     except (struct.error, IndexError, ValueError) as e:
@@ -132,7 +132,7 @@ def _fib(word: bytes) -> dict:
 
 def _slice(stream: bytes, fc: int, lcb: int, what: str) -> bytes:
     if lcb == 0 or fc + lcb > len(stream):
-        raise ReadError(f"Word document whose {what} is missing or outside its stream")
+        raise ReadError(f"Word document without a readable {what}: missing or outside its stream")
     return stream[fc:fc + lcb]
 
 
@@ -230,10 +230,10 @@ def _apply(grpprl: bytes, prop: Properties, data_stream: bytes) -> None:
             prop.row_end = bool(grpprl[pos])
         elif sprm == S_ITAP:
             prop.in_table = prop.in_table or struct.unpack_from("<i", grpprl, pos)[0] > 0
-        elif sprm == S_HUGE_PAPX:  # properties too large for the page, in the Data stream
+        elif sprm == S_HUGE_PAPX and data_stream:  # properties too large for the page, in the Data stream
             at, = struct.unpack_from("<I", grpprl, pos)
             cb, = struct.unpack_from("<H", data_stream, at)
-            _apply(data_stream[at + 2:at + 2 + cb], prop, data_stream)
+            _apply(data_stream[at + 2:at + 2 + cb], prop, b"")  # they hold no further reference
         pos += size
 
 
