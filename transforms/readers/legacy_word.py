@@ -284,33 +284,37 @@ def _paragraphs(word: bytes, table: bytes, data_stream: bytes, fib: dict) -> lis
 def _lines_and_rows(paragraphs: list[Paragraph]) -> tuple[list[str], list[Row]]:
     lines: list[str] = []
     rows: list[Row] = []
-    table_no = 0
-    table: list[tuple[list[str], Paragraph | None]] = []  # the rows of the open table: cell texts and row end
-    cell: list[str] = []  # the paragraphs of the open cell
-    cells: list[str] = []  # the cells of the open row
-    for p in paragraphs:
-        if p.in_table:
-            cell.append(p.text)
-            if p.row_end:
-                table.append((cells, p))
-                cells, cell = [], []
-            elif p.mark == CELL_MARK:
-                cells.append("\n".join(cell).strip())
-                cell = []
-            continue
-        if cells or cell or table:  # the table ends
-            if cells or any(t.strip() for t in cell):  # a row without its row mark keeps its cells
-                table.append((cells + ["\n".join(cell).strip()] * bool(cell), None))
-            table_no += 1
-            rows.extend(_grid(table, table_no))
-            table, cells, cell = [], [], []
-        if p.text.strip():
-            lines.append(p.text)
-            rows.append(Row(merge_tokens([SourceCell(t, line=len(lines)) for t in p.text.split()])))
-    if cells or cell or table:
+    tables = 0
+    table: list[tuple[list[str], Paragraph | None]] = []  # the open table's rows: cell texts, row end
+    cells: list[str] = []  # the open row's cells
+    cell: list[str] = []  # the open cell's paragraphs
+
+    def close() -> None:
+        nonlocal tables, table, cells, cell
+        if any(t.strip() for t in cell):  # a cell and a row without their marks keep their text
+            cells.append("\n".join(cell).strip())
         if cells:
             table.append((cells, None))
-        rows.extend(_grid(table, table_no + 1))
+        if table:
+            tables += 1
+            rows.extend(_grid(table, tables))
+        table, cells, cell = [], [], []
+
+    for p in paragraphs:
+        if p.row_end:
+            table.append((cells, p))
+            cells, cell = [], []
+        elif p.in_table:
+            cell.append(p.text)
+            if p.mark == CELL_MARK:
+                cells.append("\n".join(cell).strip())
+                cell = []
+        else:
+            close()
+            if p.text.strip():
+                lines.append(p.text)
+                rows.append(Row(merge_tokens([SourceCell(t, line=len(lines)) for t in p.text.split()])))
+    close()
     return lines, rows
 
 
@@ -339,7 +343,8 @@ def _grid(table: list[tuple[list[str], Paragraph | None]], table_no: int) -> lis
                 here[c] = cell
                 row.append(cell)
         above = here
-        out.append(Row(row, grid=True))
+        if row:
+            out.append(Row(row, grid=True))
     return out
 
 
