@@ -8,12 +8,12 @@ page tables of the properties, one section, a document properties block). Paragr
 sprmPFInTable, sprmPFTtp and sprmTDefTable (the cells' edges, borders and merge flags).
 
 ``style`` 'doc' writes merged cells as Word 2000 and later do (a wider cell; a vertical merge as
-fvmRestart then fvmMerge cells); 'wps' writes Word 97's horizontal merges (a cell flagged
-fFirstMerged, then cells flagged fMerged) and a Chinese language id. The text is one UTF-16LE
+fvmRestart then fvmMerge cells); 'wps' writes a merge within one row as Word 97 did (a cell
+flagged fFirstMerged, then cells flagged fMerged; Word 97 had no vertical merge, so a cell merged
+both ways is a wider cell there too) and a Chinese language id. The text is one UTF-16LE
 piece, as a full save writes it; ``compress`` cuts it into pieces, runs of paragraphs all in
-cp1252 stored as 8-bit ("compressed") characters, as fast-saved files hold them (antiword and
-catdoc misread such mixed files: catdoc reads no piece table; the tests read them with the
-reader alone, and an all-cp1252 file, one compressed piece, which antiword reads).
+cp1252 stored as 8-bit ("compressed") characters (LibreOffice reads such a file as the reader
+does; antiword and catdoc misread it: catdoc reads the text between fcMin and fcMac as one run).
 """
 
 import random
@@ -63,7 +63,8 @@ def _table(block: Block, rng: random.Random, style: str) -> list[tuple[str, byte
         while c < block.ncols:
             cell = row[c]
             span = 1
-            if style == "doc":
+            word97 = style == "wps" and cell is not None and cell.rowspan == 1
+            if not word97:
                 while c + span < block.ncols and row[c + span] is cell and cell is not None:
                     span += 1
             first_row = cell is None or r == 0 or g[r - 1][c] is not cell
@@ -71,7 +72,7 @@ def _table(block: Block, rng: random.Random, style: str) -> list[tuple[str, byte
             tcgrf = 0
             if cell is not None and cell.rowspan > 1:
                 tcgrf |= 0x60 if first_row else 0x20  # fvmRestart, fvmMerge
-            if style == "wps" and cell is not None and cell.colspan > 1:
+            if word97 and cell.colspan > 1:
                 tcgrf |= 0x01 if first_col else 0x02  # fFirstMerged, fMerged
             shown = cell is not None and first_row and first_col
             for text in _cell_paragraphs(cell, rng) if shown else [""]:
