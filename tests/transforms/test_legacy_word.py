@@ -113,6 +113,8 @@ def _docx() -> bytes:
 @pytest.mark.parametrize("data,reason", [
     (b"{\\rtf1\\ansi some text}", "an RTF document saved as .doc"),
     (b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=x\r\n", r"a web archive \(MHT\)"),
+    (b'<?xml version="1.0"?><?mso-application progid="Word.Document"?><w:wordDocument/>',
+     "a Word 2003 XML document saved as .doc"),
     (b"\x00\x01\x02 plain bytes", "not a Word document: neither an OLE2 compound file"),
     (compound_file({"CONTENTS": bytes(4096)}), "a Microsoft Works document"),
     (compound_file({"Workbook": bytes(4096)}), "an Excel workbook"),
@@ -123,7 +125,7 @@ def _docx() -> bytes:
     (_with_fib(flags=0x8000), r"password-protected Word document \(encrypted or obfuscated\)"),
     (_with_fib(n_fib=0x68), r"Word 6/95 document \(nFib 0x68\)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "damaged Word document"),
-], ids=["rtf", "mht", "bytes", "works", "excel", "encrypted-package", "no-word-stream", "no-fib",
+], ids=["rtf", "mht", "word-xml", "bytes", "works", "excel", "encrypted-package", "no-word-stream", "no-fib",
         "encrypted", "obfuscated", "word95", "damaged-container"])
 def test_rejections_say_why(data, reason):
     with pytest.raises(ReadError, match=reason):
