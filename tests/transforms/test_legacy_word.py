@@ -14,8 +14,8 @@ from tools.corpus.layout import Block, Document, GCell, build
 from tools.corpus.render_doc import compound_file, render_doc
 from tools.corpus.render_docx import render_docx
 from tools.corpus.truth import make_truth
-from transforms.readers.docx_tables import docx_document
 from transforms.model import ReadError
+from transforms.readers.docx_tables import docx_document
 from transforms.readers.legacy_word import legacy_word_document
 from transforms.reports import read_report
 

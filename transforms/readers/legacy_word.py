@@ -16,9 +16,8 @@ RTF file, a Word 6/95 file, an encrypted one, or one without its streams is reje
 import bisect
 import io
 import struct
-from dataclasses import dataclass, field
-
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import olefile
 
