@@ -62,6 +62,7 @@ corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get
 	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 80 --count 14 --seed 20261130 --real --formats $(REAL_FORMATS)
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 94 --count 4 --seed 20261131 --real --formats text_pipe
+	$(BIN)/python -m tools.corpus.generate tests/corpus --start 98 --count 6 --seed 20261203 --real --formats doc,wps
 	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --count 10 --start 80 --seed 20261130
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
