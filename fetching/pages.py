@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
-from transforms.html_tables import decode_html
+from transforms.readers.html_tables import decode_html
 
 DOCUMENTS = (".pdf", ".doc", ".docx", ".wps", ".ofd")  # attachments saved (read when a reader exists)
 CONTENT_MARKS = ("trs_editor", "trs_ueditor", "zoom", "article-content", "content", "article", "detail")

@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS, REAL = ROOT / "tests" / "corpus", ROOT / "data" / "real"
 COLUMN = "/col/ndbg/"
 LAST_MODIFIED = "Mon, 18 Jan 2021 08:00:00 GMT"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -86,12 +85,6 @@ def _tables_page() -> bytes:
     return _article("平江县2024年政府信息公开工作年度报告", body)
 
 
-def _doc() -> bytes:
-    """A stand-in legacy Word file: an OLE compound file header (what .doc and .wps files start with);
-    saved, not read (no .doc reader yet)."""
-    return OLE_MAGIC + bytes(504)
-
-
 def site() -> dict[str, tuple[str, bytes]]:
     """Path → (content type, body) of every page and file the mirror serves normally."""
     c = COLUMN
@@ -105,7 +98,7 @@ def site() -> dict[str, tuple[str, bytes]]:
         c + "202101/t20210115_101.html": (html, _cover(PAGE_0[0].title, "./P020210115_101.pdf", "年度报告.pdf")),
         c + "202101/P020210115_101.pdf": (pdf, (CORPUS / "007_pdf_reportlab.pdf").read_bytes()),
         c + "202101/t20210113_102.html": (html, _cover(PAGE_0[2].title, "./P020210113_102.doc", "年度报告.doc")),
-        c + "202101/P020210113_102.doc": ("application/msword", _doc()),
+        c + "202101/P020210113_102.doc": ("application/msword", (CORPUS / "098_doc.doc").read_bytes()),
         c + "202101/t20210112_103.html": (html, _tables_page()),
         c + "202001/t20200118_105.html": (html, _cover(PAGE_1[1].title, "./P020200118_105.docx", "年度报告.docx")),
         c + "202001/P020200118_105.docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
