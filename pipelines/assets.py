@@ -1,4 +1,4 @@
-"""The asset graph: landed files → parsed reports and facts → warehouse tables → identity results."""
+"""The asset graph: (fetched files →) landed files → parsed reports and facts → warehouse tables → identity results."""
 
 import contextlib
 import shutil
@@ -9,7 +9,8 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import check_specs, suite_checks
-from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
+from pipelines.fetch import fetched_files
+from pipelines.resources import LandingFolder, Progress, Readers, StewardFiles, Warehouse
 from reading import faults, landing
 from reading.pool import planned_tasks, read_files
 from transforms import catalog
@@ -21,7 +22,7 @@ from warehouse.schema import REPORTS
 GROUP = "ingest"
 
 
-@dg.asset(group_name=GROUP, kinds={"polars"})
+@dg.asset(group_name=GROUP, kinds={"polars"}, deps=[fetched_files])
 def landed_files(
     context: dg.AssetExecutionContext, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress
 ) -> pl.DataFrame:
@@ -67,7 +68,7 @@ def _clear_dead_staging(context: dg.AssetExecutionContext, warehouse_db: Warehou
 )
 def read_reports(
     context: dg.AssetExecutionContext, landed_files: pl.DataFrame, landing_folder: LandingFolder,
-    warehouse_db: Warehouse, progress: Progress,
+    readers: Readers, warehouse_db: Warehouse, progress: Progress,
 ):
     """The new and changed files read by the reading workers (``reading.pool``), within limits."""
     started = time.monotonic()
@@ -78,7 +79,8 @@ def read_reports(
     batch = store.Batch(staging)
     told = started
     limits = dict(max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds,
-                  ocr_seconds=landing_folder.ocr_seconds, memory_mb=landing_folder.memory_megabytes)
+                  ocr_seconds=landing_folder.ocr_seconds, memory_mb=landing_folder.memory_megabytes,
+                  settings=readers.settings())
     for done, (_, row, facts) in enumerate(read_files(tasks, **limits), start=1):
         report_rows.append(row)
         batch.add(row["source_path"], facts)
@@ -92,7 +94,7 @@ def read_reports(
         progress.say(context, f"read {len(tasks)} files in {time.monotonic() - started:.1f}s")
     staged = batch.close()
     faults.reached("staged")
-    report_rows = landing.settle(report_rows, landed_files)
+    report_rows = landing.with_origin(landing.settle(report_rows, landed_files))
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
     context.add_output_metadata({"staged_batches": len(staged)}, output_name="normalized_facts")
     yield dg.Output(REPORTS.frame(report_rows), output_name="parsed_reports")

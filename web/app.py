@@ -34,10 +34,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from transforms import catalog
+from transforms import catalog, readers
 from warehouse import stewardship
 from warehouse.store import WarehouseBusy, connect, records, transaction
-from web import evidence, queries
+from web import analysis, evidence, queries
 
 COOKIE = "gongkai_session"
 DECIDE_WAIT_SECONDS = 2.0  # how long a decision waits for a run that holds the warehouse before it is kept for later
@@ -183,7 +183,7 @@ def _render(request: Request, name: str, status: int = 200, **context) -> HTMLRe
     session = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
     bench: Workbench = request.app.state.bench
     context.setdefault("name", bench.names.get(session, ""))
-    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), **context)
+    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), banner=request.app.state.banner, **context)
     response = HTMLResponse(html, status_code=status)
     if request.cookies.get(COOKIE) != session:
         response.set_cookie(COOKIE, session, httponly=True, samesite="strict")
@@ -234,10 +234,15 @@ def _finding_context(bench: Workbench, con, finding_id: str) -> dict | None:
             "choices": [c for c in f["cells"] if c["raw_text"] is not None]}
 
 
+def _paged(fmt: str | None) -> bool:
+    """Whether a format's cells lie on pages (shown as page crops) rather than in lines and grids."""
+    return fmt in readers.BY_NAME and readers.BY_NAME[fmt].paged
+
+
 def _source(bench: Workbench, rep: dict, table_facts: list[dict], marked: list[dict]) -> dict:
     """The evidence of one report: page-crop URLs for a PDF, else the lines and grids as read."""
     shown = {"crops": [], "lines": None, "grids": [], "unavailable": ""}
-    if rep["format"] == "pdf":
+    if _paged(rep["format"]):
         pages = sorted({c["page"] for c in marked if c["page"] is not None})
         for p in pages:
             cells = [c for c in marked if c["page"] == p]
@@ -441,7 +446,7 @@ def page_image(request: Request) -> Response:
     with bench.reading() as con:
         facts = queries.facts_of(con, report_id)
         reps = records(con, f"select * from {queries.REPORT_OF} where report_id = ?", [report_id])
-    if not reps or reps[0]["format"] != "pdf":
+    if not reps or not _paged(reps[0]["format"]):
         return Response("not found", status_code=404, media_type="text/plain")
     on_page = [f for f in facts if f["page"] == page and f["bbox"]]
     order = [m.groups() for m in wanted]  # a box is numbered as its cell is listed beside the crop
@@ -462,9 +467,11 @@ def _busy(request: Request, exc: Exception) -> Response:
                    message="a run is writing to the warehouse; this page retries by itself")
 
 
-def create_app(warehouse: Path, landing: Path, decisions: Path | None = None,
-               hosts: list[str] | None = None) -> Starlette:
-    """The workbench over ``warehouse``, opening report files inside ``landing`` only."""
+def create_app(
+    warehouse: Path, landing: Path, decisions: Path | None = None, hosts: list[str] | None = None, banner: str = ""
+) -> Starlette:
+    """The workbench over ``warehouse``, opening report files inside ``landing`` only; ``banner`` is
+    shown in every page's header (the demo says its reports are generated)."""
     routes = [
         Route("/", lambda request: RedirectResponse("/findings")),
         Route("/findings", findings_page),
@@ -476,10 +483,12 @@ def create_app(warehouse: Path, landing: Path, decisions: Path | None = None,
         Route("/reports/{report_id}", report_page),
         Route("/reports/{report_id}/cells/{table}/{item}/{column}", cell_page),
         Route("/reports/{report_id}/pages/{page:int}.png", page_image),
+        *analysis.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={Busy: _busy},
                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts or ["127.0.0.1", "localhost"])])
     app.state.bench = Workbench(warehouse, landing, decisions)
+    app.state.banner = banner
     return app
 
 
@@ -489,7 +498,7 @@ def run(args) -> int:
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"gongkai: serving on {args.host}: anyone who can reach it can record decisions", file=sys.stderr)
-    app = create_app(args.warehouse, args.landing, hosts=["127.0.0.1", "localhost", args.host])
+    app = create_app(args.warehouse, args.landing, hosts=["127.0.0.1", "localhost", args.host], banner=args.banner)
     print(f"gongkai workbench on http://{args.host}:{args.port}/ (warehouse {args.warehouse}, landing {args.landing}); "
           "Ctrl-C stops it", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
