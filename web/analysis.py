@@ -18,7 +18,6 @@ from starlette.routing import Route
 from transforms import catalog
 from warehouse.schema import LOADED_SQL
 from warehouse.store import records
-from web import queries
 from web.charts import Chart, literal, make
 
 LEVELS = {"province": "省级", "prefecture": "市级", "county": "县级", "township": "乡镇", "street": "街道"}
@@ -462,8 +461,8 @@ def facts(request: Request) -> Response:
     def build(con, p):
         chart = facts_behind(con, p)
         for r in chart.rows:
-            r["item_label"] = queries.item_label(r["table_code"], r["item_code"])
-            r["column_label"] = queries.column_label(r["table_code"], r["column_code"])
+            r["item_label"] = catalog.item_label(r["table_code"], r["item_code"])
+            r["column_label"] = catalog.column_label(r["table_code"], r["column_code"])
         return {"table": chart}
     return _page(request, "analysis_facts.html", build)
 
