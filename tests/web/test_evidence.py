@@ -29,6 +29,7 @@ def test_the_page_crop_outlines_each_cell_where_it_was_printed():
     for x, y in [(x0 - 1, (y0 + y1) / 2), (x1 + 1, (y0 + y1) / 2), ((x0 + x1) / 2, y0 - 1), ((x0 + x1) / 2, y1 + 1)]:
         assert pixel(x, y) == (200, 0, 0)  # the outline on all four sides of the marked box
     assert pixel(boxes[1][0] - 1, (boxes[1][1] + boxes[1][3]) / 2) != (200, 0, 0)  # an unmarked box is not drawn
+    assert pixel(x0 - 3, y0 + 2) == (200, 0, 0)  # its number, on a red tag just left of the box
     with pytest.raises(evidence.Unavailable, match="no page 9"):
         evidence.page_crop(data, 9, [], [])
 
