@@ -90,6 +90,8 @@ class ParsedReport:
     county: str | None = None
     cells: list[FoundCell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sections: list = field(default_factory=list)  # transforms.sections.Section, 0 to 6
+    statements: list = field(default_factory=list)  # transforms.statements.Statement
     status: Status = Status.PARSED
     status_reason: str | None = None
 

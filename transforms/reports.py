@@ -11,6 +11,8 @@ from transforms.labels import detect_template, normalize
 from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
 from transforms.pdf_ocr import LOW_CONFIDENCE, ocr_document
 from transforms.pdf_tables import pdf_document
+from transforms.sections import split_sections, text_lines
+from transforms.statements import report_statements
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
@@ -94,6 +96,8 @@ def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
     report.cells = list(reader.cells.values())
     report.notes.extend(reader.notes)
     report.status, report.status_reason = assess(report)
+    report.sections = split_sections(text_lines(fmt, lines, rows), wrapped=fmt in ("pdf", "text"))
+    report.statements = report_statements(report.sections)
     return report
 
 
