@@ -16,7 +16,7 @@ from transforms.statements import report_statements
 from transforms.tables import read_tables
 from transforms.text_layout import decode, text_rows
 
-PARSER_VERSION = "4"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "5"  # raised whenever a reader changes what it reads: older rows are read again
 FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",

@@ -10,10 +10,14 @@ A phrase without a number states none ("未收取信息处理费": 0).
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
+import polars as pl
+
 from transforms import catalog
+from transforms.identities import IDENTITY_SCHEMA
 from transforms.sections import Paragraph, Section
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -123,3 +127,35 @@ def report_statements(sections: list[Section]) -> list[Statement]:
     wanted = {s for p in catalog.statement_patterns() for s in p.sections}
     return [st for s in sections if s.number in wanted for para in s.paragraphs
             for st in paragraph_statements(s.number, para)]
+
+
+def narrative_sides(statements: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
+    """``narrative_matches_table`` in the shape of identity sides: per comparable statement, the
+    number stated (``observed``) against its table cell (``expected``, items summed). A statement
+    of no fee (``no_fee``) is judged as charged or not: 0 stated against 1 when the fee row is
+    non-zero. Not assessable: a number stated about, or a cell the report does not print.
+    ``statements`` as in the warehouse (ordered), ``facts`` with report_id, the cell and value."""
+    values = {(r["report_id"], r["table_code"], r["item_code"], r["column_code"]): r["value"]
+              for r in facts.iter_rows(named=True)}
+    rows, seen = [], Counter()
+    for s in statements.iter_rows(named=True):
+        if s["comparison"] == "none" or not s["table_code"] or (s["comparison"] == "no_fee" and s["value"] != 0):
+            continue
+        rid = s["report_id"]
+        keys = [(s["table_code"], item, s["column_code"]) for item in s["item_codes"]]
+        missing = [k for k in keys if (rid, *k) not in values]
+        blank = [k for k in keys if (rid, *k) in values and values[(rid, *k)] is None]
+        cell = sum(values.get((rid, *k)) or 0.0 for k in keys)
+        observed, expected = (s["value"], cell) if s["comparison"] == "equal" else (0.0, float(cell > 0))
+        base = f"{s['statement']}@{s['section']}"
+        seen[(rid, base)] += 1
+        rows.append({
+            "report_id": rid, "expectation": "narrative_matches_table",
+            "scope": base if seen[(rid, base)] == 1 else f"{base}.{seen[(rid, base)]}",
+            "observed": observed, "expected": expected,
+            "assessable": not s["approximate"] and not missing,
+            "blank_cells": ["/".join(k[1:]) for k in blank], "missing_cells": ["/".join(k[1:]) for k in missing],
+            "cells": [dict(zip(("report_id", "table_code", "item_code", "column_code"), (rid, *k), strict=True))
+                      for k in keys],
+        })
+    return pl.DataFrame(rows, schema=IDENTITY_SCHEMA) if rows else pl.DataFrame(schema=IDENTITY_SCHEMA)
