@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from cli import search
+from cli.search import add_search_command
 from reading.landing import DEFAULT_LANDING
 from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, OCR_SECONDS, READ_SECONDS
 from transforms import catalog
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("export", help="write facts, dimensions and views to Parquet (hive layout by year)")
     e.add_argument("directory", type=Path, metavar="DIR")
     e.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    add_search_command(sub, DEFAULT_WAREHOUSE)
     args = parser.parse_args(argv)
     if args.command != "ingest" and not args.warehouse.exists():
         print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
@@ -125,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         from web import app
 
         return app.run(args)
+    if args.command == "search":
+        return search.run(args)
     if args.command in ("sql", "export"):
         from cli import analysis
 

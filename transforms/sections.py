@@ -7,7 +7,8 @@ with its number; the rows of a table are marks, not text. A heading is recognise
 (``template/sections.csv``) in any of the printed forms: 一、总体情况, （一）总体情况, 1.总体情况,
 or the title alone; the form is kept. Sections come in order: a heading that names a section at
 or before the current one (a table heading repeated in an appendix, a subsection titled like a
-section) is not a new section. Inside a table's section only sentences are text; the table's
+section) is not a new section, except the heading of a table not met yet (the tables printed
+in an appendix after 六). Inside a table's section only sentences are text; the table's
 labels and values, printed as lines in text files, are left to the tables. A section whose heading
 is not found is recorded as missing, with no text.
 """
@@ -23,7 +24,7 @@ from transforms.text_layout import is_rule
 FORMS = ("chinese", "parenthesised", "arabic", "unnumbered")  # 一、 / （一） / 1. / the title alone
 _NUMERALS = "一二三四五六"
 _HEADING = re.compile(
-    r"^(?:(?P<chinese>[一二三四五六])[、.,，:：]|\((?P<paren>[一二三四五六])\)[、.]?|(?P<arabic>[1-6])[、.,:：]?(?=\D))"
+    r"^(?:(?P<chinese>[一二三四五六])[、.,，:：]?|\((?P<paren>[一二三四五六])\)[、.]?|(?P<arabic>[1-6])[、.,:：]?(?=\D))"
 )
 _SENTENCE_END = "。！？；：!?;:"
 HEADING_CHARS = 30  # a heading is short: longer lines are sentences that name a section's title
@@ -150,12 +151,13 @@ def split_sections(lines: list[Line], *, wrapped: bool = False) -> list[Section]
         if found:
             number, form = found
             title = TITLES[number - 1]
-            if number > current.number:
+            seen = any(s.number == number for s in sections)
+            if not seen and (number > current.number or title.table_code):  # tables may follow in an appendix
                 sections.append(Section(number, ln.text.strip().lstrip("#").strip(), form, ln.page, ln.bbox, ln.line))
                 in_table = bool(title.table_code)
                 joinable = False
                 continue
-            if title.table_code:  # a table's heading again (tables in an appendix)
+            if title.table_code:  # a table's heading again
                 in_table = True
                 joinable = False
                 continue
@@ -165,6 +167,9 @@ def split_sections(lines: list[Line], *, wrapped: bool = False) -> list[Section]
         if joinable and current.paragraphs:
             last = current.paragraphs[-1]
             last.text += ln.text
+            if last.bbox and ln.bbox and last.page == ln.page:  # the paragraph's box on its first page
+                last.bbox = (min(last.bbox[0], ln.bbox[0]), min(last.bbox[1], ln.bbox[1]),
+                             max(last.bbox[2], ln.bbox[2]), max(last.bbox[3], ln.bbox[3]))
         else:
             current.paragraphs.append(Paragraph(ln.text, ln.page, ln.bbox, ln.line))
         joinable = i in full and not ln.text.rstrip().endswith(tuple(_SENTENCE_END))

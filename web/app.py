@@ -36,7 +36,7 @@ from starlette.routing import Route
 from cli import review
 from warehouse import stewardship
 from warehouse.store import WarehouseBusy, connect, records
-from web import evidence, queries
+from web import evidence, queries, words
 
 COOKIE = "gongkai_session"
 DECIDE_WAIT_SECONDS = 10.0  # how long a decision waits for a run that holds the warehouse
@@ -296,6 +296,9 @@ def create_app(warehouse: Path, landing: Path, decisions: Path | None = None, ho
         Route("/reports/{report_id}", report_page),
         Route("/reports/{report_id}/cells/{table}/{item}/{column}", cell_page),
         Route("/reports/{report_id}/pages/{page:int}.png", page_image),
+        Route("/search", words.search_page),
+        Route("/reports/{report_id}/words", words.words_page),
+        Route("/reports/{report_id}/words/{section:int}/{n:int}.png", words.paragraph_image),
     ]
     app = Starlette(routes=routes, exception_handlers={Busy: _busy},
                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts or ["127.0.0.1", "localhost"])])

@@ -9,6 +9,7 @@ already in OUT.
 ``--scan-from DIR`` prints the PDFs the generator made in DIR with LibreOffice and Chromium (their
 fonts are embedded, so pdfium renders their Chinese on any machine) and scans them again
 (``render_scan``), with their truth. ``--start`` numbers the files from N, to add a set beside another.
+``--narrative`` words the sections as published reports do (headings, numbers stated, fees).
 """
 
 import argparse
@@ -36,9 +37,10 @@ FORMATS = {
 }
 
 
-def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int = 0, real: bool = False) -> list[Path]:
+def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int = 0, real: bool = False,
+             narrative: bool = False) -> list[Path]:
     """Reports ``start`` to ``start + count - 1``; ``real`` gives them what published reports do
-    (see truth.make_truth)."""
+    (see truth.make_truth), ``narrative`` the wording of their sections (see layout.build)."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -47,7 +49,7 @@ def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int
         ext, blanks, render = FORMATS[fmt]
         name = f"{n:03d}_{fmt}{ext}"
         truth = make_truth(rng, name, broken=rng.random() < 0.2, real=real)
-        doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25)
+        doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25, narrative=narrative)
         (out / name).write_bytes(render(doc, rng))
         (out / f"{n:03d}_{fmt}.truth.json").write_text(
             json.dumps(truth.as_json(), ensure_ascii=False, indent=1), encoding="utf-8"
@@ -99,6 +101,7 @@ def main() -> None:
     parser.add_argument("--formats", default=",".join(classic), help="comma-separated, from: " + ", ".join(FORMATS))
     parser.add_argument("--start", type=int, default=0, help="number of the first report")
     parser.add_argument("--real", action="store_true", help="with the quirks of published reports")
+    parser.add_argument("--narrative", action="store_true", help="sections worded as published reports word them")
     parser.add_argument("--noembed", action="store_true", help="only add the copies without embedded fonts")
     parser.add_argument("--scan-from", type=Path, metavar="DIR", help="scan the generated PDFs of DIR instead")
     args = parser.parse_args()
@@ -107,7 +110,8 @@ def main() -> None:
     elif args.scan_from:
         scan_generated(args.scan_from, args.out, args.count, args.seed, args.start)
     else:
-        generate(args.out, args.count, args.seed, args.formats.split(","), start=args.start, real=args.real)
+        generate(args.out, args.count, args.seed, args.formats.split(","), start=args.start, real=args.real,
+                 narrative=args.narrative)
 
 
 if __name__ == "__main__":
