@@ -1,8 +1,9 @@
 """The benchmark: ``python -m tools.bench [--reports N]`` (``make bench``).
 
 Generates N reports with the project's generator (about half PDF, then DOCX, HTML and text, and
-one in a hundred a scanned PDF), then measures in one run: (a) ``gongkai ingest`` into an empty warehouse: wall time, reports per
-second, CPU time, peak memory (PSS) of the process tree, time per stage; (b) a second ingest over the
+one in a hundred a scanned PDF), then measures in one run: (a) ``gongkai ingest`` into an empty
+warehouse: wall time, reports per second, CPU time, peak memory (PSS) of the process tree, time per
+stage; (b) a second ingest over the
 same unchanged files; (c) a naive baseline on the same PDFs (pdfplumber ``extract_text()`` and
 ``extract_tables()`` on every page, one process) against the pipeline on those PDFs alone (the
 scanned ones left out); (d) the scanned PDFs ingested alone: OCR pages per second, and the share

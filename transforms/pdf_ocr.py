@@ -94,7 +94,8 @@ class _Page:
         if self.back is not None:
             corners = corners @ self.back[:, :2].T + self.back[:, 2]
         xs, ys = corners[:, 0] / self.scale, corners[:, 1] / self.scale
-        return (round(float(xs.min()), 2), round(float(ys.min()), 2), round(float(xs.max()), 2), round(float(ys.max()), 2))
+        return (round(float(xs.min()), 2), round(float(ys.min()), 2),
+                round(float(xs.max()), 2), round(float(ys.max()), 2))
 
 
 def _text_marks(marks: np.ndarray) -> np.ndarray:
@@ -134,7 +135,8 @@ def _page(page: pdfium.PdfPage, no: int, full: bool):
         outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = p.paper
     margin_keys = []
     for line in _text_lines(outside):
-        cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score) for box, text, score in line]
+        cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score)
+                 for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
                         max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
         in_margin = box[1] < p.height * DEFAULT.margin or box[3] > p.height * (1 - DEFAULT.margin)
@@ -151,7 +153,8 @@ def _text_lines(image: np.ndarray) -> list[list[tuple[tuple[int, int, int, int],
     for points, text, score in found or []:
         xs, ys = [pt[0] for pt in points], [pt[1] for pt in points]
         if text.strip():
-            boxes.append(((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))), text.strip(), round(float(score), 4)))
+            boxes.append(((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))), text.strip(),
+                          round(float(score), 4)))
     lines: list[list] = []
     for box in sorted(boxes, key=lambda b: (b[0][1], b[0][0])):
         middle = (box[0][1] + box[0][3]) / 2
@@ -172,10 +175,10 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int) -> list[tuple[float, Ro
             crops.append(crop)
             owners.append(i)
     texts: list[list[tuple[str, float]]] = [[] for _ in grid.cells]
-    for owner, (text, score) in zip(owners, _recognise(crops)):
+    for owner, (text, score) in zip(owners, _recognise(crops), strict=True):
         texts[owner].append((text, score))
     sources = {}
-    for cell, lines in zip(grid.cells, texts):
+    for cell, lines in zip(grid.cells, texts, strict=True):
         text = "\n".join(t for t, _ in lines if t)
         confidence = round(min(s for _, s in lines), 4) if lines else None
         sources[cell] = SourceCell(text, page=no, bbox=p.points(cell.box), method="ocr", confidence=confidence)
@@ -201,7 +204,7 @@ def _recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < LOW_CONFIDENCE]
     if again:
         anchored = rec([cv2.cvtColor(_anchored(crops[i]), cv2.COLOR_GRAY2BGR) for i in again])[0]
-        for i, (text, score) in zip(again, anchored):
+        for i, (text, score) in zip(again, anchored, strict=True):
             text, n = text.strip(), len(text.strip())
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
             if text.startswith(ANCHOR) and own > results[i][1]:
@@ -228,7 +231,7 @@ def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.n
         return []
     rows = np.flatnonzero(inner.any(axis=1))
     bands, start = [], rows[0]
-    for a, b in zip(rows, rows[1:]):
+    for a, b in zip(rows, rows[1:], strict=False):
         if b - a > max(2, DPI / 50):  # a white gap between two lines (a thin stroke may leave a smaller one)
             bands.append([start, a + 1])
             start = b

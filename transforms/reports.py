@@ -66,9 +66,11 @@ def read_scanned(data: bytes) -> ParsedReport:
         report = interpret("pdf", lines, rows)
     except ReadError as e:
         raise ReadError(f"scanned PDF read by OCR: {e}") from None
-    if report.status == Status.PARSED and report.status_reason:  # cells missing: a scan cannot say they were not printed
+    # cells missing: a scan cannot say they were not printed
+    if report.status == Status.PARSED and report.status_reason:
         report.status = Status.PARTIAL
-        report.status_reason = f"read by OCR, which cannot tell an unprinted cell from an unread one: {report.status_reason}"
+        report.status_reason = ("read by OCR, which cannot tell an unprinted cell from an unread one: "
+                                f"{report.status_reason}")
     low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE]
     report.notes.insert(0, f"scanned PDF read by OCR: {len(low)} of {len(report.cells)} cells recognised with "
                            f"low confidence (below {LOW_CONFIDENCE:g})"

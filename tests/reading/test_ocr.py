@@ -123,7 +123,9 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
         status, agency, year, notes = con.execute("select status, agency, year, notes from reports").fetchall()[0]
         assert (status, agency, year) == ("parsed", truth["agency"], truth["year"])
         assert notes[0].startswith("scanned PDF read by OCR: ")
-        facts = con.execute("select item_code, column_code, table_code, value, method, confidence, page, bbox from facts").fetchall()
+        facts = con.execute(
+            "select item_code, column_code, table_code, value, method, confidence, page, bbox from facts"
+        ).fetchall()
         assert facts and {f[4] for f in facts} == {"ocr"}
         assert all(f[6] >= 1 and len(f[7]) == 4 for f in facts)
         assert all(0 < f[5] <= 1 for f in facts if f[5] is not None)
@@ -137,7 +139,8 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
             "select e.expectation, e.scope, c.cell.item_code, c.cell.column_code from expectation_results e, "
             "unnest(e.cells) as c(cell) where list_contains(?, e.expectation) and e.success "
             "order by 1, 2, 3, 4 limit 1", [list(stewardship.ERRORS)]).fetchall()[0]
-        con.execute("update expectation_results set success = false where expectation = ? and scope = ?", [expectation, scope])
+        con.execute("update expectation_results set success = false where expectation = ? and scope = ?",
+                    [expectation, scope])
         con.execute("update facts set confidence = 0.5 where item_code = ? and column_code = ?", [item, column])
         stewardship.update_findings(con, "test")
         (finding,) = con.execute("select finding_id from findings where expectation = ? and scope = ?",

@@ -33,14 +33,15 @@ def test_sections_in_order_with_missing_ones_recorded_and_table_rows_left_out():
     lines = [Line(t, line=n) for n, t in enumerate([
         "某县2024年政府信息公开工作年度报告", "一、总体情况", "全年收到申请3件。", "二、主动公开政府信息情况",
         "规章\t0\t0\t0", "第二十条第（一）项", "四、政府信息公开行政复议、行政诉讼情况", "行政复议",
-        "附表说明如下。", "六、其他需要报告的事项", "未收取信息处理费。", "二、主动公开政府信息情况", "规章\t1"], start=1)]
+        "附表说明如下。", "六、其他需要报告的事项", "未收取信息处理费。", "二、主动公开政府信息情况", "规章\t1"],
+        start=1)]
     sections = split_sections(lines)
     assert [(s.number, s.state, s.heading, s.line) for s in sections] == [
         (0, "text", None, None), (1, "text", "一、总体情况", 2), (2, "empty", "二、主动公开政府信息情况", 4),
         (3, "missing", None, None), (4, "text", "四、政府信息公开行政复议、行政诉讼情况", 7),
         (5, "missing", None, None), (6, "text", "六、其他需要报告的事项", 10)]
     assert sections[4].text == "附表说明如下。"
-    assert [(p.text, p.line) for p in sections[6].paragraphs] == [("未收取信息处理费。", 11)]  # the appendix table left out
+    assert [(p.text, p.line) for p in sections[6].paragraphs] == [("未收取信息处理费。", 11)]  # the appendix table not text
 
 
 def test_printed_lines_are_joined_into_paragraphs_where_a_line_is_full():
@@ -48,7 +49,8 @@ def test_printed_lines_are_joined_into_paragraphs_where_a_line_is_full():
     lines = [Line("一、总体情况", page=1, bbox=box(160)), Line("全年共收到政府信息公开申请", page=1, bbox=box(520)),
              Line("127 件。", page=1, bbox=box(120)), Line("办结 125 件。", page=2, bbox=box(150))]
     (section,) = [s for s in split_sections(lines, wrapped=True) if s.number == 1]
-    assert [(p.text, p.page) for p in section.paragraphs] == [("全年共收到政府信息公开申请127 件。", 1), ("办结 125 件。", 2)]
+    assert [(p.text, p.page, p.bbox) for p in section.paragraphs] == [
+        ("全年共收到政府信息公开申请127 件。", 1, box(520)), ("办结 125 件。", 2, box(150))]
 
 
 @pytest.mark.parametrize("text, value", [("一百二十七", 127), ("两千零五", 2005), ("三万二千", 32000), ("十二", 12),

@@ -19,7 +19,8 @@ def scan(pdf: bytes, rng: random.Random) -> bytes:
     seed = rng.randrange(2**32)
     doc = pdfium.PdfDocument(pdf)
     try:
-        pages = [_page(doc[i], dpi, angle, blur, paper, quality, np.random.default_rng(seed + i)) for i in range(len(doc))]
+        pages = [_page(doc[i], dpi, angle, blur, paper, quality, np.random.default_rng(seed + i))
+                 for i in range(len(doc))]
     finally:
         doc.close()
     out = io.BytesIO()
@@ -27,7 +28,9 @@ def scan(pdf: bytes, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def _page(page, dpi: int, angle: float, blur: float, paper: int, quality: int, noise: np.random.Generator) -> Image.Image:
+def _page(
+    page, dpi: int, angle: float, blur: float, paper: int, quality: int, noise: np.random.Generator
+) -> Image.Image:
     image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
     image = image.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
     image = image.filter(ImageFilter.GaussianBlur(blur))
