@@ -41,7 +41,7 @@ def test_sections_in_order_with_missing_ones_recorded_and_table_rows_left_out():
         (3, "missing", None, None), (4, "text", "四、政府信息公开行政复议、行政诉讼情况", 7),
         (5, "missing", None, None), (6, "text", "六、其他需要报告的事项", 10)]
     assert sections[4].text == "附表说明如下。"
-    assert [(p.text, p.line) for p in sections[6].paragraphs] == [("未收取信息处理费。", 11)]  # the appendix table not text
+    assert [(p.text, p.line) for p in sections[6].paragraphs] == [("未收取信息处理费。", 11)]  # appendix table left out
 
 
 def test_printed_lines_are_joined_into_paragraphs_where_a_line_is_full():
