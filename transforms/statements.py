@@ -129,29 +129,40 @@ def report_statements(sections: list[Section]) -> list[Statement]:
             for st in paragraph_statements(s.number, para)]
 
 
+def compared_statements(statements: pl.DataFrame) -> list[tuple[str, dict]]:
+    """(scope, statement) of every statement judged by ``narrative_matches_table``, in order: the
+    scope is statement@section, with .2, .3 for the second and third of a kind in a section.
+    Left out: the statements with no cell or comparison, and a fee stated other than none."""
+    out, seen = [], Counter()
+    for s in statements.iter_rows(named=True):
+        if s["comparison"] == "none" or not s["table_code"] or (s["comparison"] == "no_fee" and s["value"] != 0):
+            continue
+        base = f"{s['statement']}@{s['section']}"
+        seen[(s["report_id"], base)] += 1
+        n = seen[(s["report_id"], base)]
+        out.append((base if n == 1 else f"{base}.{n}", s))
+    return out
+
+
 def narrative_sides(statements: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFrame:
     """``narrative_matches_table`` in the shape of identity sides: per comparable statement, the
     number stated (``observed``) against its table cell (``expected``, items summed). A statement
     of no fee (``no_fee``) is judged as charged or not: 0 stated against 1 when the fee row is
     non-zero. Not assessable: a number stated about, or a cell the report does not print.
-    ``statements`` as in the warehouse (ordered), ``facts`` with report_id, the cell and value."""
+    ``statements`` as ``warehouse.store.statements_of`` gives them, ``facts`` with report_id, the
+    cell and value."""
     values = {(r["report_id"], r["table_code"], r["item_code"], r["column_code"]): r["value"]
               for r in facts.iter_rows(named=True)}
-    rows, seen = [], Counter()
-    for s in statements.iter_rows(named=True):
-        if s["comparison"] == "none" or not s["table_code"] or (s["comparison"] == "no_fee" and s["value"] != 0):
-            continue
+    rows = []
+    for scope, s in compared_statements(statements):
         rid = s["report_id"]
         keys = [(s["table_code"], item, s["column_code"]) for item in s["item_codes"]]
         missing = [k for k in keys if (rid, *k) not in values]
         blank = [k for k in keys if (rid, *k) in values and values[(rid, *k)] is None]
         cell = sum(values.get((rid, *k)) or 0.0 for k in keys)
         observed, expected = (s["value"], cell) if s["comparison"] == "equal" else (0.0, float(cell > 0))
-        base = f"{s['statement']}@{s['section']}"
-        seen[(rid, base)] += 1
         rows.append({
-            "report_id": rid, "expectation": "narrative_matches_table",
-            "scope": base if seen[(rid, base)] == 1 else f"{base}.{seen[(rid, base)]}",
+            "report_id": rid, "expectation": "narrative_matches_table", "scope": scope,
             "observed": observed, "expected": expected,
             "assessable": not s["approximate"] and not missing,
             "blank_cells": ["/".join(k[1:]) for k in blank], "missing_cells": ["/".join(k[1:]) for k in missing],

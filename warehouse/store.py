@@ -303,10 +303,11 @@ def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None
 
 
 def statements_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> pl.DataFrame:
-    """The statements of some reports, in the order they are printed (for narrative_matches_table)."""
+    """The statements of some reports, in the order they are printed (narrative_matches_table's scopes
+    follow it: transforms.statements.compared_statements)."""
     return con.sql(
-        "select report_id, section, statement, value, approximate, table_code, item_codes, column_code, comparison "
-        "from statements where list_contains(?, report_id) "
+        "select report_id, section, statement, value, approximate, table_code, item_codes, column_code, comparison, "
+        "sentence from statements where list_contains(?, report_id) "
         "order by report_id, section, page nulls first, line nulls first, bbox[2] nulls first, sentence, statement",
         params=[report_ids],
     ).pl()

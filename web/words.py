@@ -6,7 +6,8 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 
-from transforms.statements import compact, sentences
+from transforms.statements import compact, compared_statements, sentences
+from warehouse import store
 from warehouse.search import search
 from warehouse.store import records
 from web import evidence
@@ -79,6 +80,9 @@ def words_page(request: Request) -> Response:
         return _problem(request, 404, "no such report")
     with request.app.state.bench.reading() as con:
         rows = records(con, "select * from v_sections where report_id = ? order by section", [report_id])
+        scope = request.query_params.get("statement")
+        if scope:  # a finding of narrative_matches_table: its scope names the statement (code@section[.k])
+            term = _stated_sentence(con, report_id, scope) or term
     if not rows:
         return _problem(request, 404, f"no words read for report {report_id}")
     needle = compact(term)
@@ -98,6 +102,12 @@ def words_page(request: Request) -> Response:
             s["paragraphs"].append({"n": n, "html": marked, "hit": hit, "where": where,
                                     "crop": hit and page is not None and box is not None})
     return _render(request, "words.html", rows=rows, r=rows[0], term=term)
+
+
+def _stated_sentence(con, report_id: str, scope: str) -> str | None:
+    """The sentence of the statement a narrative_matches_table finding's scope names."""
+    return next((s["sentence"] for name, s in compared_statements(store.statements_of(con, [report_id]))
+                 if name == scope), None)
 
 
 def paragraph_image(request: Request) -> Response:

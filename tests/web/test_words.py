@@ -111,3 +111,20 @@ def test_search_in_the_workbench_opens_the_sentence_in_its_source(words, tmp_pat
         assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) > 100
         missing = browser.find_elements(By.XPATH, "//h2[contains(., 'heading not found')]")
         assert missing == []  # the real report prints all six headings
+
+
+@pytest.mark.slow
+def test_a_narrative_finding_shows_the_cell_and_the_sentence(words, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    landing, db = words
+    (finding_id,) = query(db, "select f.finding_id from findings f join reports r using (report_id) "
+                              "where f.expectation = 'narrative_matches_table' and r.source_path like '%hzq2024.pdf'")[0]
+    with serving(db, landing) as base, chromium(tmp_path / "profile") as browser:
+        browser.get(f"{base}/findings/{finding_id}")
+        assert "observed 17, expected 95" in browser.find_element(By.TAG_NAME, "main").text
+        crop = browser.find_element(By.CSS_SELECTOR, "img.crop")  # the cell outlined on its page
+        assert "cell=applications%2Fnew_received%2Ftotal" in crop.get_attribute("src")
+        browser.find_element(By.CSS_SELECTOR, "#narrative a").click()
+        sentence = browser.find_element(By.CSS_SELECTOR, "p.found .sentence")
+        assert sentence.text == "2024 年，区政府办代表区政府受理政府信息公开申请 17 件，均已在法定期限内予以答复。"
