@@ -118,8 +118,8 @@ def test_a_narrative_finding_shows_the_cell_and_the_sentence(words, tmp_path):
     from selenium.webdriver.common.by import By
 
     landing, db = words
-    (finding_id,) = query(db, "select f.finding_id from findings f join reports r using (report_id) "
-                              "where f.expectation = 'narrative_matches_table' and r.source_path like '%hzq2024.pdf'")[0]
+    (finding_id,) = query(db, "select f.finding_id from findings f join reports r using (report_id) where "
+                              "f.expectation = 'narrative_matches_table' and r.source_path like '%hzq2024.pdf'")[0]
     with serving(db, landing) as base, chromium(tmp_path / "profile") as browser:
         browser.get(f"{base}/findings/{finding_id}")
         assert "observed 17, expected 95" in browser.find_element(By.TAG_NAME, "main").text
