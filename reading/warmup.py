@@ -4,6 +4,7 @@ them again (the OCR models themselves are loaded by a worker when it first meets
 
 import rapidocr_onnxruntime  # noqa: F401
 
-from transforms import gazetteer, reports  # noqa: F401
+from transforms import gazetteer, readers, reports  # noqa: F401
 
+readers.preload()
 gazetteer._index()

@@ -1,69 +1,38 @@
 """Reading one report file into a ParsedReport: format, metadata, table cells and status."""
 
 from collections.abc import Callable
-from pathlib import PurePath
 
-from transforms import catalog, metadata
-from transforms.docx_tables import docx_document
+from transforms import catalog, metadata, readers
 from transforms.gazetteer import agency_id, region_of
-from transforms.html_tables import html_document
 from transforms.labels import detect_template, normalize
-from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
-from transforms.pdf_ocr import LOW_CONFIDENCE, ocr_document
-from transforms.pdf_tables import pdf_document
+from transforms.model import Document, ParsedReport, ReadError, Status
+from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.sections import split_sections, text_lines
 from transforms.statements import report_statements
 from transforms.tables import read_tables
-from transforms.text_layout import decode, text_rows
 
 PARSER_VERSION = "5"  # raised whenever a reader changes what it reads: older rows are read again
-FORMATS = {
-    ".txt": "text", ".md": "text",
-    ".pdf": "pdf",
-    ".docx": "docx",
-    ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
-}
 
 
-def format_of(name: str) -> str | None:
-    return FORMATS.get(PurePath(name).suffix.lower())
-
-
-def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None) -> ParsedReport:
-    """Read a report from its bytes; ``name`` gives the format. Raises ReadError with a reason.
-    A PDF with no text layer is read with OCR, after telling ``ocr_started`` (which may give it
-    more time)."""
-    fmt = format_of(name)
-    if fmt is None:
-        suffix = PurePath(name).suffix.lower()
-        if suffix in (".doc", ".wps", ".rtf"):
-            raise ReadError(f"unsupported file type '{suffix}' (save it as .docx or PDF)")
-        raise ReadError(f"unsupported file type '{suffix or PurePath(name).name}'")
+def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None,
+                settings: ReaderSettings = DEFAULT) -> ParsedReport:
+    """Read a report from its bytes; ``name`` (and the bytes' start) give the format. Raises
+    ReadError with a reason. A PDF with no text layer is read with OCR, after telling
+    ``ocr_started`` (which may give it more time)."""
+    fmt = readers.format_of(name, data).name
     if not data.strip():
         raise ReadError("empty file")
-    if fmt == "pdf":
-        try:
-            lines, rows = pdf_document(data)
-        except NoTextLayer:
-            if ocr_started is not None:
-                ocr_started()
-            return read_scanned(data)
-    elif fmt == "docx":
-        lines, rows = docx_document(data)
-    elif fmt == "html":
-        lines, rows = html_document(data)
-    else:
-        text = decode(data)
-        lines, rows = text.splitlines(), text_rows(text)
-    return interpret(fmt, lines, rows)
+    document = readers.read(data, fmt, settings, ocr_started=ocr_started)
+    if document.ocr:
+        return read_scanned(fmt, document, settings)
+    return interpret(fmt, document)
 
 
-def read_scanned(data: bytes) -> ParsedReport:
+def read_scanned(fmt: str, document: Document, settings: ReaderSettings) -> ParsedReport:
     """A scanned PDF read with OCR, through the same interpreter; its low-confidence cells are
     kept as recognised and counted in the notes, and a cell missing makes it partial."""
-    lines, rows = ocr_document(data)
     try:
-        report = interpret("pdf", lines, rows)
+        report = interpret(fmt, document)
     except ReadError as e:
         raise ReadError(f"scanned PDF read by OCR: {e}") from None
     # cells missing: a scan cannot say they were not printed
@@ -71,16 +40,18 @@ def read_scanned(data: bytes) -> ParsedReport:
         report.status = Status.PARTIAL
         report.status_reason = ("read by OCR, which cannot tell an unprinted cell from an unread one: "
                                 f"{report.status_reason}")
-    low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE]
+    threshold = settings.low_confidence
+    low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < threshold]
     report.notes.insert(0, f"scanned PDF read by OCR: {len(low)} of {len(report.cells)} cells recognised with "
-                           f"low confidence (below {LOW_CONFIDENCE:g})"
+                           f"low confidence (below {threshold:g})"
                         + "".join(f"; {c.table_code}/{c.item_code}/{c.column_code} '{c.source.text}' "
                                   f"({c.source.confidence:.2f}, page {c.source.page})" for c in low))
     return report
 
 
-def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
+def interpret(fmt: str, document: Document) -> ParsedReport:
     """Metadata from the document's lines, cells from its rows, and the status they earn."""
+    lines, rows = document.lines, document.rows
     report = ParsedReport(format=fmt)
     report.agency = metadata.agency_from(lines)
     report.year = metadata.year_from(lines)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from transforms import catalog
 from transforms.labels import normalize
 from transforms.model import Row, SourceCell
-from transforms.text_layout import is_rule
+from transforms.readers.text_layout import is_rule
 
 FORMS = ("chinese", "parenthesised", "arabic", "unnumbered")  # 一、 / （一） / 1. / the title alone
 _NUMERALS = "一二三四五六"

@@ -13,8 +13,9 @@ import rapidocr_onnxruntime
 from pipelines.run import ingest
 from reading.pool import Task, read_files
 from tools.accuracy import measure
-from transforms import image_grid, pdf_ocr
 from transforms.model import ReadError
+from transforms.readers import image_grid
+from transforms.readers.recognizer import RapidOCR
 from transforms.reports import read_report
 from warehouse import stewardship
 from warehouse.store import connect, records
@@ -73,17 +74,16 @@ def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    pdf_ocr.engine.cache_clear()
-    engine = pdf_ocr.engine()
+    ocr = RapidOCR()
+    engine = ocr.engine
     package = Path(rapidocr_onnxruntime.__file__).parent.resolve()
     for session in (engine.text_det.infer, engine.text_cls.infer, engine.text_rec.session):
         model = Path(session.session._model_path).resolve()
         assert model.is_relative_to(package) and model.suffix == ".onnx" and model.stat().st_size > 100_000
     line = np.full((60, 300), 235, np.uint8)
     cv2.putText(line, "4096", (20, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 20, 3)
-    (text, score), = engine.text_rec([cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)])[0]
+    (text, score), = ocr.recognise([line])
     assert text.strip() == "4096" and score > 0.5
-    pdf_ocr.engine.cache_clear()
 
 
 def _blank_scan() -> bytes:

@@ -3,8 +3,8 @@ signature; never a word the report does not print."""
 
 import pytest
 
-from transforms.html_tables import html_document
 from transforms.metadata import agency_from, year_from
+from transforms.readers.html_tables import html_document
 
 BODY = ["一、总体情况", "本年度工作情况如下。", "二、主动公开政府信息情况"]
 
@@ -34,7 +34,7 @@ def test_title_orders(lines, agency, year):
 def test_html_title_names_the_body():
     page = ("<html><head><title>乳源瑶族自治县人民政府2023年政府信息公开工作年度报告</title></head>"
             "<body><h1>2023年政府信息公开工作年度报告</h1><p>一、总体情况</p></body></html>").encode()
-    lines, _ = html_document(page)
+    lines = html_document(page).lines
     assert (agency_from(lines), year_from(lines)) == ("乳源瑶族自治县人民政府", 2023)
 
 

@@ -66,7 +66,7 @@ def test_pdf_ruling_lines_drawn_in_a_moved_form_land_where_printed():
     """pdfium gives a form XObject's paths in the form's space: they must be placed on the page."""
     import pypdfium2 as pdfium
 
-    from transforms.pdf_objects import page_edges
+    from transforms.readers.pdf_objects import page_edges
 
     def draw(c):
         c.beginForm("grid")
@@ -165,8 +165,8 @@ def test_unit_in_a_column_header_applies_to_its_cells(name, data):
 def test_markdown_table_with_a_label_wrapped_over_rows():
     """| a | b | rows are grid rows: a blank is a cell; a label wrapped over two rows with its values on
     a row below with no label is one row, not a blank row."""
+    from transforms.readers.text_layout import text_rows
     from transforms.tables import read_tables
-    from transforms.text_layout import text_rows
 
     apps = " | ".join(["0"] * 6)
     text = "\n".join([
@@ -184,3 +184,19 @@ def test_markdown_table_with_a_label_wrapped_over_rows():
     assert got[("new_received", "natural_person")] == 3 and got[("new_received", "total")] == 0
     assert got[("granted", "natural_person")] is None  # printed blank
     assert got[("partially_granted", "natural_person")] == 3 and got[("partially_granted", "total")] == 0
+
+
+def test_the_format_is_the_extension_unless_the_bytes_say_another():
+    from transforms.readers import format_of
+
+    assert format_of("a.PDF", b"%PDF-1.4").name == "pdf" and format_of("a.htm", b"<html>").name == "html"
+    assert format_of("saved.pdf", b"PK\x03\x04...").name == "docx"  # a Word file under a PDF's name
+    assert format_of("cut.pdf", b"garbage").name == "pdf"  # its reader says why it cannot be read
+    with pytest.raises(ReadError, match=r"unsupported file type '.xlsx'$"):
+        format_of("table.xlsx", b"PK\x03\x04")
+
+
+def test_a_word_file_named_pdf_is_read_as_word():
+    report = read_report("x.pdf", _procurement_docx())
+    assert report.format == "docx"
+    assert next(c for c in report.cells if c.column_code == "procurement_amount").source.table_no == 1
