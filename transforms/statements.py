@@ -148,7 +148,8 @@ def narrative_sides(statements: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFra
     """``narrative_matches_table`` in the shape of identity sides: per comparable statement, the
     number stated (``observed``) against its table cell (``expected``, items summed). A statement
     of no fee (``no_fee``) is judged as charged or not: 0 stated against 1 when the fee row is
-    non-zero. Not assessable: a number stated about, or a cell the report does not print.
+    non-zero. Not assessable (both sides NULL, as for an identity): a number stated about, or a
+    cell the report does not print.
     ``statements`` as ``warehouse.store.statements_of`` gives them, ``facts`` with report_id, the
     cell and value."""
     values = {(r["report_id"], r["table_code"], r["item_code"], r["column_code"]): r["value"]
@@ -160,11 +161,12 @@ def narrative_sides(statements: pl.DataFrame, facts: pl.DataFrame) -> pl.DataFra
         missing = [k for k in keys if (rid, *k) not in values]
         blank = [k for k in keys if (rid, *k) in values and values[(rid, *k)] is None]
         cell = sum(values.get((rid, *k)) or 0.0 for k in keys)
+        assessable = not s["approximate"] and not missing
         observed, expected = (s["value"], cell) if s["comparison"] == "equal" else (0.0, float(cell > 0))
         rows.append({
             "report_id": rid, "expectation": "narrative_matches_table", "scope": scope,
-            "observed": observed, "expected": expected,
-            "assessable": not s["approximate"] and not missing,
+            "observed": observed if assessable else None, "expected": expected if assessable else None,
+            "assessable": assessable,
             "blank_cells": ["/".join(k[1:]) for k in blank], "missing_cells": ["/".join(k[1:]) for k in missing],
             "cells": [dict(zip(("report_id", "table_code", "item_code", "column_code"), (rid, *k), strict=True))
                       for k in keys],
