@@ -19,7 +19,7 @@ def result():
 def test_corpus_is_varied():
     files = [path for path, _ in report_files([CORPUS])]
     assert len(files) >= 60
-    assert Counter(p.suffix for p in files).keys() >= {".pdf", ".docx", ".html", ".htm", ".txt", ".md"}
+    assert Counter(p.suffix for p in files).keys() >= {".pdf", ".docx", ".doc", ".wps", ".html", ".htm", ".txt", ".md"}
     producers = set()
     for p in files:
         if p.suffix == ".pdf":
@@ -63,3 +63,10 @@ def test_words_are_read(result):
     assert result.headings["generated"].total >= 700 and result.stated["generated"].total >= 300
     assert result.wrong_values == 0, result.narrative_wrong
     assert result.extra_statements == 0, result.narrative_wrong
+
+
+def test_legacy_word_reads_every_cell(result):
+    """The .doc and .wps reports (Word 97 binaries), on lines of their own: every cell."""
+    for producer in ("doc", "wps"):
+        tally = result.by["producer"][producer]
+        assert tally.total >= 580 and tally.rate == 1.0, producer

@@ -95,7 +95,7 @@ def test_search_in_the_workbench_opens_the_sentence_in_its_source(words, tmp_pat
     landing, db = words
     with serving(db, landing) as base, chromium(tmp_path / "profile") as browser:
         browser.get(base + "/reports")
-        browser.find_element(By.LINK_TEXT, "search").click()
+        browser.find_element(By.LINK_TEXT, "search 搜索").click()
         browser.find_element(By.ID, "q").send_keys("受理政府信息公开申请")
         browser.find_element(By.ID, "region").send_keys("淮安")
         browser.find_element(By.ID, "search-form").submit()
