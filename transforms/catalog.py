@@ -363,6 +363,7 @@ def statement_patterns() -> tuple[StatementPattern, ...]:
     )
 
 
+@dataclass(frozen=True)
 class MeasureTerm:
     """One cell of a measure: ``sign`` × its value adds to the ``part`` ('numerator' or 'denominator')."""
 
