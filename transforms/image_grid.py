@@ -49,22 +49,24 @@ def ink(gray: np.ndarray) -> np.ndarray:
 
 
 def skew(marks: np.ndarray, dpi: float) -> float:
-    """The page's turn in degrees (counter-clockwise positive) from its long straight lines: the
-    median angle of the near-horizontal segments, weighted by length; 0 when there are none.
-    Only runs an eighth of an inch long are searched (a line turned by a degree or two still
-    makes such runs; letters mostly do not)."""
-    length = int(dpi * 1.5)
+    """The page's turn in degrees (counter-clockwise positive) from its long straight lines: a
+    straight line fitted to the pixels of each near-horizontal line longer than an inch and a half,
+    and the median of their angles weighted by length; 0 when there are none. Only runs an eighth
+    of an inch long are kept (a line turned by a degree or two still makes such runs; letters
+    mostly do not). Fitting the pixels reads a turn of a tenth of a degree, which a line detector
+    on the pixel grid rounds away, and costs a fraction of it."""
     pieces = cv2.morphologyEx(marks, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(dpi / 8), 1)))
-    segments = cv2.HoughLinesP(pieces, 1, math.pi / 1800, threshold=length // 2, minLineLength=length,
-                               maxLineGap=int(dpi / 10))
-    if segments is None:
-        return 0.0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    steepest = math.tan(math.radians(MAX_SKEW))
     angles, weights = [], []
-    for x0, y0, x1, y1 in segments.reshape(-1, 4).tolist():
-        angle = math.degrees(math.atan2(y0 - y1, x1 - x0))  # image rows grow downwards
-        if abs(angle) <= MAX_SKEW:
-            angles.append(angle)
-            weights.append(math.hypot(x1 - x0, y1 - y0))
+    for i in range(1, count):
+        x, y, w, h, _ = stats[i]
+        if w < dpi * 1.5 or h > w * steepest + dpi / 20:
+            continue
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        angles.append(-math.degrees(math.atan(slope)))  # image rows grow downwards
+        weights.append(float(w))
     if not angles:
         return 0.0
     order = np.argsort(angles)

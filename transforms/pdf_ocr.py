@@ -11,13 +11,11 @@ any machine. Every cell says it was read by OCR and with what confidence (the lo
 text lines); nothing recognised is altered.
 """
 
-import functools
-
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
-from transforms import image_grid
+from transforms import image_grid, ocr_models
 from transforms.model import ReadError, Row, SourceCell
 from transforms.pdf_objects import open_pdf
 from transforms.pdf_tables import assemble, margin_key, readable_pdf
@@ -25,16 +23,7 @@ from transforms.settings import DEFAULT
 
 DPI = 200  # pages are rendered at this resolution, whatever the resolution of their scan
 LOW_CONFIDENCE = 0.9  # a cell recognised with a lower score is flagged for a steward to check
-
-
-@functools.cache
-def engine():
-    """The recogniser, loaded once per process from the models inside the rapidocr package; text
-    is detected on the page shrunk to 960 pixels (PaddleOCR's default) and recognised at full size."""
-    from rapidocr_onnxruntime import RapidOCR
-
-    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False,
-                    det_limit_side_len=960, det_limit_type="max", rec_batch_num=16)
+TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
 
 
 def ocr_document(data: bytes) -> tuple[list[str], list[Row]]:
@@ -128,12 +117,12 @@ def _page(page: pdfium.PdfPage, no: int, full: bool):
     items = []
     for grid in p.grids:
         items.extend((top, "row", row) for top, row in _grid_rows(p, grid, no))
-    outside = p.clean.copy()
+    outside = p.text.copy()
     for grid in p.grids:
         x0, y0, x1, y1 = grid.box
-        outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = p.paper
+        outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = 0
     margin_keys = []
-    for line in _text_lines(outside):
+    for line in _text_lines(p.clean, outside):
         cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score) for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
                         max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
@@ -144,14 +133,50 @@ def _page(page: pdfium.PdfPage, no: int, full: bool):
     return items, margin_keys, len(items)
 
 
-def _text_lines(image: np.ndarray) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
-    """Text outside the tables: detected and recognised boxes grouped into lines, left to right."""
-    found, _ = engine()(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), use_cls=False)
+def _bands(marks: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the horizontal bands of a page that hold text marks, with a
+    margin: the only places where text is looked for."""
+    rows = np.flatnonzero(marks.any(axis=1))
+    if not rows.size:
+        return []
+    gap, margin = int(DPI / 8), int(DPI / 20)
+    runs, start = [], rows[0]
+    for a, b in zip(rows, rows[1:]):
+        if b - a > gap:
+            runs.append((start, a + 1))
+            start = b
+    runs.append((start, rows[-1] + 1))
+    h, w = marks.shape
     boxes = []
-    for points, text, score in found or []:
-        xs, ys = [pt[0] for pt in points], [pt[1] for pt in points]
-        if text.strip():
-            boxes.append(((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))), text.strip(), round(float(score), 4)))
+    for top, bottom in runs:
+        cols = np.flatnonzero(marks[top:bottom].any(axis=0))
+        boxes.append((max(0, cols[0] - margin), max(0, top - margin), min(w, cols[-1] + 1 + margin), min(h, bottom + margin)))
+    return boxes
+
+
+def _text_lines(image: np.ndarray, marks: np.ndarray) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
+    """Text outside the tables (where ``marks`` has text): its bands stacked into one image, text
+    boxes detected there and recognised, and grouped into lines, left to right."""
+    bands = _bands(marks)
+    if not bands:
+        return []
+    space = int(DPI / 6)  # paper between two stacked bands
+    width = max(x1 - x0 for x0, _, x1, _ in bands)
+    stack = np.full((sum(y1 - y0 + space for _, y0, _, y1 in bands), width), int(np.median(image)), np.uint8)
+    offsets, at = [], 0
+    for x0, y0, x1, y1 in bands:
+        stack[at:at + y1 - y0, :x1 - x0] = image[y0:y1, x0:x1]
+        offsets.append((at, x0 - 0, y0 - at))
+        at += y1 - y0 + space
+    found = ocr_models.detect(stack)
+    placed = []
+    for bx0, by0, bx1, by1 in found:
+        middle = (by0 + by1) / 2
+        _, dx, dy = max((o for o in offsets if o[0] <= middle), key=lambda o: o[0])
+        placed.append((bx0 + dx, by0 + dy, bx1 + dx, by1 + dy))
+    crops = [np.ascontiguousarray(image[y0:y1, x0:x1]) for x0, y0, x1, y1 in placed]
+    boxes = [(box, text.strip(), round(score, 4)) for box, (text, score) in zip(placed, ocr_models.recognise(crops))
+             if text.strip() and score >= TEXT_SCORE]
     lines: list[list] = []
     for box in sorted(boxes, key=lambda b: (b[0][1], b[0][0])):
         middle = (box[0][1] + box[0][3]) / 2
@@ -196,11 +221,10 @@ def _recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     score better (their score counted as if the anchor's scored 1, a lower bound)."""
     if not crops:
         return []
-    rec = engine().text_rec
-    results = [(t.strip(), float(s)) for t, s in rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops])[0]]
+    results = [(t.strip(), s) for t, s in ocr_models.recognise(crops)]
     again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < LOW_CONFIDENCE]
     if again:
-        anchored = rec([cv2.cvtColor(_anchored(crops[i]), cv2.COLOR_GRAY2BGR) for i in again])[0]
+        anchored = ocr_models.recognise([_anchored(crops[i]) for i in again])
         for i, (text, score) in zip(again, anchored):
             text, n = text.strip(), len(text.strip())
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0

@@ -13,7 +13,7 @@ import rapidocr_onnxruntime
 from pipelines.run import ingest
 from reading.pool import Task, read_files
 from tools.accuracy import measure
-from transforms import image_grid, pdf_ocr
+from transforms import image_grid, ocr_models
 from transforms.model import ReadError
 from transforms.reports import read_report
 from warehouse import stewardship
@@ -66,24 +66,49 @@ def test_a_page_without_lines_has_no_grid():
 
 
 def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch):
-    """The models are files of the installed wheel, and recognition opens no connection."""
+    """The models are files of the installed wheel, run on one thread without spinning or memory
+    arena, and recognition opens no connection."""
     def refuse(*args, **kwargs):
         raise AssertionError("the OCR tried to reach the network")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    pdf_ocr.engine.cache_clear()
-    engine = pdf_ocr.engine()
+    ocr_models._recogniser.cache_clear()
+    ocr_models._detector.cache_clear()
     package = Path(rapidocr_onnxruntime.__file__).parent.resolve()
-    for session in (engine.text_det.infer, engine.text_cls.infer, engine.text_rec.session):
-        model = Path(session.session._model_path).resolve()
+    for session in (ocr_models._recogniser()[0], ocr_models._detector()[0]):
+        model = Path(session._model_path).resolve()
         assert model.is_relative_to(package) and model.suffix == ".onnx" and model.stat().st_size > 100_000
+        options = session.get_session_options()
+        assert (options.intra_op_num_threads, options.inter_op_num_threads, options.enable_cpu_mem_arena) == (1, 1, False)
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     line = np.full((60, 300), 235, np.uint8)
     cv2.putText(line, "4096", (20, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 20, 3)
-    (text, score), = engine.text_rec([cv2.cvtColor(line, cv2.COLOR_GRAY2BGR)])[0]
+    (text, score), = ocr_models.recognise([line])
     assert text.strip() == "4096" and score > 0.5
-    pdf_ocr.engine.cache_clear()
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_lines_read_the_same_alone_and_batched_by_width():
+    """The golden set (line images cut from two committed scans: lone digits, numbers, labels and
+    anchored digits; several of the same width): each reads as recorded when read alone, and the
+    same, to the score, when all are read in one call and in another order."""
+    with np.load(GOLDEN / "lines.npz") as archive:
+        lines = [archive[name] for name in sorted(archive.files)]
+    want = [(r["text"], r["score"]) for r in json.loads((GOLDEN / "readings.json").read_text(encoding="utf-8"))]
+    assert len(lines) == len(want) == 50
+    widths = [ocr_models._line_input(line).shape[2] for line in lines]
+    assert len(set(widths)) < len(widths) - 10  # batches of more than one line are exercised
+    alone = [ocr_models.recognise([line])[0] for line in lines]
+    assert [(t, round(s, 4)) for t, s in alone] == want
+    batched = ocr_models.recognise(lines)
+    order = list(range(len(lines)))[::-1]
+    reversed_ = ocr_models.recognise([lines[i] for i in order])[::-1]
+    for (t, s), (bt, bs), (rt, rs) in zip(alone, batched, reversed_, strict=True):
+        assert (bt, rt) == (t, t) and abs(bs - s) < 1e-4 and abs(rs - s) < 1e-4
 
 
 def _blank_scan() -> bytes:
