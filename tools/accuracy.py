@@ -23,7 +23,7 @@ from transforms import catalog
 from transforms.facts import fact_columns
 from transforms.identities import identity_sides
 from transforms.model import ReadError, Status
-from transforms.pdf_ocr import LOW_CONFIDENCE
+from transforms.readers.pdf_ocr import LOW_CONFIDENCE
 from transforms.reports import format_of, read_report
 from warehouse.schema import FACTS
 

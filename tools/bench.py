@@ -119,7 +119,7 @@ def ingest(landing: Path, warehouse: Path, timings: Path) -> dict:
 def ocr(scans: list[Path], runs: Path, first_seconds: float) -> dict:
     """The scanned PDFs ingested alone: pages read by OCR per second, and their share of the time
     of the first ingest of the whole corpus."""
-    from transforms.pdf_ocr import scanned_pages
+    from transforms.readers.pdf_ocr import scanned_pages
 
     folder = runs / "scans"
     folder.mkdir()

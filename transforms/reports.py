@@ -4,15 +4,15 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from transforms import catalog, metadata
-from transforms.docx_tables import docx_document
 from transforms.gazetteer import agency_id, region_of
-from transforms.html_tables import html_document
 from transforms.labels import detect_template, normalize
 from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
-from transforms.pdf_ocr import LOW_CONFIDENCE, ocr_document
-from transforms.pdf_tables import pdf_document
+from transforms.readers.docx_tables import docx_document
+from transforms.readers.html_tables import html_document
+from transforms.readers.pdf_ocr import LOW_CONFIDENCE, ocr_document
+from transforms.readers.pdf_tables import pdf_document
+from transforms.readers.text_layout import decode, text_rows
 from transforms.tables import read_tables
-from transforms.text_layout import decode, text_rows
 
 PARSER_VERSION = "4"  # raised whenever a reader changes what it reads: older rows are read again
 FORMATS = {

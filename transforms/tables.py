@@ -24,7 +24,7 @@ from transforms.labels import (
     starts_with_marker,
 )
 from transforms.model import FoundCell, Row, SourceCell
-from transforms.text_layout import is_rule
+from transforms.readers.text_layout import is_rule
 from transforms.values import parse_value, to_unit
 
 PROSE = 60  # a label longer than this (normalised) is narrative, not a table label

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from transforms import catalog
-from transforms.pdf_ocr import LOW_CONFIDENCE
+from transforms.readers.pdf_ocr import LOW_CONFIDENCE
 from warehouse import schema
 from warehouse.schema import LOADED_SQL
 from warehouse.store import mark_pending, records, transaction

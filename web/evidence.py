@@ -85,9 +85,9 @@ class Grid:
 
 def _document(fmt: str, data: bytes) -> tuple[list[str], list]:
     """The lines and rows the format's reader gives (the same reading as the ingest)."""
-    from transforms.docx_tables import docx_document
-    from transforms.html_tables import html_document
-    from transforms.text_layout import decode, text_rows
+    from transforms.readers.docx_tables import docx_document
+    from transforms.readers.html_tables import html_document
+    from transforms.readers.text_layout import decode, text_rows
 
     if fmt == "docx":
         return docx_document(data)

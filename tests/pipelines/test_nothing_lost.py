@@ -16,10 +16,10 @@ from conftest import CORPUS, query
 from cli.main import main, summary
 from reading import landing
 from reading.pool import Task, read_file, read_files
-from transforms.docx_tables import docx_document
-from transforms.html_tables import html_document
 from transforms.model import ReadError
-from transforms.pdf_tables import pdf_document
+from transforms.readers.docx_tables import docx_document
+from transforms.readers.html_tables import html_document
+from transforms.readers.pdf_tables import pdf_document
 from transforms.terminal import printable
 from warehouse.store import connect, known_files
 

@@ -13,8 +13,8 @@ import rapidocr_onnxruntime
 from pipelines.run import ingest
 from reading.pool import Task, read_files
 from tools.accuracy import measure
-from transforms import image_grid, ocr_models
 from transforms.model import ReadError
+from transforms.readers import image_grid, ocr_models
 from transforms.reports import read_report
 from warehouse import stewardship
 from warehouse.store import connect, records

@@ -12,8 +12,8 @@ import pytest
 from conftest import CORPUS, ROOT
 
 from tools.accuracy import producer_of
-from transforms.pdf_objects import open_pdf, page_chars, page_edges
-from transforms.pdf_tables import _inside, _tables
+from transforms.readers.pdf_objects import open_pdf, page_chars, page_edges
+from transforms.readers.pdf_tables import _inside, _tables
 
 FONT_DIRS = ["/usr/share/fonts", "/usr/local/share/fonts", "/usr/share/X11/fonts"]
 NOT_EMBEDDED = ["pdf_reportlab", "pdf_libreoffice_noembed", "pdf_chromium_noembed"]  # producers leaving fonts out
@@ -22,7 +22,7 @@ READ = """
 import json, sys
 from pathlib import Path
 from tools.accuracy import measure
-from transforms.pdf_objects import open_pdf, page_chars
+from transforms.readers.pdf_objects import open_pdf, page_chars
 out = {}
 for name in sys.argv[2:]:
     pdf = open_pdf((Path(sys.argv[1]) / name).read_bytes())

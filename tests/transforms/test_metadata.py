@@ -3,8 +3,8 @@ signature; never a word the report does not print."""
 
 import pytest
 
-from transforms.html_tables import html_document
 from transforms.metadata import agency_from, year_from
+from transforms.readers.html_tables import html_document
 
 BODY = ["一、总体情况", "本年度工作情况如下。", "二、主动公开政府信息情况"]
 

@@ -66,7 +66,7 @@ def test_pdf_ruling_lines_drawn_in_a_moved_form_land_where_printed():
     """pdfium gives a form XObject's paths in the form's space: they must be placed on the page."""
     import pypdfium2 as pdfium
 
-    from transforms.pdf_objects import page_edges
+    from transforms.readers.pdf_objects import page_edges
 
     def draw(c):
         c.beginForm("grid")
@@ -162,8 +162,8 @@ def test_unit_in_a_column_header_applies_to_its_cells(name, data):
 def test_markdown_table_with_a_label_wrapped_over_rows():
     """| a | b | rows are grid rows: a blank is a cell; a label wrapped over two rows with its values on
     a row below with no label is one row, not a blank row."""
+    from transforms.readers.text_layout import text_rows
     from transforms.tables import read_tables
-    from transforms.text_layout import text_rows
 
     apps = " | ".join(["0"] * 6)
     text = "\n".join([

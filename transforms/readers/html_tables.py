@@ -11,7 +11,7 @@ import lxml.html
 from lxml import etree
 
 from transforms.model import ReadError, Row, SourceCell
-from transforms.text_layout import merge_tokens
+from transforms.readers.text_layout import merge_tokens
 
 BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article", "td", "th"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

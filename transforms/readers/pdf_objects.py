@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from transforms.pdf_fonts import use_box_font
-from transforms.settings import DEFAULT, ReaderSettings
+from transforms.readers.pdf_fonts import use_box_font
+from transforms.readers.settings import DEFAULT, ReaderSettings
 
 IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)  # the matrix (a, b, c, d, e, f) that moves nothing
 _OVERSIZE = 3  # a loose box taller than this many ems is pdfium's mistake, not the glyph

@@ -15,11 +15,11 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
-from transforms import image_grid, ocr_models
 from transforms.model import ReadError, Row, SourceCell
-from transforms.pdf_objects import open_pdf
-from transforms.pdf_tables import assemble, margin_key, readable_pdf
-from transforms.settings import DEFAULT
+from transforms.readers import image_grid, ocr_models
+from transforms.readers.pdf_objects import open_pdf
+from transforms.readers.pdf_tables import assemble, margin_key, readable_pdf
+from transforms.readers.settings import DEFAULT
 
 DPI = 200  # pages are rendered at this resolution, whatever the resolution of their scan
 LOW_CONFIDENCE = 0.9  # a cell recognised with a lower score is flagged for a steward to check

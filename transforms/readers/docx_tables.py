@@ -13,7 +13,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from transforms.model import ReadError, Row, SourceCell
-from transforms.text_layout import merge_tokens
+from transforms.readers.text_layout import merge_tokens
 
 MAX_UNPACKED = 200e6  # bytes a .docx may unpack to: its XML is held in memory, several times over once parsed
 

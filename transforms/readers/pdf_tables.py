@@ -18,10 +18,10 @@ from pdfplumber.utils import filter_edges
 
 from transforms.labels import normalize, starts_with_marker
 from transforms.model import NoTextLayer, ReadError, Row, SourceCell
-from transforms.pdf_objects import Char, PdfPasswordError, open_pdf, page_chars, page_edges
-from transforms.settings import DEFAULT, ReaderSettings
+from transforms.readers.pdf_objects import Char, PdfPasswordError, open_pdf, page_chars, page_edges
+from transforms.readers.settings import DEFAULT, ReaderSettings
+from transforms.readers.text_layout import merge_tokens
 from transforms.tables import split_row
-from transforms.text_layout import merge_tokens
 
 _PAGE_NUMBER = re.compile(r"^[-—–_·\s]*(?:第)?\d{1,3}(?:页)?(?:[/／共]\d{1,3}页?)?[-—–_·\s]*$")
 

@@ -5,7 +5,7 @@ RapidOCR pads every line it recognises to at least 320 pixels (and, in a batch, 
 line), so a number 60 pixels wide costs as much as a line of 320, and the padding changes what is
 read. Here each line is scaled to the model's height and run at its own width; lines of the same
 width are batched together, so batching never pads and a line reads the same alone or in a batch
-(tests/transforms/golden_lines checks it). Each session runs on one thread without spinning and
+(tests/reading/golden checks it). Each session runs on one thread without spinning and
 without onnxruntime's memory arena, so a reading worker stays small on a shared machine; the
 models are loaded once per process, and only when a scan is read.
 """
