@@ -58,6 +58,21 @@ def test_grid_is_rebuilt_with_its_merged_cells(angle):
     assert slots[0][0] is slots[0][2] and slots[2][0] is slots[3][0] and slots[2][1] is not slots[3][1]
 
 
+@pytest.mark.parametrize("cut", ["top", "bottom"])
+def test_a_table_cut_by_the_page_break_keeps_its_row_at_the_cut(cut):
+    """A table going on from the page before has no line above its first row (one going on to the
+    next page none below its last): the vertical lines' ends are that row's edge."""
+    page = np.full((900, 1200), 225, np.uint8)
+    xs, ys = [200, 500, 800, 1000], ([260, 320, 380, 440] if cut == "top" else [200, 260, 320, 380])
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 20, 2)
+    for x in xs:
+        cv2.line(page, (x, 200), (x, 440), 20, 2)
+    (grid,), _ = image_grid.grids(page, DPI)
+    assert len(grid.rows) == 5 and len(grid.cols) == 4 and len(grid.cells) == 4 * 3
+    assert grid.rows[0] == pytest.approx(200, abs=5) and grid.rows[-1] == pytest.approx(440, abs=5)
+
+
 def test_a_page_without_lines_has_no_grid():
     page = np.full((600, 800), 230, np.uint8)
     cv2.putText(page, "2023 1234", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 2, 30, 4)

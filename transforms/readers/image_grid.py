@@ -172,8 +172,18 @@ def grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
 
 def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int], tolerance: int) -> Grid | None:
     ys = _cluster([s[0] for s in _segments(horizontal, 0)], tolerance)
-    xs = _cluster([s[0] for s in _segments(vertical, 1)], tolerance)
-    if len(ys) < 2 or len(xs) < 2:
+    columns = _segments(vertical, 1)
+    xs = _cluster([s[0] for s in columns], tolerance)
+    if not ys or len(xs) < 2:
+        return None
+    # a table cut by the page break has no line above its first row (or below its last): its
+    # vertical lines go on past the last horizontal one, and where they end is the row's edge
+    top, bottom = min(s[1] for s in columns), max(s[2] for s in columns)
+    if top < ys[0] - 2 * tolerance:
+        ys.insert(0, top)
+    if bottom > ys[-1] + 2 * tolerance:
+        ys.append(bottom)
+    if len(ys) < 2:
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     parent = list(range(n_rows * n_cols))
