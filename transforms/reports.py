@@ -1,20 +1,21 @@
 """Reading one report file into a ParsedReport: format, metadata, table cells and status."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import PurePath
 
 from transforms import catalog, metadata
 from transforms.gazetteer import agency_id, region_of
 from transforms.labels import detect_template, normalize
-from transforms.model import NoTextLayer, ParsedReport, ReadError, Row, Status
+from transforms.model import FoundCell, NoTextLayer, ParsedReport, ReadError, Row, Status
 from transforms.readers.docx_tables import docx_document
 from transforms.readers.html_tables import html_document
-from transforms.readers.pdf_ocr import LOW_CONFIDENCE, ocr_document
+from transforms.readers.pdf_ocr import LOW_CONFIDENCE, image_page, ocr_document
 from transforms.readers.pdf_tables import pdf_document
 from transforms.readers.text_layout import decode, text_rows
 from transforms.tables import read_tables
 
-PARSER_VERSION = "4"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "5"  # raised whenever a reader changes what it reads: older rows are read again
 FORMATS = {
     ".txt": "text", ".md": "text",
     ".pdf": "pdf",
@@ -40,12 +41,22 @@ def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None =
     if not data.strip():
         raise ReadError("empty file")
     if fmt == "pdf":
+        scanned: list[int] = []
+
+        def ocr_page(page, no: int):
+            if ocr_started is not None and not scanned:
+                ocr_started()
+            scanned.append(no)
+            return image_page(page, no)
+
         try:
-            lines, rows = pdf_document(data)
+            lines, rows = pdf_document(data, image_page=ocr_page)
         except NoTextLayer:
             if ocr_started is not None:
                 ocr_started()
             return read_scanned(data)
+        if scanned:
+            return _mixed(lines, rows, scanned)
     elif fmt == "docx":
         lines, rows = docx_document(data)
     elif fmt == "html":
@@ -64,15 +75,64 @@ def read_scanned(data: bytes) -> ParsedReport:
         report = interpret("pdf", lines, rows)
     except ReadError as e:
         raise ReadError(f"scanned PDF read by OCR: {e}") from None
+    return _ocr_checked(report, "scanned PDF read by OCR")
+
+
+def _mixed(lines: list[str], rows: list[Row], scanned: list[int]) -> ParsedReport:
+    """A text PDF with pages that are only images: those pages were read by OCR, the others by
+    their text; the OCR cells are checked as a scan's are."""
+    pages = ", ".join(map(str, scanned))
+    try:
+        report = interpret("pdf", lines, rows)
+    except ReadError as e:
+        raise ReadError(f"PDF with pages {pages} read by OCR: {e}") from None
+    return _ocr_checked(report, f"PDF with a text layer, its image-only page(s) {pages} read by OCR")
+
+
+def _ocr_checked(report: ParsedReport, what: str) -> ParsedReport:
+    """A cell missing makes a report read (partly) by OCR partial; an implausible OCR number is
+    flagged; a note counts the cells recognised with low confidence."""
     if report.status == Status.PARSED and report.status_reason:  # cells missing: a scan cannot say they were not printed
         report.status = Status.PARTIAL
         report.status_reason = f"read by OCR, which cannot tell an unprinted cell from an unread one: {report.status_reason}"
+    report.cells, doubtful = flag_implausible(report.cells)
+    report.notes.extend(doubtful)
     low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE]
-    report.notes.insert(0, f"scanned PDF read by OCR: {len(low)} of {len(report.cells)} cells recognised with "
+    report.notes.insert(0, f"{what}: {len(low)} of {len(report.cells)} cells recognised with "
                            f"low confidence (below {LOW_CONFIDENCE:g})"
                         + "".join(f"; {c.table_code}/{c.item_code}/{c.column_code} '{c.source.text}' "
                                   f"({c.source.confidence:.2f}, page {c.source.page})" for c in low))
     return report
+
+
+def flag_implausible(cells: list[FoundCell]) -> tuple[list[FoundCell], list[str]]:
+    """OCR numbers that cannot be right for their cell, flagged instead of stored as read: a count
+    with a decimal point, or a count three digits longer than any other number of its row (a
+    ``3`` read as ``3000003`` beside cells of one digit). Such a cell keeps the text recognised,
+    its value becomes NULL and its confidence 0 (below LOW_CONFIDENCE: a steward checks it first);
+    a note says why. Money may have decimals and is only held to the length rule."""
+    def digits(v: float) -> int:
+        return len(str(int(abs(v))))
+
+    rows: dict[tuple[str, str], list[FoundCell]] = {}
+    for c in cells:
+        rows.setdefault((c.table_code, c.item_code), []).append(c)
+    out, notes = [], []
+    for c in cells:
+        reason = None
+        if c.source.method == "ocr" and c.value is not None:
+            others = [digits(o.value) for o in rows[(c.table_code, c.item_code)] if o is not c and o.value is not None]
+            if c.unit != "yuan" and "." in c.source.text:
+                reason = "a count with a decimal point"
+            elif len(others) >= 2 and digits(c.value) >= max(others) + 3:
+                reason = f"{digits(c.value)} digits where the row's other numbers have at most {max(others)}"
+        if reason is None:
+            out.append(c)
+            continue
+        out.append(replace(c, value=None, source=replace(c.source, confidence=0.0)))
+        notes.append(f"{c.source.where()}: {c.table_code}/{c.item_code}/{c.column_code} recognised as "
+                     f"'{c.source.text}', {reason}: not stored as read (NULL), flagged for checking")
+    return out, notes
 
 
 def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:

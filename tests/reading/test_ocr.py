@@ -13,9 +13,9 @@ import rapidocr_onnxruntime
 from pipelines.run import ingest
 from reading.pool import Task, read_files
 from tools.accuracy import measure
-from transforms.model import ReadError
+from transforms.model import FoundCell, ReadError, SourceCell
 from transforms.readers import image_grid, ocr_models
-from transforms.reports import read_report
+from transforms.reports import flag_implausible, read_report
 from warehouse import stewardship
 from warehouse.store import connect, records
 
@@ -124,6 +124,24 @@ def test_lines_read_the_same_alone_and_batched_by_width():
     reversed_ = ocr_models.recognise([lines[i] for i in order])[::-1]
     for (t, s), (bt, bs), (rt, rs) in zip(alone, batched, reversed_, strict=True):
         assert (bt, rt) == (t, t) and abs(bs - s) < 1e-4 and abs(rs - s) < 1e-4
+
+
+def test_an_implausible_ocr_number_is_flagged_not_stored_as_read():
+    """A 7-digit count beside cells of one digit, and a count with a decimal point, become NULL
+    with confidence 0 and a note; money may have decimals; text-layer cells are left alone."""
+    def cell(column: str, text: str, value: float, unit: str = "件", method: str = "ocr", item: str = "new") -> FoundCell:
+        return FoundCell("applications", item, column, value, unit, SourceCell(text, page=2, method=method, confidence=0.99))
+
+    cells = [cell("natural_person", "3000003", 3000003), cell("commercial_enterprise", "2", 2), cell("total", "5", 5),
+             cell("natural_person", "1.5", 1.5, item="carried_forward"), cell("total", "12", 12, item="carried_forward"),
+             cell("fees", "0.35", 3500.0, unit="yuan", item="fees"), cell("x", "7", 7, item="fees"),
+             cell("natural_person", "3000003", 3000003, method="text", item="pdf"), cell("total", "5", 5, item="pdf"),
+             cell("other", "2", 2, method="text", item="pdf")]
+    out, notes = flag_implausible(cells)
+    changed = {(c.item_code, c.column_code): (c.value, c.source.confidence, c.source.text) for c in out if c not in cells}
+    assert changed == {("new", "natural_person"): (None, 0.0, "3000003"), ("carried_forward", "natural_person"): (None, 0.0, "1.5")}
+    assert len(notes) == 2 and "7 digits where the row's other numbers have at most 1" in notes[0]
+    assert "a count with a decimal point" in notes[1] and notes[1].startswith("page 2: applications/carried_forward")
 
 
 def _blank_scan() -> bytes:

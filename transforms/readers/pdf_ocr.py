@@ -42,6 +42,12 @@ def ocr_document(data: bytes) -> tuple[list[str], list[Row]]:
     return assemble(pages)
 
 
+def image_page(page: pdfium.PdfPage, no: int):
+    """A page of a text PDF that is only an image (a scanned page inserted), read whole by OCR in
+    the shape of ``pdf_tables``' pages."""
+    return _page(page, no, full=True)
+
+
 def scanned_pages(data: bytes) -> int:
     """How many pages a scanned PDF has (for the benchmark's pages per second)."""
     pdf = open_pdf(data)

@@ -10,9 +10,11 @@ numbers are dropped.
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pdfplumber import table as geometry
 from pdfplumber.utils import filter_edges
 
@@ -36,16 +38,27 @@ def readable_pdf(data: bytes) -> pdfium.PdfDocument:
         raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
 
 
-def pdf_document(data: bytes, *, settings: ReaderSettings = DEFAULT) -> tuple[list[str], list[Row]]:
-    """The document's text lines (for metadata) and its rows (for the tables)."""
+def pdf_document(data: bytes, *, settings: ReaderSettings = DEFAULT,
+                 image_page: Callable[[pdfium.PdfPage, int], tuple] | None = None) -> tuple[list[str], list[Row]]:
+    """The document's text lines (for metadata) and its rows (for the tables). A page with no
+    text but an image (a scanned page in a text PDF) is read by ``image_page(page, number)``
+    (OCR, in the shape of ``_page``) when one is given; a PDF with no text at all raises NoTextLayer."""
     pdf = readable_pdf(data)
     try:
         pages = [_page(pdf[i], i + 1, settings) for i in range(len(pdf))]
+        if not any(chars for _, _, chars in pages):
+            raise NoTextLayer("scanned PDF with no text layer")
+        if image_page is not None:
+            for i, (_, _, chars) in enumerate(pages):
+                if not chars and _has_image(pdf[i]):
+                    pages[i] = image_page(pdf[i], i + 1)
     finally:
         pdf.close()
-    if not any(chars for _, _, chars in pages):
-        raise NoTextLayer("scanned PDF with no text layer")
     return assemble(pages)
+
+
+def _has_image(page: pdfium.PdfPage) -> bool:
+    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
 
 
 def assemble(pages) -> tuple[list[str], list[Row]]:
