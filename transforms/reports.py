@@ -105,12 +105,16 @@ def _ocr_checked(report: ParsedReport, what: str) -> ParsedReport:
     return report
 
 
+ALIKE_ROWS = ("applications", "review_litigation")  # tables whose rows count one thing (with its total)
+
+
 def flag_implausible(cells: list[FoundCell]) -> tuple[list[FoundCell], list[str]]:
     """OCR numbers that cannot be right for their cell, flagged instead of stored as read: a count
-    with a decimal point, or a count three digits longer than any other number of its row (a
-    ``3`` read as ``3000003`` beside cells of one digit). Such a cell keeps the text recognised,
-    its value becomes NULL and its confidence 0 (below LOW_CONFIDENCE: a steward checks it first);
-    a note says why. Money may have decimals and is only held to the length rule."""
+    with a decimal point, or, in a table whose rows count one thing (ALIKE_ROWS; table 二's
+    columns differ in kind), a count three digits longer than any other number of its row, total
+    included (a ``3`` read as ``3000003`` beside cells of one digit). Such a cell keeps the text
+    recognised, its value becomes NULL and its confidence 0 (below LOW_CONFIDENCE: a steward
+    checks it first); a note says why."""
     def digits(v: float) -> int:
         return len(str(int(abs(v))))
 
@@ -124,7 +128,7 @@ def flag_implausible(cells: list[FoundCell]) -> tuple[list[FoundCell], list[str]
             others = [digits(o.value) for o in rows[(c.table_code, c.item_code)] if o is not c and o.value is not None]
             if c.unit != "yuan" and "." in c.source.text:
                 reason = "a count with a decimal point"
-            elif len(others) >= 2 and digits(c.value) >= max(others) + 3:
+            elif c.table_code in ALIKE_ROWS and len(others) >= 2 and digits(c.value) >= max(others) + 3:
                 reason = f"{digits(c.value)} digits where the row's other numbers have at most {max(others)}"
         if reason is None:
             out.append(c)

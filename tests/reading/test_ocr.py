@@ -128,13 +128,17 @@ def test_lines_read_the_same_alone_and_batched_by_width():
 
 def test_an_implausible_ocr_number_is_flagged_not_stored_as_read():
     """A 7-digit count beside cells of one digit, and a count with a decimal point, become NULL
-    with confidence 0 and a note; money may have decimals; text-layer cells are left alone."""
+    with confidence 0 and a note; money may have decimals; table 二's columns differ in kind (a
+    prior year's count of 1324 beside a change of 2 stands); text-layer cells are left alone."""
     def cell(column: str, text: str, value: float, unit: str = "件", method: str = "ocr", item: str = "new") -> FoundCell:
         return FoundCell("applications", item, column, value, unit, SourceCell(text, page=2, method=method, confidence=0.99))
 
     cells = [cell("natural_person", "3000003", 3000003), cell("commercial_enterprise", "2", 2), cell("total", "5", 5),
              cell("natural_person", "1.5", 1.5, item="carried_forward"), cell("total", "12", 12, item="carried_forward"),
              cell("fees", "0.35", 3500.0, unit="yuan", item="fees"), cell("x", "7", 7, item="fees"),
+             FoundCell("proactive", "rules", "prior_year_count", 1324, "件", SourceCell("1324", method="ocr")),
+             FoundCell("proactive", "rules", "change", 2, "件", SourceCell("2", method="ocr")),
+             FoundCell("proactive", "rules", "new", 1, "件", SourceCell("1", method="ocr")),
              cell("natural_person", "3000003", 3000003, method="text", item="pdf"), cell("total", "5", 5, item="pdf"),
              cell("other", "2", 2, method="text", item="pdf")]
     out, notes = flag_implausible(cells)

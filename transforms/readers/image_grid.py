@@ -42,10 +42,14 @@ class Grid:
         return table
 
 
-def ink(gray: np.ndarray) -> np.ndarray:
-    """Dark marks (255) on the page whatever the shade of its paper: pixels clearly darker than
-    their neighbourhood."""
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, 20)
+CONTRAST = 20  # grey levels darker than its neighbourhood that make a pixel a mark
+FAINT = 7  # the same for the ruling lines of a table printed faint, when looking again
+
+
+def ink(gray: np.ndarray, contrast: int = CONTRAST) -> np.ndarray:
+    """Dark marks (255) on the page whatever the shade of its paper: pixels darker than their
+    neighbourhood by ``contrast``."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, contrast)
 
 
 def skew(marks: np.ndarray, dpi: float) -> float:
@@ -124,9 +128,20 @@ def _cluster(values: list[float], gap: float) -> list[int]:
     return [round(sum(g) / len(g)) for g in out]
 
 
-def grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
+def page_grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
+    """``grids`` of a levelled page, looked for again among fainter marks: a table printed with
+    pale or broken rules loses lines at the usual contrast, and its rows and columns merge. The
+    second look is kept when it finds clearly more cells (a twentieth more)."""
+    found, lines = grids(gray, dpi)
+    again, faint_lines = grids(gray, dpi, FAINT)
+    if sum(len(g.cells) for g in again) >= 1.05 * sum(len(g.cells) for g in found) > 0:
+        return again, faint_lines
+    return found, lines
+
+
+def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST) -> tuple[list[Grid], np.ndarray]:
     """The ruled tables of a levelled page, top to bottom, and the mask of their lines."""
-    marks = ink(gray)
+    marks = ink(gray, contrast)
     horizontal, vertical = line_masks(marks, dpi)
     tolerance = max(3, int(dpi / 25))
     h_lines = _segments(horizontal, 0)
@@ -164,13 +179,17 @@ def grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
         if w < dpi or h < dpi / 6:
             continue  # an underline or a rule, not a table
         region = np.where(labels[y:y + h, x:x + w] == i, np.uint8(255), np.uint8(0))
-        grid = _grid(horizontal[y:y + h, x:x + w] & region, vertical[y:y + h, x:x + w] & region, (x, y), tolerance)
+        grid = _grid(horizontal[y:y + h, x:x + w] & region, vertical[y:y + h, x:x + w] & region, (x, y), tolerance,
+                     0.6 if contrast == CONTRAST else 0.3)
         if grid is not None:
             found.append(grid)
     return sorted(found, key=lambda g: g.box[1]), lines
 
 
-def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int], tolerance: int) -> Grid | None:
+def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int], tolerance: int,
+          coverage: float) -> Grid | None:
+    """The grid of one table; two slots are one cell unless a line covers more than ``coverage``
+    of the side between them (less for faint rules, which break up)."""
     ys = _cluster([s[0] for s in _segments(horizontal, 0)], tolerance)
     columns = _segments(vertical, 1)
     xs = _cluster([s[0] for s in columns], tolerance)
@@ -199,9 +218,9 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int],
         lo, hi = start + (end - start) // 5, end - (end - start) // 5
         if axis == 0:
             band = mask[max(0, at - tolerance):at + tolerance + 1, lo:hi]
-            return hi <= lo or band.any(axis=0).mean() > 0.6
+            return hi <= lo or band.any(axis=0).mean() > coverage
         band = mask[lo:hi, max(0, at - tolerance):at + tolerance + 1]
-        return hi <= lo or band.any(axis=1).mean() > 0.6
+        return hi <= lo or band.any(axis=1).mean() > coverage
 
     for r in range(n_rows):
         for c in range(n_cols):

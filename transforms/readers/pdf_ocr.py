@@ -1,15 +1,20 @@
 """Reading a scanned PDF (page images, no text layer) with OCR, into the same lines and rows as
-``pdf_tables`` gives for a PDF with text.
+``pdf_tables`` gives for a PDF with text; also a text PDF's image-only pages (``image_page``).
 
 Each page is rendered with pdfium at ``DPI`` and levelled; its ruled tables are rebuilt from the
-lines in the image (``image_grid``) and each cell's text lines are recognised on their own, so a
-cell never borrows text from its neighbour; the rest of the page is read as text lines (detection
-and recognition) for the metadata and section headings. Only the pages that hold a table, and the
-first and last page (title, signature and date), are recognised. The recogniser is RapidOCR's
-PP-OCR models, shipped inside its wheel; it runs on one thread so that a file reads the same on
-any machine. Every cell says it was read by OCR and with what confidence (the lowest score of its
-text lines); nothing recognised is altered.
+lines in the image (``image_grid``, looking again at a lower contrast when the rules are faint)
+and each cell's text lines are recognised on their own, so a cell never borrows text from its
+neighbour. Outside the tables, text boxes are detected only in the bands of the page that hold
+marks, stacked into one image, and recognised for the metadata and section headings. Only the
+pages that hold a table, and the first and last page (title, signature and date), are read. The
+models are PP-OCR's, run by ``ocr_models`` on one thread so that a file reads the same on any
+machine. Every cell says it was read by OCR and with what confidence (the lowest score of its text
+lines). Nothing recognised is altered, with one exception: a number followed by a lone point (a
+speck taken for a full stop; no cell of the template prints one) loses the point and is flagged
+with confidence ``DOUBTFUL``.
 """
+
+import re
 
 import cv2
 import numpy as np
@@ -23,6 +28,7 @@ from transforms.readers.settings import DEFAULT
 
 DPI = 200  # pages are rendered at this resolution, whatever the resolution of their scan
 LOW_CONFIDENCE = 0.9  # a cell recognised with a lower score is flagged for a steward to check
+DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below LOW_CONFIDENCE)
 TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
 
 
@@ -74,7 +80,7 @@ class _Page:
         angle = image_grid.skew(image_grid.ink(gray), DPI)
         self.back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
         level = image_grid.level(gray, angle)
-        self.grids, lines = image_grid.grids(level, DPI)
+        self.grids, lines = image_grid.page_grids(level, DPI)
         self.paper = int(np.median(level))
         self.clean = level
         self.clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = self.paper
@@ -194,6 +200,9 @@ def _text_lines(image: np.ndarray, marks: np.ndarray) -> list[list[tuple[tuple[i
     return [sorted(line, key=lambda b: b[0][0]) for line in lines]
 
 
+_TRAILING_POINT = re.compile(r"^\d+[.。·]$")  # no cell of the template prints a number so; a row number is not alone
+
+
 def _grid_rows(p: _Page, grid: image_grid.Grid, no: int) -> list[tuple[float, Row]]:
     """(top, Row) per grid row; a merged cell's SourceCell is repeated over the slots it covers."""
     pad = max(2, int(DPI / 50))
@@ -206,9 +215,11 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int) -> list[tuple[float, Ro
     for owner, (text, score) in zip(owners, _recognise(crops)):
         texts[owner].append((text, score))
     sources = {}
-    for cell, lines in zip(grid.cells, texts):
+    for cell, lines in zip(grid.cells, texts, strict=True):
         text = "\n".join(t for t, _ in lines if t)
         confidence = round(min(s for _, s in lines), 4) if lines else None
+        if _TRAILING_POINT.match(text):  # a speck of the scan read as a full stop after a number
+            text, confidence = text[:-1], min(confidence, DOUBTFUL)
         sources[cell] = SourceCell(text, page=no, bbox=p.points(cell.box), method="ocr", confidence=confidence)
     rows = []
     for r, slots in enumerate(grid.slots()):
