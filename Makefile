@@ -53,6 +53,7 @@ corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 80 --count 14 --seed 20261130 --real --formats $(REAL_FORMATS)
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 94 --count 4 --seed 20261131 --real --formats text_pipe
 	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --count 10 --start 80 --seed 20261130
+	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --scan-cases --start 90 --seed 20261203
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

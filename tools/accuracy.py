@@ -88,7 +88,7 @@ def measure(dirs: list[Path]) -> Result:
     for path, truth in report_files(dirs):
         fmt = format_of(path.name) or "unknown"
         producer = producer_of(path)
-        scanned = producer.startswith("scan")
+        scanned = producer.startswith(("scan", "mixed"))  # a mixed PDF has pages read by OCR
         res.scanned_files += scanned
         want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
         as_printed = {tuple(k) for k in truth.get("unknown", []) if k[1] in catalog.MIXED_ROWS.get(truth["template"], {})}
