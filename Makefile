@@ -35,7 +35,8 @@ run: install  ## ingest data/samples into data/warehouse.duckdb and print the su
 serve: install  ## the stewards' workbench on http://127.0.0.1:8765 (after `make run`)
 	$(BIN)/gongkai serve --warehouse $(WAREHOUSE)
 
-test: install browser  ## the test suite
+test: install browser  ## the linter (ruff, rules in pyproject.toml), then the test suite
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 browser:  ## Debian's chromium and chromium-driver, for the tests that open the review page and the workbench

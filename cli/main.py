@@ -42,7 +42,8 @@ def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) 
     if gone:
         lines.append(f"files no longer in their landing folder (facts kept): {gone}")
     if unlinked:
-        more = f" and {len(unlinked) - SHOWN_NAMES} more (select agency from agencies where not linked)" if len(unlinked) > SHOWN_NAMES else ""
+        more = (f" and {len(unlinked) - SHOWN_NAMES} more (select agency from agencies where not linked)"
+                if len(unlinked) > SHOWN_NAMES else "")
         lines.append(f"agencies known by their name alone, to link to a division: {len(unlinked)}: "
                      f"{'、'.join(unlinked[:SHOWN_NAMES])}{more}")
     lines += [printable(f"  rejected {path}: {reason}") for path, reason in rejected]
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="DuckDB file (default: data/warehouse.duckdb)")
     p.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     p.add_argument("--max-mb", type=positive, default=MAX_MEGABYTES,
-                   help=f"reject files larger than this, and Word files that unpack to more (default {MAX_MEGABYTES:g})")
+                   help="reject files larger than this, and Word files that unpack to more"
+                        f" (default {MAX_MEGABYTES:g})")
     p.add_argument("--read-seconds", type=positive, default=READ_SECONDS,
                    help=f"reject a file whose reading takes longer (default {READ_SECONDS:g})")
     p.add_argument("--ocr-seconds", type=positive, default=OCR_SECONDS,
@@ -102,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("serve", help="the stewards' workbench: findings beside their sources, decided in the browser")
     w.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     w.add_argument("--landing", type=Path, default=Path(os.environ.get("GONGKAI_LANDING") or DEFAULT_LANDING),
-                   metavar="DIR", help="the only folder whose report files are shown (default: GONGKAI_LANDING or data/samples)")
+                   metavar="DIR",
+                   help="the only folder whose report files are shown (default: GONGKAI_LANDING or data/samples)")
     w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     w.add_argument("--port", type=int, default=8765)
     q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")

@@ -59,7 +59,8 @@ def _cell_line(c: dict) -> str:
     where = where_printed(page=page, bbox=bbox, line=line, table_no=table_no, row_no=row_no, col_no=col_no)
     shown = "not read" if raw is None else f"{raw!r}"
     fix = f" → corrected {corrected_value:g}" if corrected else ""
-    ocr = f", OCR {confidence:.2f}{' LOW CONFIDENCE: check first' if low else ''}" if method == "ocr" and confidence is not None else ""
+    ocr = (f", OCR {confidence:.2f}{' LOW CONFIDENCE: check first' if low else ''}"
+           if method == "ocr" and confidence is not None else "")
     return f"{item}/{column} = {shown}{fix}  ({Path(path).name if path else report[:8]}, {where}{ocr})"
 
 
@@ -103,5 +104,6 @@ def _pick_cell(con, finding_id: str, spec: str) -> tuple[str, str, str, str]:
         raise Refused(f"cell {spec} is in two reports; name one as REPORT:ITEM/COLUMN among: {listed}")
     table, item, column, report, was_read = hits[0]
     if not was_read:
-        raise Refused(f"cell {item}/{column} was not read from the report; only a cell the reader found can be corrected")
+        raise Refused(f"cell {item}/{column} was not read from the report; "
+                      "only a cell the reader found can be corrected")
     return table, item, column, report

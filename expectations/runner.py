@@ -15,7 +15,8 @@ def _failed_rows(frame: pl.DataFrame, suite, columns: list[str]) -> dict[int, st
         return {}
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
-    batch = context.data_sources.add_pandas("frames").add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all")
+    asset = context.data_sources.add_pandas("frames").add_dataframe_asset("frame")
+    batch = asset.add_batch_definition_whole_dataframe("all")
     suite = context.suites.add(suite)
     validation = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
     result = validation.run(batch_parameters={"dataframe": frame.select(["row_id", *columns]).to_pandas()},

@@ -142,7 +142,9 @@ def steward_decisions(
     changed = stewardship.apply_corrections(con)
     if added or changed:
         progress.say(context, f"{added} decisions imported; corrections change {len(changed)} reports")
-    return dg.MaterializeResult(metadata={"decisions": store.count(con, "decisions"), "imported": added, "reports_corrected": len(changed)})
+    return dg.MaterializeResult(
+        metadata={"decisions": store.count(con, "decisions"), "imported": added, "reports_corrected": len(changed)}
+    )
 
 
 @dg.asset(

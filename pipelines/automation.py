@@ -50,7 +50,8 @@ def nightly_schedule(job, partitions: dg.DynamicPartitionsDefinition | None = No
         if partitions is None:
             return dg.RunRequest()
         keys = context.instance.get_dynamic_partitions(partitions.name)
-        return [dg.RunRequest(partition_key=k, run_key=f"{k}:{context.scheduled_execution_time:%Y-%m-%d}") for k in keys]
+        day = f"{context.scheduled_execution_time:%Y-%m-%d}"
+        return [dg.RunRequest(partition_key=k, run_key=f"{k}:{day}") for k in keys]
 
     return nightly_ingest
 

@@ -39,7 +39,8 @@ def build_definitions(
     partitions = os.environ.get("GONGKAI_PARTITIONS", "") if partitions is None else partitions
     if partitions == "folders":
         job = ingest_job_with(executor())
-        assets, jobs, schedules, sensors = partitioned(ASSETS), [job], [nightly_schedule(job, LANDING_FOLDERS)], [folder_sensor(job)]
+        assets, jobs = partitioned(ASSETS), [job]
+        schedules, sensors = [nightly_schedule(job, LANDING_FOLDERS)], [folder_sensor(job)]
     elif partitions == "":
         assets, jobs, schedules, sensors = ASSETS, [ingest_job], [nightly_ingest], [landing_sensor]
     else:

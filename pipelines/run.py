@@ -13,10 +13,13 @@ DEFAULT_DAGSTER_HOME = Path(__file__).resolve().parents[1] / "data" / "dagster_h
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def ingest(directory: Path, warehouse_path: Path, *, echo: bool = True, timings: Path | None = None, **limits: float) -> bool:
+def ingest(
+    directory: Path, warehouse_path: Path, *, echo: bool = True, timings: Path | None = None, **limits: float
+) -> bool:
     """Run the ingest job in-process on ``directory``, recorded in the Dagster instance of
     DAGSTER_HOME (default data/dagster_home, the one ``make dev`` opens); True when the run succeeded.
-    ``limits``: max_megabytes, read_seconds, ocr_seconds, memory_megabytes, lock_wait_seconds (see build_definitions)."""
+    ``limits``: max_megabytes, read_seconds, ocr_seconds, memory_megabytes, lock_wait_seconds
+    (see build_definitions)."""
     defs = build_definitions(landing=directory, warehouse=warehouse_path, echo=echo, partitions="", **limits)
     with dg.DagsterInstance.from_config(dagster_home()) as instance:
         result = defs.resolve_job_def("ingest").execute_in_process(

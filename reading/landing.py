@@ -131,10 +131,14 @@ def plan(files: list[LandedFile], known: pl.DataFrame, *, max_bytes: float) -> p
         target = os.fsencode(f.target) if f.target else None
         if f.problem:
             if same(f, old) and old["status"] == Status.REJECTED and old["status_reason"] == f.problem:
-                rows.append((f.path, None, f.size, f.mtime, old["report_id"], Status.REJECTED, "unchanged", None, False))
+                rows.append(
+                    (f.path, None, f.size, f.mtime, old["report_id"], Status.REJECTED, "unchanged", None, False)
+                )
             else:
                 rows.append((f.path, None, f.size, f.mtime, "", None, "reject", f.problem, f.transient))
-        elif same(f, old) and (old["status"] != Status.DUPLICATE or holders.get(old["report_id"]) == old["duplicate_of"]):
+        elif same(f, old) and (
+            old["status"] != Status.DUPLICATE or holders.get(old["report_id"]) == old["duplicate_of"]
+        ):
             rows.append((f.path, target, f.size, f.mtime, old["report_id"], old["status"], "unchanged", None, False))
         elif f.size > max_bytes:
             reason = f"file of {f.size / 1e6:.1f} MB is over the size limit of {max_bytes / 1e6:g} MB"

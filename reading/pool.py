@@ -45,7 +45,9 @@ class Task:
 OCR_STARTED = "ocr started"  # what a worker sends before it reads a scanned PDF with OCR
 
 
-def read_file(task: Task, max_bytes: float, ocr_started: Callable[[], None] | None = None) -> tuple[dict, dict[str, list] | None]:
+def read_file(
+    task: Task, max_bytes: float, ocr_started: Callable[[], None] | None = None
+) -> tuple[dict, dict[str, list] | None]:
     """The ``reports`` row of one file and its facts column by column (None when it has none);
     never raises for a bad file."""
     try:  # not following a link, not waiting on a FIFO
@@ -210,7 +212,8 @@ def read_files(
                         w.stop(kill=True)
                         died = f" (signal {-w.process.exitcode})" if (w.process.exitcode or 0) < 0 else ""
                         memory = f", perhaps over the memory limit of {memory_mb:g} MB" if memory_mb else ""
-                        row, facts = rejected(task, f"the reader process died on this file{died}{memory}", transient=True)
+                        row, facts = rejected(task, f"the reader process died on this file{died}{memory}",
+                                              transient=True)
                         pool[pool.index(w)] = worker()
                     else:
                         w.task = None

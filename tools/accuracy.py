@@ -91,7 +91,8 @@ def measure(dirs: list[Path]) -> Result:
         scanned = producer.startswith(("scan", "mixed"))  # a mixed PDF has pages read by OCR
         res.scanned_files += scanned
         want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
-        as_printed = {tuple(k) for k in truth.get("unknown", []) if k[1] in catalog.MIXED_ROWS.get(truth["template"], {})}
+        mixed = catalog.MIXED_ROWS.get(truth["template"], {})
+        as_printed = {tuple(k) for k in truth.get("unknown", []) if k[1] in mixed}
         try:
             report = read_report(path.name, path.read_bytes())
         except ReadError as e:
@@ -123,11 +124,13 @@ def measure(dirs: list[Path]) -> Result:
             ok = key in want and key in got and got[key] == want[key]
             if scanned:
                 res.scanned.add(ok)
-            for axis, value in (("source", source_of(path)), ("format", fmt), ("producer", producer), ("table", key[0]), ("template", truth["template"])):
+            for axis, value in (("source", source_of(path)), ("format", fmt), ("producer", producer),
+                                ("table", key[0]), ("template", truth["template"])):
                 res.by[axis][value].add(ok)
             res.cells.add(ok)
             if not ok:
-                line = f"{path.name}: {'/'.join(key)} read {got.get(key, 'nothing')!r}, truth {want.get(key, 'unknown')!r}"
+                line = (f"{path.name}: {'/'.join(key)} read {got.get(key, 'nothing')!r}, "
+                        f"truth {want.get(key, 'unknown')!r}")
                 res.wrong.append(line)
                 if not (report and (report.status == Status.PARTIAL or key in failing or key in low)):
                     res.silent.append(line)

@@ -148,7 +148,8 @@ def agency_id(agency: str | None, region: Region) -> str | None:
 
 
 def _coded_names(region: Region) -> list[str]:
-    return [n for entries in [_index().get(region.coded or "", [])] for e in entries if e[4] == region.code for n in e[5]]
+    entries = _index().get(region.coded or "", [])
+    return [n for e in entries if e[4] == region.code for n in e[5]]
 
 
 def _candidates(place: str) -> list:

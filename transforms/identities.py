@@ -138,7 +138,7 @@ def cross_year_sides(facts: pl.DataFrame, reports: pl.DataFrame) -> pl.DataFrame
 def completeness_sides(facts: pl.DataFrame, templates: dict[str, str]) -> pl.DataFrame:
     """Per report and table: cells found against the template (completeness) and blank cells."""
     template_cells = pl.DataFrame(
-        [{"template": key, **dict(zip(KEY, cell))}
+        [{"template": key, **dict(zip(KEY, cell, strict=True))}
          for key, (template, mixed) in catalog.layouts().items() for cell in catalog.expected_cells(template, mixed)],
     )
     found = facts.select("report_id", *KEY, "value", pl.lit(True).alias("found"))

@@ -35,7 +35,8 @@ class SourceCell:
 
     def where(self) -> str:
         """Where the cell is, in words (without its box): page 3, line 56, table 1 row 4 column 2."""
-        return where_printed(page=self.page, line=self.line, table_no=self.table_no, row_no=self.row_no, col_no=self.col_no)
+        return where_printed(page=self.page, line=self.line,
+                             table_no=self.table_no, row_no=self.row_no, col_no=self.col_no)
 
 
 def where_printed(

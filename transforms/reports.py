@@ -92,9 +92,11 @@ def _mixed(lines: list[str], rows: list[Row], scanned: list[int]) -> ParsedRepor
 def _ocr_checked(report: ParsedReport, what: str) -> ParsedReport:
     """A cell missing makes a report read (partly) by OCR partial; an implausible OCR number is
     flagged; a note counts the cells recognised with low confidence."""
-    if report.status == Status.PARSED and report.status_reason:  # cells missing: a scan cannot say they were not printed
+    # cells missing: a scan cannot say they were not printed
+    if report.status == Status.PARSED and report.status_reason:
         report.status = Status.PARTIAL
-        report.status_reason = f"read by OCR, which cannot tell an unprinted cell from an unread one: {report.status_reason}"
+        report.status_reason = ("read by OCR, which cannot tell an unprinted cell from an unread one: "
+                                f"{report.status_reason}")
     report.cells, doubtful = flag_implausible(report.cells)
     report.notes.extend(doubtful)
     low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE]

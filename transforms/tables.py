@@ -51,7 +51,7 @@ def split_row(row: Row) -> _Split:
             kinds.append("value")
         else:
             kinds.append("label")
-    label_cells = [c for c, k in zip(cells, kinds) if k == "label"]
+    label_cells = [c for c, k in zip(cells, kinds, strict=True) if k == "label"]
     label = normalize("".join(c.text for c in label_cells))
     value_at = [i for i, k in enumerate(kinds) if k == "value"]
     if row.grid:
@@ -79,7 +79,9 @@ class TableReader:
         table, item, column = key
         unit = catalog.cell_units(self.template).get(key)
         if unit is None:
-            self.notes.append(f"{source.where()}: {table}/{item}/{column} is not a cell of the {self.template} template")
+            self.notes.append(
+                f"{source.where()}: {table}/{item}/{column} is not a cell of the {self.template} template"
+            )
             return
         if key in self.cells:
             self.notes.append(f"{source.where()}: {table}/{item}/{column} printed twice; the first is kept")
@@ -125,7 +127,7 @@ class TableReader:
                     f"{values[0].where()}: table 二 {item}: {len(values)} values for {len(columns)} columns; "
                     "the extra ones are left out"
                 )
-            for column, source in zip(columns, values):
+            for column, source in zip(columns, values, strict=False):
                 printed = units.get(column)  # a unit printed in this report's header, over the template's
                 self.place(("proactive", item, column), source, catalog.unit_scales()[printed] if printed else None)
 
@@ -224,7 +226,8 @@ class TableReader:
                 else:
                     places = "、".join(free) or "none"
                     self.notes.append(f"{values[0].where()}: table 三 row printed '{text}' matches no label and its "
-                                      f"place in the template's order is not one row (could be: {places}); values left out")
+                                      "place in the template's order is not one row "
+                                      f"(could be: {places}); values left out")
 
     def applicant_row(self, item: str, values: list[SourceCell]) -> None:
         cols = catalog.APPLICANT_COLUMNS
@@ -234,7 +237,8 @@ class TableReader:
                 f"{values[0].where()}: table 三 {item}: {len(values)} values for {len(cols)} columns; "
                 "aligned to the right (总计 last)"
             )
-        for column, source in zip(cols[-len(values):] if len(values) <= len(cols) else cols, values[-len(cols):]):
+        columns = cols[-len(values):] if len(values) <= len(cols) else cols
+        for column, source in zip(columns, values[-len(cols):], strict=True):
             self.place(("applications", item, column), source)
 
     # ---- table 四 --------------------------------------------------------------------------
@@ -265,7 +269,7 @@ class TableReader:
             )
             return
         cols = [(g, c) for g in catalog.REVIEW_GROUPS for c in catalog.RESULT_COLUMNS]
-        for (group, column), source in zip(cols, values):
+        for (group, column), source in zip(cols, values, strict=False):
             self.place(("review_litigation", group, column), source)
 
 

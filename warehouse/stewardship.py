@@ -137,8 +137,8 @@ def finding_cells(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[tuple
 
 def evidence(con: duckdb.DuckDBPyConnection, finding_ids: list[str]) -> list[dict]:
     """The cells of some findings, with what was printed and where (``evidence_sql``)."""
-    return records(con, f"select * from ({evidence_sql(AMONG)}) order by finding_id, table_code, item_code, column_code",
-                   [finding_ids])
+    return records(con, f"select * from ({evidence_sql(AMONG)}) "
+                        "order by finding_id, table_code, item_code, column_code", [finding_ids])
 
 
 def identity_counts(results: dict[str, tuple[int, int, int]]) -> tuple[int, int, int]:
@@ -153,7 +153,8 @@ def finding_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     run = latest[0][0] if latest else None
     return records(con, """
         select count(*) filter (state = 'open') as open, count(*) filter (state = 'closed') as closed,
-               count(*) filter (state != 'resolved' and first_run = ?) as new, count(*) filter (resolved_run = ?) as resolved
+               count(*) filter (state != 'resolved' and first_run = ?) as new,
+               count(*) filter (resolved_run = ?) as resolved
         from findings
     """, [run, run])[0]
 
@@ -177,7 +178,9 @@ def apply_corrections(con: duckdb.DuckDBPyConnection) -> list[str]:
         create or replace temp table wanted as
         select report_id, table_code, item_code, column_code, value, decided_by, decided_at, note
         from decisions where decision = 'correction'
-        qualify row_number() over (partition by report_id, table_code, item_code, column_code order by decided_at desc) = 1
+        qualify row_number() over (
+            partition by report_id, table_code, item_code, column_code order by decided_at desc
+        ) = 1
     """)
     changed = [r[0] for r in con.execute("""
         select distinct f.report_id from facts f
@@ -265,8 +268,12 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
                                   qualify row_number() over (partition by finding_id order by decided_at desc) = 1) d
           using (finding_id)
     """)
-    new = con.execute("select count(*) from judged where finding_id not in (select finding_id from findings)").fetchall()[0][0]
-    persisting = con.execute("select count(*) from judged where finding_id in (select finding_id from findings)").fetchall()[0][0]
+    new = con.execute(
+        "select count(*) from judged where finding_id not in (select finding_id from findings)"
+    ).fetchall()[0][0]
+    persisting = con.execute(
+        "select count(*) from judged where finding_id in (select finding_id from findings)"
+    ).fetchall()[0][0]
     con.execute("""
         insert into findings
         select finding_id, report_id, expectation, scope, observed, expected, difference, state, state_reason,
@@ -283,7 +290,8 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
         select f.finding_id,
                case when f.report_id not in (select report_id from reports where status in {LOADED_SQL})
                     then 'the report was replaced or removed'
-                    when exists (select 1 from decisions d where d.report_id = f.report_id and d.decision = 'correction')
+                    when exists (select 1 from decisions d
+                                 where d.report_id = f.report_id and d.decision = 'correction')
                     then 'no longer fails once corrected by a steward'
                     else 'no longer fails' end
         from findings f where f.state != 'resolved' and f.finding_id not in (select finding_id from judged)

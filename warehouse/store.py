@@ -123,7 +123,8 @@ def _load_catalog(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.executemany(
         "insert into cells values (?, ?, ?, ?, ?)",
-        [(c.template, c.table_code, c.item_code, c.column_code, c.unit) for t in catalog.TEMPLATES for c in catalog.cells(t)],
+        [(c.template, c.table_code, c.item_code, c.column_code, c.unit)
+         for t in catalog.TEMPLATES for c in catalog.cells(t)],
     )
 
 
@@ -206,7 +207,8 @@ def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_
     with transaction(con, new_reports=reports):
         changes_loaded = con.execute(
             f"select exists (select 1 from new_reports where status in {LOADED_SQL}) or exists "
-            f"(select 1 from reports where status in {LOADED_SQL} and source_path in (select source_path from new_reports))"
+            f"(select 1 from reports where status in {LOADED_SQL} "
+            "and source_path in (select source_path from new_reports))"
         ).fetchall()[0][0]
         con.execute("delete from reports where source_path in (select source_path from new_reports)")
         _insert(con, "reports", reports, view="new_reports")
@@ -346,7 +348,7 @@ def records(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]
     """The rows of a query as dicts by column name."""
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 # Exported per year (hive layout: NAME/year=2019/…parquet); the dimensions are exported whole.

@@ -73,7 +73,8 @@ with chosen as (  -- one report per agency (under any of its names) and year: th
     bool_or(has_corrections) as has_corrections
   from v_review_litigation group by report_id
 ), measures as (
-  select c.agency_id, c.agency, c.year, c.template, c.report_id, a.received, a.processed, a.granted, a.partially_granted,
+  select c.agency_id, c.agency, c.year, c.template, c.report_id,
+    a.received, a.processed, a.granted, a.partially_granted,
     a.refused, a.unavailable, a.not_processed, a.other_handled, a.carried_forward,
     (a.granted + a.partially_granted) / nullif(a.processed, 0) as disclosure_rate,
     v.reviews, v.reviews_corrected, v.reviews_corrected / nullif(v.reviews, 0) as review_correction_rate,

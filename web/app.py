@@ -101,7 +101,9 @@ def _render(request: Request, name: str, status: int = 200, **context) -> HTMLRe
     response = HTMLResponse(html, status_code=status)
     if request.cookies.get(COOKIE) != session:
         response.set_cookie(COOKIE, session, httponly=True, samesite="strict")
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -135,7 +137,8 @@ def _finding_context(bench: Workbench, con, finding_id: str) -> dict | None:
         highlight = {(c["item_code"], c["column_code"]) for c in f["cells"] if c["cell_report_id"] == rid}
         tables = sorted({c["table_code"] for c in f["cells"] if c["cell_report_id"] == rid})
         facts = queries.facts_of(con, rid)
-        sources.append({"report": rep, "tables": [queries.printed_table(rep["template"], t, facts, highlight) for t in tables],
+        sources.append({"report": rep,
+                        "tables": [queries.printed_table(rep["template"], t, facts, highlight) for t in tables],
                         "source": _source(bench, rep, [x for x in facts if x["table_code"] in tables], marked)})
     return {"f": f, "sources": sources, "decisions": stewardship.DECISIONS,
             "choices": [c for c in f["cells"] if c["raw_text"] is not None]}
@@ -184,7 +187,8 @@ def _decide(request: Request, form: dict[str, str]) -> Response:
     bench: Workbench = request.app.state.bench
     session = request.cookies.get(COOKIE, "")
     if not session or not hmac.compare_digest(form.get("csrf", ""), bench.token(session)):
-        return _problem(request, 403, "this form is not from this session (or the server was restarted): reload the page and try again")
+        return _problem(request, 403, "this form is not from this session (or the server was restarted): "
+                                      "reload the page and try again")
     args = SimpleNamespace(finding=finding_id, decision=form.get("decision", ""), by=form.get("by", ""),
                            note=form.get("note", ""), cell=form.get("cell") or None, value=form.get("value") or None,
                            warehouse=bench.warehouse, decisions=bench.decisions)
@@ -245,7 +249,8 @@ def cell_page(request: Request) -> Response:
     with bench.reading() as con:
         facts = queries.facts_of(con, report_id)
         reps = records(con, f"select * from {queries.REPORT_OF} where report_id = ?", [report_id])
-    fact = next((f for f in facts if (f["table_code"], f["item_code"], f["column_code"]) == (table, item, column)), None)
+    key = (table, item, column)
+    fact = next((f for f in facts if (f["table_code"], f["item_code"], f["column_code"]) == key), None)
     if fact is None or not reps:
         return _problem(request, 404, f"no cell {table}/{item}/{column} in report {report_id}")
     rep = reps[0]
@@ -285,7 +290,9 @@ def _busy(request: Request, exc: Exception) -> Response:
     return _problem(request, 503, f"the warehouse is in use by a run; reload in a moment ({exc})")
 
 
-def create_app(warehouse: Path, landing: Path, decisions: Path | None = None, hosts: list[str] | None = None) -> Starlette:
+def create_app(
+    warehouse: Path, landing: Path, decisions: Path | None = None, hosts: list[str] | None = None
+) -> Starlette:
     """The workbench over ``warehouse``, opening report files inside ``landing`` only."""
     routes = [
         Route("/", lambda request: RedirectResponse("/findings")),

@@ -97,7 +97,9 @@ def _document(fmt: str, data: bytes) -> tuple[list[str], list]:
     return text.splitlines(), text_rows(text)
 
 
-def lines_and_grids(fmt: str, data: bytes, table_facts: list[dict], marked: list[dict]) -> tuple[Lines | None, list[Grid]]:
+def lines_and_grids(
+    fmt: str, data: bytes, table_facts: list[dict], marked: list[dict]
+) -> tuple[Lines | None, list[Grid]]:
     """The part of a non-PDF document that holds a table: the lines its facts came from (with a
     little context) and the grids of its tables; ``marked`` facts are highlighted."""
     lines, rows = _document(fmt, data)
@@ -105,7 +107,8 @@ def lines_and_grids(fmt: str, data: bytes, table_facts: list[dict], marked: list
     shown = None
     if numbers:
         first, last = max(1, min(numbers) - CONTEXT_LINES), min(len(lines), max(numbers) + CONTEXT_LINES)
-        shown = Lines([(n, lines[n - 1]) for n in range(first, last + 1)], {f["line"] for f in marked if f["line"] is not None})
+        shown = Lines([(n, lines[n - 1]) for n in range(first, last + 1)],
+                      {f["line"] for f in marked if f["line"] is not None})
     grids = []
     for table_no in sorted({f["table_no"] for f in table_facts if f["table_no"] is not None}):
         grid = Grid(table_no, [], {(f["row_no"], f["col_no"]) for f in marked if f["table_no"] == table_no})

@@ -36,7 +36,9 @@ def _where(chosen: dict[str, str], leave_out: str | None = None) -> tuple[str, l
     return " and ".join(parts), params
 
 
-def findings(con: duckdb.DuckDBPyConnection, chosen: dict[str, str], offset: int = 0) -> tuple[int, list[dict], dict[str, list[tuple]]]:
+def findings(
+    con: duckdb.DuckDBPyConnection, chosen: dict[str, str], offset: int = 0
+) -> tuple[int, list[dict], dict[str, list[tuple]]]:
     """How many findings meet the chosen filters, a page of them from ``offset`` (open first, then
     newest), and for every filter the count of findings per value among those that meet the others."""
     where, params = _where(chosen)
@@ -79,18 +81,21 @@ def finding(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict | None:
     if not rows:
         return None
     f = rows[0]
-    cells = records(con, f"select * from ({evidence_sql(BY_FINDING)}) order by cell_report_id, table_code, item_code, column_code",
-                    [finding_id])
+    cells = records(con, f"select * from ({evidence_sql(BY_FINDING)}) "
+                         "order by cell_report_id, table_code, item_code, column_code", [finding_id])
     for c in cells:
-        c["item_label"], c["column_label"] = item_label(c["table_code"], c["item_code"]), column_label(c["table_code"], c["column_code"])
+        c["item_label"] = item_label(c["table_code"], c["item_code"])
+        c["column_label"] = column_label(c["table_code"], c["column_code"])
         c["used"] = c["corrected_value"] if c["corrected"] else c["value"]
     f["cells"] = cells
-    f["statement"] = catalog.EXPECTATIONS[f["expectation"]].statement if f["expectation"] in catalog.EXPECTATIONS else ""
+    f["statement"] = (catalog.EXPECTATIONS[f["expectation"]].statement
+                      if f["expectation"] in catalog.EXPECTATIONS else "")
     f["sides"] = _sides(f, cells)
     f["decisions"] = records(con, "select * from decisions where finding_id = ? order by decided_at", [finding_id])
     f["history"] = history(con, f)
     f["reports"] = {r["report_id"]: r for r in records(
-        con, f"select * from {REPORT_OF} where list_contains(?, report_id)", [sorted({c["cell_report_id"] for c in cells})])}
+        con, f"select * from {REPORT_OF} where list_contains(?, report_id)",
+        [sorted({c["cell_report_id"] for c in cells})])}
     return f
 
 
@@ -99,7 +104,8 @@ def _sides(f: dict, cells: list[dict]) -> tuple[Side, Side] | None:
     terms (each with its sign; a cross-year term reads the report of the year before)."""
     if not f["template"]:
         return None
-    terms = [t for t in catalog.identity_terms(f["template"]) if (t.expectation, t.scope) == (f["expectation"], f["scope"])]
+    terms = [t for t in catalog.identity_terms(f["template"])
+             if (t.expectation, t.scope) == (f["expectation"], f["scope"])]
     if not terms:
         return None
     sides = {"observed": Side(), "expected": Side()}
@@ -107,7 +113,8 @@ def _sides(f: dict, cells: list[dict]) -> tuple[Side, Side] | None:
         key = (t.table_code, t.item_code, t.column_code)
         cell = next((c for c in cells if (c["table_code"], c["item_code"], c["column_code"]) == key
                      and (c["cell_report_id"] == f["report_id"]) == (t.year_offset == 0)), None)
-        shown = dict(cell or {"table_code": key[0], "item_code": key[1], "column_code": key[2], "used": None, "raw_text": None,
+        shown = dict(cell or {"table_code": key[0], "item_code": key[1], "column_code": key[2],
+                              "used": None, "raw_text": None,
                               "item_label": item_label(key[0], key[1]), "column_label": column_label(key[0], key[2])})
         sides[t.side].cells.append(shown | {"sign": t.sign, "year_offset": t.year_offset})
     for side in sides.values():
@@ -125,7 +132,8 @@ def history(con: duckdb.DuckDBPyConnection, f: dict) -> list[dict]:
     """, [f["first_seen"], last])
     events = []
     for r in runs:
-        what = "new" if r["run_id"] == f["first_run"] else "resolved" if r["run_id"] == f["resolved_run"] else "persisting"
+        what = ("new" if r["run_id"] == f["first_run"]
+                else "resolved" if r["run_id"] == f["resolved_run"] else "persisting")
         events.append({"at": r["finished_at"], "what": what, "run_id": r["run_id"],
                        "detail": f["state_reason"] if what == "resolved" else ""})
     for d in f["decisions"]:
@@ -159,7 +167,8 @@ def report(con: duckdb.DuckDBPyConnection, report_id: str) -> dict | None:
                     [report_id])
     template = next((f["template"] for f in files if f["template"]), None)
     tables = [printed_table(template, t, facts) for t in catalog.TABLES] if template and facts else []
-    return {"report_id": report_id, "file": files[0], "files": files, "facts": facts, "findings": found, "tables": tables}
+    return {"report_id": report_id, "file": files[0], "files": files, "facts": facts, "findings": found,
+            "tables": tables}
 
 
 def facts_of(con: duckdb.DuckDBPyConnection, report_id: str) -> list[dict]:
@@ -181,14 +190,18 @@ class PrintedTable:
     blocks: list[Block]
 
 
-def printed_table(template: str, table_code: str, facts: list[dict], highlight: set[tuple[str, str]] = frozenset()) -> PrintedTable:
+def printed_table(
+    template: str, table_code: str, facts: list[dict], highlight: set[tuple[str, str]] = frozenset()
+) -> PrintedTable:
     """One template table laid out as printed: rows and columns in the catalog's order with their
     Chinese labels, each position holding the report's fact (or None where nothing was read)."""
     by_key = {(f["item_code"], f["column_code"]): f for f in facts if f["table_code"] == table_code}
     blocks: list[Block] = []
-    for block in dict.fromkeys(i.block for i in catalog.items() if i.table_code == table_code and template in i.templates):
+    for block in dict.fromkeys(i.block for i in catalog.items()
+                               if i.table_code == table_code and template in i.templates):
         codes = catalog.block_columns(template, table_code, block)
-        labels = {c.column_code: c.label_zh for c in catalog.columns() if (c.table_code, c.block) == (table_code, block)}
+        labels = {c.column_code: c.label_zh for c in catalog.columns()
+                  if (c.table_code, c.block) == (table_code, block)}
         columns = [(code, labels[code]) for code in codes]
         if not blocks or blocks[-1].columns != columns:
             blocks.append(Block(columns))

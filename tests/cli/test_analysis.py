@@ -30,11 +30,13 @@ def expected(name: str) -> list[tuple]:
         sums = defaultdict(float)
         for t in ts:
             for c in t["cells"]:
-                if (c["table"], c["column"]) == ("applications", "total") and c["item"].startswith("denied_") and c["value"]:
+                if ((c["table"], c["column"]) == ("applications", "total") and c["item"].startswith("denied_")
+                        and c["value"]):
                     sums[c["item"]] += c["value"]
         return sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]))
     if name == "disclosure_rate":
-        rows = [(t["agency"], t["year"], round((cell(t, "granted") + cell(t, "partially_granted")) / cell(t, "total_processed"), 4))
+        rows = [(t["agency"], t["year"],
+                 round((cell(t, "granted") + cell(t, "partially_granted")) / cell(t, "total_processed"), 4))
                 for t in ts if cell(t, "total_processed")]
         return sorted(rows, key=lambda r: (-r[2], r[0]))
     if name == "township_vs_county":
@@ -46,20 +48,23 @@ def expected(name: str) -> list[tuple]:
             a[2] += cell(t, "total_processed")
         return [(k, *v) for k, v in sorted(agg.items())]
     if name == "lawsuits_against_government":
-        return [(t["agency"], t["year"], g, cell(t, g, "corrected", "review_litigation"), cell(t, g, "total", "review_litigation"))
+        return [(t["agency"], t["year"], g,
+                 cell(t, g, "corrected", "review_litigation"), cell(t, g, "total", "review_litigation"))
                 for t in ts for g in ("administrative_review", "litigation_after_review", "litigation_direct")
                 if (cell(t, g, "corrected", "review_litigation") or 0) > 0]
     if name == "other_handling_series":
         years = defaultdict(float)
         for t in ts:
-            years[t["year"]] += sum(cell(t, i) or 0 for i in ("other_handling", "other_overdue_correction", "other_unpaid_fee", "other_other"))
+            years[t["year"]] += sum(cell(t, i) or 0 for i in ("other_handling", "other_overdue_correction",
+                                                              "other_unpaid_fee", "other_other"))
         return sorted(years.items())
     if name == "identity_failures_per_agency":
         return [(t["agency"], len(t["identity_failures"])) for t in ts if t["identity_failures"]]
     if name == "normative_documents_per_year":
         years = defaultdict(float)
         for t in ts:
-            years[t["year"]] += sum(cell(t, "normative_documents", c, "proactive") or 0 for c in ("new_published", "issued"))
+            years[t["year"]] += sum(cell(t, "normative_documents", c, "proactive") or 0
+                                    for c in ("new_published", "issued"))
         return sorted(years.items())
     if name == "procurement_in_wan_yuan":
         return [(t["agency"], t["year"], cell(t, "centralized_procurement", "procurement_amount", "proactive") / 10000)
@@ -78,7 +83,7 @@ def expected(name: str) -> list[tuple]:
 def documented_queries() -> dict[str, str]:
     text = (DOCS / "queries.sql").read_text(encoding="utf-8")
     blocks = re.split(r"^-- name: (\w+)\n", text, flags=re.M)[1:]
-    return dict(zip(blocks[::2], blocks[1::2]))
+    return dict(zip(blocks[::2], blocks[1::2], strict=True))
 
 
 def test_at_least_ten_documented_queries():
@@ -96,7 +101,8 @@ def test_documented_query_returns_what_the_truth_implies(sample_warehouse, name)
 
 @pytest.mark.slow
 def test_agencies_level_and_region(sample_warehouse):
-    got = {a: (lvl, p, pf, c) for a, lvl, p, pf, c in query(sample_warehouse, "select agency, level, province, prefecture, county from agencies")}
+    rows = query(sample_warehouse, "select agency, level, province, prefecture, county from agencies")
+    got = {a: (lvl, p, pf, c) for a, lvl, p, pf, c in rows}
     want = {}
     for t in TRUTHS.values():
         province, prefecture, county = t["region"].split()
@@ -106,7 +112,8 @@ def test_agencies_level_and_region(sample_warehouse):
 
 @pytest.mark.slow
 def test_dimension_tables_carry_english_labels(sample_warehouse):
-    assert query(sample_warehouse, "select label_en from items where item_code = 'denied_state_secret'") == [("Refused: state secret",)]
+    label = query(sample_warehouse, "select label_en from items where item_code = 'denied_state_secret'")
+    assert label == [("Refused: state secret",)]
     assert query(sample_warehouse, "select count(*) from columns where label_en is null") == [(0,)]
 
 
@@ -121,14 +128,16 @@ def test_data_dictionary_matches_the_warehouse(sample_warehouse):
         elif current and line.startswith("| ") and not line.startswith("| column | meaning"):
             documented[current] |= {n.strip() for n in line.split("|")[1].split(",")}
     actual: dict[str, set[str]] = defaultdict(set)
-    for table, column in query(sample_warehouse, "select table_name, column_name from information_schema.columns where table_schema = 'main'"):
+    for table, column in query(sample_warehouse, "select table_name, column_name from information_schema.columns "
+                                                 "where table_schema = 'main'"):
         actual[table].add(column)
     assert documented == dict(actual)
 
 
 @pytest.mark.slow
 def test_sql_command(sample_warehouse, capsys):
-    assert main(["sql", "select agency, year from v_agency_year order by agency", "--csv", "--warehouse", str(sample_warehouse)]) == 0
+    assert main(["sql", "select agency, year from v_agency_year order by agency", "--csv",
+                 "--warehouse", str(sample_warehouse)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "agency,year" and len(lines) == 6
     assert main(["sql", "select count(*) as n from facts", "--warehouse", str(sample_warehouse)]) == 0
@@ -147,7 +156,8 @@ def test_parquet_export_reads_back_equal(sample_warehouse, tmp_path):
     back = back.select(facts.columns).cast(facts.schema)
     key = ["report_id", "table_code", "item_code", "column_code"]
     assert back.sort(key).equals(facts.sort(key))
-    via_duckdb = query(sample_warehouse, f"select count(*) from read_parquet('{tmp_path}/out/v_agency_year/*/*.parquet', hive_partitioning = true)")
+    parquet = f"{tmp_path}/out/v_agency_year/*/*.parquet"
+    via_duckdb = query(sample_warehouse, f"select count(*) from read_parquet('{parquet}', hive_partitioning = true)")
     assert via_duckdb == [(5,)]
 
 

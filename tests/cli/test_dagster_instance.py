@@ -30,8 +30,9 @@ def test_a_cli_run_lands_in_the_instance_with_its_materialisations_and_checks(la
     passed, failed, unassessed = query(db, "select count(*) filter (success), count(*) filter (not success), "
                                            "count(*) filter (success is null) from expectation_results "
                                            "where list_contains(?, expectation)", [ids])[0]
-    assert (meta["expectation_results"]["identities passed"].value, meta["expectation_results"]["identities failed"].value,
-            meta["expectation_results"]["identities not assessable"].value) == (passed, failed, unassessed)
+    results = meta["expectation_results"]
+    assert (results["identities passed"].value, results["identities failed"].value,
+            results["identities not assessable"].value) == (passed, failed, unassessed)
     assert failed == 4 and meta["findings"]["new"].value == 4
     failing_suites = {catalog.EXPECTATIONS[e].suite for (e,) in query(
         db, "select distinct expectation from expectation_results where not success")}

@@ -23,7 +23,8 @@ def test_verdicts_per_row():
         [
             ("r", "applications_balance", "total", 4.0, 4.0, True, [], [], []),
             ("r", "applications_balance", "other_org", 4.0, 0.0, True, [], [], []),
-            ("r", "review_litigation_total", "administrative_review", None, None, False, [], ["administrative_review/total"], []),
+            ("r", "review_litigation_total", "administrative_review", None, None, False,
+             [], ["administrative_review/total"], []),
             ("r", "applications_applicants", "granted", 0.0, 0.0, True, ["granted/other_org"], [], []),
         ],
         schema=IDENTITY_SCHEMA,
@@ -77,7 +78,8 @@ def test_missing_cell_judged_null_and_blank_judged_as_zero_with_a_note():
 def test_sides_are_signed_sums_of_the_terms():
     values = _full("r", "2021", 0.0)
     values |= {("r", "applications", "new_received", "total"): 5.0, ("r", "applications", "carried_over", "total"): 2.0,
-               ("r", "applications", "total_processed", "total"): 6.0, ("r", "applications", "carried_forward", "total"): 3.0}
+               ("r", "applications", "total_processed", "total"): 6.0,
+               ("r", "applications", "carried_forward", "total"): 3.0}
     sides = identity_sides(_facts(values), {"r": "2021"})
     row = sides.filter(expectation="applications_balance", scope="total").row(0, named=True)
     assert (row["observed"], row["expected"]) == (7.0, 9.0)
@@ -97,8 +99,9 @@ def test_cross_year_sides_pair_an_agency_with_its_year_before():
     del values[("a2022", "proactive", "normative_documents", "issued")]  # missing: not assessable
     values |= {("a2022bis", "applications", "carried_forward", "total"): 1.0,  # a thinner republication of 2022
                ("a2020bis", "applications", "carried_forward", "total"): 9.0}  # and of 2020: a2020 is the year before
-    reports = _reports([("a2020", "A", 2020, "2019"), ("a2020bis", "A", 2020, "2019"), ("a2021", "A", 2021, "2021"), ("a2022", "A", 2022, "2021"),
-                        ("a2022bis", "A", 2022, "2021"), ("x2021", None, 2021, "2021"), ("b2022", "B", 2022, "2021")])
+    reports = _reports([("a2020", "A", 2020, "2019"), ("a2020bis", "A", 2020, "2019"), ("a2021", "A", 2021, "2021"),
+                        ("a2022", "A", 2022, "2021"), ("a2022bis", "A", 2022, "2021"), ("x2021", None, 2021, "2021"),
+                        ("b2022", "B", 2022, "2021")])
     sides = judge_sides(cross_year_sides(_facts(values), reports), "cross_year_identities")
     by = {(r["report_id"], r["expectation"], r["scope"]): r for r in sides.iter_rows(named=True)}
     # 2020 → 2021 changes template: carryover only; 2021 → 2022 both identities (for a2022 and its republication)
@@ -129,19 +132,25 @@ def test_completeness_counts_found_and_blank_cells_per_table():
     values = _full("r", "2019")
     del values[("r", "proactive", "regulations", "new_made")]
     values[("r", "applications", "granted", "total")] = None
-    sides = {(r["expectation"], r["scope"]): r for r in completeness_sides(_facts(values), {"r": "2019"}).iter_rows(named=True)}
+    rows = completeness_sides(_facts(values), {"r": "2019"}).iter_rows(named=True)
+    sides = {(r["expectation"], r["scope"]): r for r in rows}
     cells = sum(c.table_code == "proactive" for c in catalog.cells("2019"))
-    assert (sides[("completeness", "proactive")]["observed"], sides[("completeness", "proactive")]["expected"]) == (cells - 1, cells)
+    proactive = sides[("completeness", "proactive")]
+    assert (proactive["observed"], proactive["expected"]) == (cells - 1, cells)
     assert sides[("completeness", "proactive")]["missing_cells"] == ["regulations/new_made"]
-    assert (sides[("blank_cells", "applications")]["observed"], sides[("blank_cells", "applications")]["blank_cells"]) == (1.0, ["granted/total"])
+    blanks = sides[("blank_cells", "applications")]
+    assert (blanks["observed"], blanks["blank_cells"]) == (1.0, ["granted/total"])
     assert sides[("blank_cells", "proactive")]["observed"] == 0.0
 
 
 def test_value_domain_flags_come_from_the_catalog_rules():
     facts = pl.DataFrame(
-        [("r", "proactive", "regulations", "change", "count", -2.0), ("r", "proactive", "fees", "fee_amount", "yuan", 1.5),
+        [("r", "proactive", "regulations", "change", "count", -2.0),
+         ("r", "proactive", "fees", "fee_amount", "yuan", 1.5),
          ("r", "applications", "granted", "total", "count", 1.5)],
         schema=FACT_SCHEMA, orient="row",
     )
     frame = domain_frame(facts)
-    assert frame.select("signed", "counted", "whole").rows() == [(True, True, True), (False, False, False), (False, True, False)]
+    assert frame.select("signed", "counted", "whole").rows() == [
+        (True, True, True), (False, False, False), (False, True, False)
+    ]

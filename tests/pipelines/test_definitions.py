@@ -76,7 +76,9 @@ def test_partitioned_definitions_load(tmp_path):
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     assert {graph.get(k).partitions_def for k in graph.get_all_asset_keys()} == {LANDING_FOLDERS}
-    assert {k.name for k in graph.asset_check_keys} == {"in_report_identities", "cross_year_identities", "value_domain", "completeness"}
+    assert {k.name for k in graph.asset_check_keys} == {
+        "in_report_identities", "cross_year_identities", "value_domain", "completeness"
+    }
     with pytest.raises(ValueError, match="GONGKAI_PARTITIONS='days'"):
         build_definitions(partitions="days")
 
@@ -93,8 +95,10 @@ def test_a_partition_run_reads_only_its_folder(tmp_path):
     assert job.execute_in_process(partition_key="a", instance=instance).success
     assert query(db, "select count(*), bool_and(contains(source_path, '/land/a/')) from reports") == [(2, True)]
     assert job.execute_in_process(partition_key="b", instance=instance).success
-    assert query(db, "select count(*), count(*) filter (status in ('parsed', 'partial') and present) from reports") == [(3, 3)]
-    assert query(db, "select count(distinct report_id) from expectation_results where expectation = 'completeness'") == [(3,)]
+    assert query(db, "select count(*), count(*) filter (status in ('parsed', 'partial') and present) "
+                     "from reports") == [(3, 3)]
+    assert query(db, "select count(distinct report_id) from expectation_results "
+                     "where expectation = 'completeness'") == [(3,)]
     (land / "b" / sorted(p.name for p in (land / "b").iterdir())[0]).unlink()
     assert job.execute_in_process(partition_key="a", instance=instance).success  # a's run leaves b's files alone
     assert query(db, "select count(*) filter (present) from reports") == [(3,)]

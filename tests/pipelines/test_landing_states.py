@@ -89,7 +89,7 @@ class LandingFolder(RuleBasedStateMachine):
 
     @initialize(order=st.permutations(REPORTS))
     def land_every_report(self, order):
-        for name, report in zip(NAMES, order):
+        for name, report in zip(NAMES, order, strict=True):
             (self.land / name).write_bytes(report.read_bytes())
 
     @rule(name=st.sampled_from(NAMES), report=st.sampled_from(REPORTS))

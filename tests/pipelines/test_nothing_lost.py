@@ -34,7 +34,8 @@ def ingest(land: Path, db: Path, *args: str) -> int:
 
 def reports(db: Path) -> dict[str, tuple]:
     rows = query(db, "select source_path, status, duplicate_of, status_reason, transient from reports")
-    return {Path(p).name: (status, dup and Path(dup).name, reason, transient) for p, status, dup, reason, transient in rows}
+    return {Path(p).name: (status, dup and Path(dup).name, reason, transient)
+            for p, status, dup, reason, transient in rows}
 
 
 def count(db: Path, sql: str) -> int:
@@ -137,7 +138,8 @@ def astral_pdf(codes: bytes, to_unicode: dict[int, str]) -> bytes:
         offsets.append(len(out))
         out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
     xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
 
@@ -328,7 +330,8 @@ def test_the_summary_reads_a_warehouse_it_cannot_write(warehouse, tmp_path):
     assert "files: 1 parsed" in done.stdout and summary(db) == done.stdout.strip()
 
 
-@pytest.mark.parametrize("argv", [["sql", ""], ["ingest", ".", "--max-mb", "-1"], ["ingest", ".", "--read-seconds", "0"]])
+@pytest.mark.parametrize("argv", [["sql", ""], ["ingest", ".", "--max-mb", "-1"],
+                                  ["ingest", ".", "--read-seconds", "0"]])
 def test_bad_command_lines_are_usage_errors(warehouse, argv, capsys):
     with pytest.raises(SystemExit) as stop:
         main([*argv, "--warehouse", str(warehouse)])

@@ -29,7 +29,9 @@ def report_row(warehouse, name):
 def test_warehouse_matches_truth(sample_warehouse, name):
     truth = TRUTHS[name]
     report_id, agency, year, template, status = report_row(sample_warehouse, name)
-    assert (agency, year, template, status) == (truth["agency"], truth["year"], truth["template"], truth["expected_status"])
+    assert (agency, year, template, status) == (
+        truth["agency"], truth["year"], truth["template"], truth["expected_status"]
+    )
     facts = query(
         sample_warehouse,
         "select table_code, item_code, column_code, value, line from facts where report_id = ?",
@@ -63,7 +65,8 @@ def test_lost_columns_make_identities_not_assessable(sample_warehouse):
         "using (report_id) where r.source_path like '%/000_%' and e.success is null",
     )
     scopes = {(e, s) for e, s, _, _ in rows}
-    assert {("review_litigation_total", g) for g in ("administrative_review", "litigation_direct", "litigation_after_review")} <= scopes
+    groups = ("administrative_review", "litigation_direct", "litigation_after_review")
+    assert {("review_litigation_total", g) for g in groups} <= scopes
     assert ("applications_balance", "natural_person") in scopes
     assert ("applications_balance", "total") not in scopes  # 总计 was read: that scope is assessed
     assert all(obs is None and missing for _, _, obs, missing in rows)
@@ -92,7 +95,8 @@ def test_changed_file_replaces_its_rows(tmp_path):
     assert new_id != old_id
     assert query(db, "select count(*) from facts where report_id = ?", [old_id]) == [(0,)]
     assert query(db, "select count(*) from expectation_results where report_id = ?", [old_id]) == [(0,)]
-    assert query(db, "select value from facts where item_code = 'administrative_penalty' and column_code = 'prior_year_count'") == [(1831.0,)]
+    assert query(db, "select value from facts "
+                     "where item_code = 'administrative_penalty' and column_code = 'prior_year_count'") == [(1831.0,)]
     assert query(db, "select count(*) from facts") == [(196,)]
 
 

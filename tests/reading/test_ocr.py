@@ -96,7 +96,8 @@ def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch
         model = Path(session._model_path).resolve()
         assert model.is_relative_to(package) and model.suffix == ".onnx" and model.stat().st_size > 100_000
         options = session.get_session_options()
-        assert (options.intra_op_num_threads, options.inter_op_num_threads, options.enable_cpu_mem_arena) == (1, 1, False)
+        threads = (options.intra_op_num_threads, options.inter_op_num_threads)
+        assert threads == (1, 1) and options.enable_cpu_mem_arena is False
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     line = np.full((60, 300), 235, np.uint8)
     cv2.putText(line, "4096", (20, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 20, 3)
@@ -130,11 +131,14 @@ def test_an_implausible_ocr_number_is_flagged_not_stored_as_read():
     """A 7-digit count beside cells of one digit, and a count with a decimal point, become NULL
     with confidence 0 and a note; money may have decimals; table 二's columns differ in kind (a
     prior year's count of 1324 beside a change of 2 stands); text-layer cells are left alone."""
-    def cell(column: str, text: str, value: float, unit: str = "件", method: str = "ocr", item: str = "new") -> FoundCell:
-        return FoundCell("applications", item, column, value, unit, SourceCell(text, page=2, method=method, confidence=0.99))
+    def cell(column: str, text: str, value: float, unit: str = "件", method: str = "ocr",
+             item: str = "new") -> FoundCell:
+        source = SourceCell(text, page=2, method=method, confidence=0.99)
+        return FoundCell("applications", item, column, value, unit, source)
 
     cells = [cell("natural_person", "3000003", 3000003), cell("commercial_enterprise", "2", 2), cell("total", "5", 5),
-             cell("natural_person", "1.5", 1.5, item="carried_forward"), cell("total", "12", 12, item="carried_forward"),
+             cell("natural_person", "1.5", 1.5, item="carried_forward"),
+             cell("total", "12", 12, item="carried_forward"),
              cell("fees", "0.35", 3500.0, unit="yuan", item="fees"), cell("x", "7", 7, item="fees"),
              FoundCell("proactive", "rules", "prior_year_count", 1324, "件", SourceCell("1324", method="ocr")),
              FoundCell("proactive", "rules", "change", 2, "件", SourceCell("2", method="ocr")),
@@ -142,8 +146,10 @@ def test_an_implausible_ocr_number_is_flagged_not_stored_as_read():
              cell("natural_person", "3000003", 3000003, method="text", item="pdf"), cell("total", "5", 5, item="pdf"),
              cell("other", "2", 2, method="text", item="pdf")]
     out, notes = flag_implausible(cells)
-    changed = {(c.item_code, c.column_code): (c.value, c.source.confidence, c.source.text) for c in out if c not in cells}
-    assert changed == {("new", "natural_person"): (None, 0.0, "3000003"), ("carried_forward", "natural_person"): (None, 0.0, "1.5")}
+    changed = {(c.item_code, c.column_code): (c.value, c.source.confidence, c.source.text)
+               for c in out if c not in cells}
+    assert changed == {("new", "natural_person"): (None, 0.0, "3000003"),
+                       ("carried_forward", "natural_person"): (None, 0.0, "1.5")}
     assert len(notes) == 2 and "7 digits where the row's other numbers have at most 1" in notes[0]
     assert "a count with a decimal point" in notes[1] and notes[1].startswith("page 2: applications/carried_forward")
 
@@ -185,7 +191,9 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
         status, agency, year, notes = con.execute("select status, agency, year, notes from reports").fetchall()[0]
         assert (status, agency, year) == ("parsed", truth["agency"], truth["year"])
         assert notes[0].startswith("scanned PDF read by OCR: ")
-        facts = con.execute("select item_code, column_code, table_code, value, method, confidence, page, bbox from facts").fetchall()
+        facts = con.execute(
+            "select item_code, column_code, table_code, value, method, confidence, page, bbox from facts"
+        ).fetchall()
         assert facts and {f[4] for f in facts} == {"ocr"}
         assert all(f[6] >= 1 and len(f[7]) == 4 for f in facts)
         assert all(0 < f[5] <= 1 for f in facts if f[5] is not None)
@@ -199,7 +207,8 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
             "select e.expectation, e.scope, c.cell.item_code, c.cell.column_code from expectation_results e, "
             "unnest(e.cells) as c(cell) where list_contains(?, e.expectation) and e.success "
             "order by 1, 2, 3, 4 limit 1", [list(stewardship.ERRORS)]).fetchall()[0]
-        con.execute("update expectation_results set success = false where expectation = ? and scope = ?", [expectation, scope])
+        con.execute("update expectation_results set success = false where expectation = ? and scope = ?",
+                    [expectation, scope])
         con.execute("update facts set confidence = 0.5 where item_code = ? and column_code = ?", [item, column])
         stewardship.update_findings(con, "test")
         (finding,) = con.execute("select finding_id from findings where expectation = ? and scope = ?",

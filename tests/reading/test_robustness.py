@@ -42,9 +42,11 @@ BAD = {
     "empty.txt": (b"", "empty file"),
     "truncated.pdf": (REPORT_PDF[: len(REPORT_PDF) // 3], "not a readable PDF"),
     "locked.pdf": (make_pdf(lambda c: write_text(c, "政府信息公开"), encrypt="secret"), "password-protected PDF"),
-    "minutes.pdf": (make_pdf(lambda c: write_text(c, "会议纪要：本周工作安排。")), "no statistical table of the annual report template found"),
+    "minutes.pdf": (make_pdf(lambda c: write_text(c, "会议纪要：本周工作安排。")),
+                    "no statistical table of the annual report template found"),
     "notice.docx": (notice_docx(), "no statistical table of the annual report template found"),
-    "scan.pdf": (make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300))), "scanned PDF read by OCR: no statistical table"),
+    "scan.pdf": (make_pdf(lambda c: (c.rect(50, 50, 400, 600), c.line(50, 300, 450, 300))),
+                 "scanned PDF read by OCR: no statistical table"),
     "garbled.txt": (b"\xff\xff\x80\xff" * 8, "unknown encoding"),
     "table.xlsx": (b"PK\x03\x04 spreadsheet", "unsupported file type '.xlsx'"),
     "huge.txt": ("年度报告\n".encode() * 40_000, "over the size limit"),
@@ -64,10 +66,8 @@ def bad_run(tmp_path_factory):
 
 
 def rows(db):
-    return {
-        path.rsplit("/", 1)[1]: (status, reason, dup)
-        for path, status, reason, dup in query(db, "select source_path, status, status_reason, duplicate_of from reports")
-    }
+    reports = query(db, "select source_path, status, status_reason, duplicate_of from reports")
+    return {path.rsplit("/", 1)[1]: (status, reason, dup) for path, status, reason, dup in reports}
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
@@ -105,7 +105,9 @@ def test_file_vanishing_between_scan_and_read(tmp_path):
     plan = landing.plan(scanned, query_known_empty(), max_bytes=1e6)
     assert plan["action"].to_list() == ["read"]
     row, facts = read_file(Task(scanned[0].path, plan["target"][0], 10, 0.0), max_bytes=1e6)
-    assert (row["status"], row["status_reason"], row["transient"]) == ("rejected", "file vanished before it could be read", True)
+    assert (row["status"], row["status_reason"], row["transient"]) == (
+        "rejected", "file vanished before it could be read", True
+    )
     assert facts is None
 
 
@@ -141,7 +143,7 @@ def test_slow_file_hits_the_time_limit(tmp_path):
 
     def heavy(c):
         c.setFont("STSong-Light", 4)
-        for page in range(240):  # seconds of reading: far over the limit, which the good file stays far under
+        for _ in range(240):  # seconds of reading: far over the limit, which the good file stays far under
             for y in range(40, 800, 5):
                 c.drawString(20, y, "政府信息公开 0 1 2 3 4 5 6 7 8 9 " * 6)
             c.showPage()
@@ -196,7 +198,8 @@ def test_a_held_warehouse_gives_a_clear_message_after_lock_wait(tmp_path, capsys
     monkeypatch.setattr(store, "time", clock)
     # DuckDB locks the file per process: another process holds it until its standard input closes.
     hold = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); sys.stdin.read()"],
+        [sys.executable, "-c",
+         f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:

@@ -23,7 +23,8 @@ def _is_outcome(item: str, template: str) -> bool:
     """The spec: granted + partially_granted + all denied_* + all unavailable_* + all not_processed_*
     + other_handling (2019) or other_* (2021)."""
     other = item == "other_handling" if template == "2019" else item.startswith("other_")
-    return item in ("granted", "partially_granted") or item.startswith(("denied_", "unavailable_", "not_processed_")) or other
+    return (item in ("granted", "partially_granted") or item.startswith(("denied_", "unavailable_", "not_processed_"))
+            or other)
 
 
 @pytest.mark.parametrize("template", ["2019", "2021"])
@@ -69,7 +70,8 @@ def test_expectations_and_suites():
 
 
 def test_template_of_a_year():
-    assert [catalog.template_of_year(y) for y in (None, 2018, 2020, 2021, 2024)] == ["2019", "2019", "2019", "2021", "2021"]
+    years = (None, 2018, 2020, 2021, 2024)
+    assert [catalog.template_of_year(y) for y in years] == ["2019", "2019", "2019", "2021", "2021"]
 
 
 def test_printed_scales():
@@ -89,6 +91,7 @@ def test_one_administrative_unit_pattern_for_names_and_gazetteer():
     assert place_of("阿拉善盟额济纳旗苏木") == ("阿拉善盟额济纳旗苏木", True)
     assert place_of("银坑镇人民政府") == ("银坑镇", False)
     # a body printed whole keeps the places it prints (issue 14: never a name the report does not print)
-    assert agency_from(["内蒙古自治区阿拉善盟额济纳旗人民政府2021年政府信息公开工作年度报告"]) == "内蒙古自治区阿拉善盟额济纳旗人民政府"
+    assert (agency_from(["内蒙古自治区阿拉善盟额济纳旗人民政府2021年政府信息公开工作年度报告"])
+            == "内蒙古自治区阿拉善盟额济纳旗人民政府")
     assert agency_from(["阿拉善盟额济纳旗2021年政府信息公开工作年度报告", "额济纳旗人民政府"]) == "额济纳旗人民政府"
     assert catalog.pattern("admin_unit").fullmatch("特别行政区")

@@ -25,7 +25,8 @@ def test_item_variants():
 def test_every_item_of_each_template_has_a_label():
     for template in catalog.TEMPLATES:
         labelled = {label.code for label in catalog.labels("item") if template in label.templates}
-        assert labelled == {i.item_code for i in catalog.items() if template in i.templates and i.table_code != "review_litigation"}
+        assert labelled == {i.item_code for i in catalog.items()
+                            if template in i.templates and i.table_code != "review_litigation"}
 
 
 def test_markers():
@@ -41,7 +42,8 @@ def test_template_from_content_not_year():
 
 def test_units_printed_in_a_header():
     n = normalize
-    assert column_units(n("信息内容 采购项目数量 采购总金额（万元）"), "2019", "art20_9") == {"procurement_amount": "万元"}
+    procurement = n("信息内容 采购项目数量 采购总金额（万元）")
+    assert column_units(procurement, "2019", "art20_9") == {"procurement_amount": "万元"}
     assert column_units(n("信息内容 本年收费金额（单位：万元）"), "2021", "art20_8") == {"fee_amount": "万元"}
     assert column_units(n("（单位：元）信息内容 采购项目数量 采购总金额"), "2019", "art20_9") == {
         "procurement_count": "元", "procurement_amount": "元"}  # counts ignore it: only money is scaled

@@ -51,13 +51,15 @@ def test_printed_labels_match_their_items():
     labels = printed_item_labels()
     for template in catalog.TEMPLATES:
         for table in ("proactive", "applications"):
-            assert {i for t, tb, _, i in labels if (t, tb) == (template, table)} == set(catalog.item_codes(template, table))
+            printed = {i for t, tb, _, i in labels if (t, tb) == (template, table)}
+            assert printed == set(catalog.item_codes(template, table))
     assert {(t, tb, label, match_item(normalize(label), t, tb)) for t, tb, label, _ in labels} == labels
 
 
 @FIXED
 @given(
-    st.lists(st.text() | st.sampled_from(sorted({label for _, _, label, _ in printed_item_labels()})), max_size=4).map("".join),
+    st.lists(st.text() | st.sampled_from(sorted({label for _, _, label, _ in printed_item_labels()})),
+             max_size=4).map("".join),
     st.sampled_from(catalog.TEMPLATES),
     st.sampled_from(["proactive", "applications"]),
 )
@@ -112,7 +114,8 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
         elif op == 2:
             b[i:i] = b[i : i + rng.randint(1, 400)]
         elif op == 3:
-            b[i:i] = rng.choice(["\t", "\n", "&nbsp;", "<td>", "</tr>", "<td rowspan=99>", "（七）总计", "-", "万元", "一、"]).encode()
+            b[i:i] = rng.choice(["\t", "\n", "&nbsp;", "<td>", "</tr>", "<td rowspan=99>",
+                                 "（七）总计", "-", "万元", "一、"]).encode()
         elif op == 4:
             b = b[:i]
         else:

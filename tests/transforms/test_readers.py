@@ -119,7 +119,8 @@ def test_legacy_word_is_named():
         read_report("old.doc", b"\xd0\xcf\x11\xe0 not read")
 
 
-PROCUREMENT = [["第二十条第（九）项"], ["信息内容", "采购项目数量", "采购总金额（万元）"], ["政府集中采购", "3", "6510"]]
+PROCUREMENT = [["第二十条第（九）项"], ["信息内容", "采购项目数量", "采购总金额（万元）"],
+               ["政府集中采购", "3", "6510"]]
 HEADING = "某某县人民政府2019年政府信息公开工作年度报告"
 
 
@@ -133,7 +134,7 @@ def _procurement_docx() -> bytes:
         if len(row) == 1:
             cells[0].merge(cells[2]).text = row[0]
         else:
-            for cell, text in zip(cells, row):
+            for cell, text in zip(cells, row, strict=True):
                 cell.text = text
     out = io.BytesIO()
     doc.save(out)
@@ -142,7 +143,8 @@ def _procurement_docx() -> bytes:
 
 def _procurement_html() -> bytes:
     rows = "".join(
-        f"<tr><td colspan=3>{row[0]}</td></tr>" if len(row) == 1 else "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        f"<tr><td colspan=3>{row[0]}</td></tr>" if len(row) == 1
+        else "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
         for row in PROCUREMENT
     )
     return f"<html><body><h1>{HEADING}</h1><p>二、主动公开政府信息情况</p><table>{rows}</table></body></html>".encode()
@@ -152,7 +154,8 @@ def _procurement_text() -> bytes:
     return "\n".join([HEADING, "二、主动公开政府信息情况", *("\t".join(row) for row in PROCUREMENT)]).encode()
 
 
-@pytest.mark.parametrize("name,data", [("x.docx", _procurement_docx), ("x.html", _procurement_html), ("x.txt", _procurement_text)])
+@pytest.mark.parametrize("name,data", [("x.docx", _procurement_docx), ("x.html", _procurement_html),
+                                       ("x.txt", _procurement_text)])
 def test_unit_in_a_column_header_applies_to_its_cells(name, data):
     """采购总金额（万元）: 6510 printed is 65,100,000 yuan, in every format."""
     report = read_report(name, data())
@@ -168,7 +171,8 @@ def test_markdown_table_with_a_label_wrapped_over_rows():
 
     apps = " | ".join(["0"] * 6)
     text = "\n".join([
-        "| （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） | | 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
+        "| （本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） | "
+        "| 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 |",
         "|---|---|---|---|---|---|---|---|---|",
         f"| 一、本年新收政府信息公开申请数量 | | 3 | {apps} |",
         "| 三、本年度办理结果 | （一）予以公开 |  | 0 | 0 | 0 | 0 | 0 | 0 |",

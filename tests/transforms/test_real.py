@@ -99,7 +99,8 @@ def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
     land.mkdir()
     (land / "hzq2024.pdf").write_bytes((REAL / "hzq2024.pdf").read_bytes())
     text = (SAMPLES / "004_cf77e8731c91250a.txt").read_text(encoding="utf-8")
-    text = text.replace("隆德县联财镇 2019 年政府信息公开工作年度报告", "洪泽区人民政府 2023 年政府信息公开工作年度报告")
+    text = text.replace("隆德县联财镇 2019 年政府信息公开工作年度报告",
+                        "洪泽区人民政府 2023 年政府信息公开工作年度报告")
     (land / "hzq2023.txt").write_text(text, encoding="utf-8")
     unresolved = text.replace("洪泽区人民政府 2023 年", "平潭综合实验区 2022 年")
     (land / "pt2022.txt").write_text(unresolved, encoding="utf-8")
@@ -108,9 +109,13 @@ def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
     reports = query(db, "select year, agency, agency_id from reports order by year")
     assert reports == [(2022, "平潭综合实验区", "name:平潭综合实验区"), (2023, "洪泽区人民政府", "320813:人民政府"),
                        (2024, "淮安市洪泽区人民政府", "320813:人民政府")]
-    assert query(db, "select distinct agency_id from facts order by 1") == [("320813:人民政府",), ("name:平潭综合实验区",)]
-    assert query(db, "select agency_id, agency, names, division_code, linked, county, reports from agencies order by 1") == [
-        ("320813:人民政府", "淮安市洪泽区人民政府", ["洪泽区人民政府", "淮安市洪泽区人民政府"], "320813", True, "洪泽区", 2),
+    assert query(db, "select distinct agency_id from facts order by 1") == [
+        ("320813:人民政府",), ("name:平潭综合实验区",)
+    ]
+    assert query(db, "select agency_id, agency, names, division_code, linked, county, reports "
+                     "from agencies order by 1") == [
+        ("320813:人民政府", "淮安市洪泽区人民政府", ["洪泽区人民政府", "淮安市洪泽区人民政府"],
+         "320813", True, "洪泽区", 2),
         ("name:平潭综合实验区", "平潭综合实验区", ["平潭综合实验区"], None, False, None, 1)]
     assert "agencies known by their name alone, to link to a division: 1: 平潭综合实验区" in summary(db)
     chained = query(db, "select count(*) from expectation_results e join reports r using (report_id) "
@@ -121,7 +126,8 @@ def test_one_agency_under_two_names_through_the_warehouse(tmp_path):
     assert unchained == [(0,)]  # 平潭综合实验区 (2022) is another body
     series = query(db, "select year, agency, received, received_change is not null from v_agency_year "
                        "where agency_id = '320813:人民政府' order by year")
-    assert [(y, a, c) for y, a, _, c in series] == [(2023, "洪泽区人民政府", False), (2024, "淮安市洪泽区人民政府", True)]
+    assert [(y, a, c) for y, a, _, c in series] == [(2023, "洪泽区人民政府", False),
+                                                    (2024, "淮安市洪泽区人民政府", True)]
 
 
 def test_completeness_counts_the_printed_row_for_its_parts(hzq):
@@ -129,4 +135,5 @@ def test_completeness_counts_the_printed_row_for_its_parts(hzq):
 
     sides = completeness_sides(FACTS.frame(fact_columns("hzq", hzq)), {"hzq": "2021"})
     tables = sides.filter(expectation="completeness").select("scope", "observed", "expected").rows()
-    assert sorted(tables) == [("applications", 161.0, 161.0), ("proactive", 10.0, 10.0), ("review_litigation", 15.0, 15.0)]
+    assert sorted(tables) == [("applications", 161.0, 161.0), ("proactive", 10.0, 10.0),
+                              ("review_litigation", 15.0, 15.0)]

@@ -31,7 +31,8 @@ def test_a_reports_facts_fill_the_declared_columns():
     report = read_report(path.name, path.read_bytes())
     facts = schema.FACTS.frame(fact_columns("r1", report))
     assert facts.schema == schema.FACTS.schema and facts.height == len(report.cells)
-    rows = schema.REPORTS.frame([report_row("r1", str(path), report), report_row("", "gone.pdf", None, status=Status.REJECTED)])
+    rows = schema.REPORTS.frame([report_row("r1", str(path), report),
+                                 report_row("", "gone.pdf", None, status=Status.REJECTED)])
     assert rows.schema == schema.REPORTS.schema
     assert rows["status"].to_list() == [report.status, "rejected"]
     assert rows["agency"].to_list() == [report.agency, None]  # a column the row does not name is NULL

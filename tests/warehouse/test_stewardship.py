@@ -1,4 +1,5 @@
-"""Stewards: every broken identity reported (and no other), evidence, decisions that stick (the workbench: tests/cli)."""
+"""Stewards: every broken identity reported (and no other), evidence, decisions that stick
+(the workbench: tests/web)."""
 
 import json
 import os
@@ -48,7 +49,9 @@ def test_value_domain():
         orient="row",
     )
     bad = domain_violations(domain_frame(facts))
-    assert sorted(bad["scope"].to_list()) == ["centralized_procurement/procurement_amount", "granted/total", "new_received/total"]
+    assert sorted(bad["scope"].to_list()) == [
+        "centralized_procurement/procurement_amount", "granted/total", "new_received/total"
+    ]
     assert bad["success"].to_list() == [False] * 3
 
 
@@ -97,14 +100,17 @@ def _series(tmp_path: Path) -> Path:
         t.agency, t.issuer_line, t.year = "天荒坪镇人民政府", "天荒坪镇", year
         t.published = f"{year + 1}-01-15"
         truths.append(t)
-    for before, now in zip(truths, truths[1:]):
+    for before, now in zip(truths, truths[1:], strict=False):
         for col in catalog.APPLICANT_COLUMNS:
             now.values[("applications", "carried_over", col)] = before.values[("applications", "carried_forward", col)]
         for item in ("regulations", "normative_documents"):
-            issued, repealed = now.values[("proactive", item, "issued")] or 0, now.values[("proactive", item, "repealed")] or 0
-            now.values[("proactive", item, "in_force")] = (before.values[("proactive", item, "in_force")] or 0) + issued - repealed
+            issued = now.values[("proactive", item, "issued")] or 0
+            repealed = now.values[("proactive", item, "repealed")] or 0
+            in_force = (before.values[("proactive", item, "in_force")] or 0) + issued - repealed
+            now.values[("proactive", item, "in_force")] = in_force
     truths[2].values[("applications", "carried_over", "natural_person")] += 1  # break carryover 2022 → 2023
-    truths[1].values[("proactive", "regulations", "issued")] = (truths[1].values[("proactive", "regulations", "issued")] or 0) + 2
+    key = ("proactive", "regulations", "issued")
+    truths[1].values[key] = (truths[1].values[key] or 0) + 2
     for t in truths:
         doc = build(t, rng, blank="/", quirky=False)
         (land / t.file).write_text(render_text.render_tab(doc, rng), encoding="utf-8")
@@ -165,10 +171,12 @@ def test_new_persisting_and_disappeared(seed_run, capsys):
     assert ingest(land, db, echo=False)
     runs = [r for r, in query(db, "select run_id from runs order by finished_at")]
     assert len(runs) == 2
-    assert query(db, "select count(*) from findings where state = 'open' and first_run != ? and last_run = ?", [runs[1], runs[1]]) == [(4,)]
+    assert query(db, "select count(*) from findings where state = 'open' and first_run != ? and last_run = ?",
+                 [runs[1], runs[1]]) == [(4,)]
     text = (land / SEED_002).read_text(encoding="utf-8")
-    (land / SEED_002).write_text(text.replace("一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t4\t4",
-                                              "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0"), encoding="utf-8")
+    text = text.replace("一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t4\t4",
+                        "一、本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0")
+    (land / SEED_002).write_text(text, encoding="utf-8")
     assert ingest(land, db, echo=False)
     reasons = {r for r, in query(db, "select state_reason from findings where state = 'resolved'")}
     assert reasons == {"the report was replaced or removed"}
@@ -194,7 +202,8 @@ def test_a_correction_survives_rerun_and_rebuild(seed_run, capsys):
             (0.0, "0", True, 8.0, "王审核", "总计 misread")
         ]
         assert query(db, "select success from expectation_results x join reports r using (report_id) where "
-                         "r.source_path like '%002_%' and expectation = 'applications_outcomes' and scope = 'total'") == [(True,)]
+                         "r.source_path like '%002_%' and expectation = 'applications_outcomes' "
+                         "and scope = 'total'") == [(True,)]
         assert ("applications_outcomes", "total") not in open_findings(db)
 
 
@@ -208,9 +217,11 @@ def test_a_dismissal_stays_closed_until_its_cells_change(seed_run):
     import duckdb
 
     with duckdb.connect(str(db)) as con:  # as if a new reader read the cell differently
-        con.execute("update facts set raw_text = '5', value = 5 where item_code = 'new_received' and column_code = 'other_org' "
+        con.execute("update facts set raw_text = '5', value = 5 "
+                    "where item_code = 'new_received' and column_code = 'other_org' "
                     "and report_id in (select report_id from reports where source_path like '%002_%')")
-        con.execute("delete from expectation_results where report_id in (select report_id from reports where source_path like '%002_%')")
+        con.execute("delete from expectation_results "
+                    "where report_id in (select report_id from reports where source_path like '%002_%')")
     assert ingest(land, db, echo=False)
     assert query(db, "select state from findings where finding_id = ?", [fid]) == [("open",)]
 
@@ -223,7 +234,8 @@ def test_decide_refuses_what_it_cannot_record(seed_run, capsys):
     assert "no finding '000000000000'" in capsys.readouterr().err
     assert main(["decide", fid, "--as", "correction", "--by", "x", "--warehouse", str(db)]) == 2
     assert "needs --cell" in capsys.readouterr().err
-    assert main(["decide", fid, "--as", "correction", "--cell", "granted/total", "--value", "1", "--by", "x", "--warehouse", str(db)]) == 2
+    assert main(["decide", fid, "--as", "correction", "--cell", "granted/total", "--value", "1", "--by", "x",
+                 "--warehouse", str(db)]) == 2
     err = capsys.readouterr().err
     assert "not among the cells of finding" in err and "new_received/total" in err
 

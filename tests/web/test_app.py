@@ -49,11 +49,13 @@ def warehouse(sample_warehouse, tmp_path) -> Path:
 
 
 def open_findings(db: Path) -> list[tuple[str, str, str]]:
-    return query(db, "select finding_id, expectation, scope from findings where state = 'open' order by expectation, scope")
+    return query(db, "select finding_id, expectation, scope from findings where state = 'open' "
+                     "order by expectation, scope")
 
 
 def seed_002_balance(db: Path) -> str:
-    return query(db, "select finding_id from findings where expectation = 'applications_balance' and scope = 'total'")[0][0]
+    return query(db, "select finding_id from findings "
+                     "where expectation = 'applications_balance' and scope = 'total'")[0][0]
 
 
 def test_findings_page_lists_the_samples_four_findings_with_counts_per_filter(warehouse, landing):
@@ -85,7 +87,8 @@ def test_a_finding_in_words_numbers_chinese_labels_printed_table_and_source_line
     assert "difference +4" in text
     # the printed table: every cell of the identity highlighted, and only those
     highlighted = re.findall(r'<td class="num hl" title="([a-z_/]+)">', page)
-    assert sorted(highlighted) == ["carried_forward/total", "carried_over/total", "new_received/total", "total_processed/total"]
+    assert sorted(highlighted) == ["carried_forward/total", "carried_over/total", "new_received/total",
+                                   "total_processed/total"]
     # the source: the lines as read, numbered, the cells' lines marked
     marked = re.findall(r'<tr class="hl"><td class="num">(\d+)</td><td><pre>([^<]*)</pre>', page)
     assert [int(n) for n, _ in marked] == [56, 57, 77, 78]
@@ -99,13 +102,15 @@ def test_a_decision_in_the_page_writes_the_warehouse_and_decisions_csv(warehouse
         client = Client(base)
         status, page = client.request(f"/findings/{finding_id}/decide", {
             "csrf": client.token(f"/findings/{finding_id}"), "decision": "correction",
-            "cell": f"{query(warehouse, 'select report_id from findings where finding_id = ?', [finding_id])[0][0]}:new_received/total",
+            "cell": query(warehouse, "select report_id from findings where finding_id = ?", [finding_id])[0][0]
+            + ":new_received/total",
             "value": "0", "by": "王芳", "note": "the 4 belongs to 2020",
         })
         assert status == 200 and 'id="recorded"' in page and "recorded correction of new_received/total to 0" in page
         assert "王芳" in page and "the 4 belongs to 2020" in page
         status, page = client.request(f"/findings/{finding_id}/decide", {
-            "csrf": client.token(f"/findings/{finding_id}"), "decision": "source_error", "by": "李明", "note": "<b>as printed</b>",
+            "csrf": client.token(f"/findings/{finding_id}"), "decision": "source_error", "by": "李明",
+            "note": "<b>as printed</b>",
         })
         assert status == 200 and "&lt;b&gt;as printed&lt;/b&gt;" in page
     rows = query(warehouse, "select decision, item_code, column_code, value, decided_by, note from decisions "
@@ -119,9 +124,12 @@ def test_a_decision_in_the_page_writes_the_warehouse_and_decisions_csv(warehouse
 
 
 @pytest.mark.parametrize("form, reason", [
-    ({"decision": "correction", "by": "王芳", "cell": "", "value": "3"}, "a correction needs the cell and the right value"),
-    ({"decision": "correction", "by": "王芳", "cell": "granted/total", "value": "3"}, "is not among the cells of finding"),
-    ({"decision": "correction", "by": "王芳", "cell": "new_received/total", "value": "three"}, "&#39;three&#39; is not a number"),
+    ({"decision": "correction", "by": "王芳", "cell": "", "value": "3"},
+     "a correction needs the cell and the right value"),
+    ({"decision": "correction", "by": "王芳", "cell": "granted/total", "value": "3"},
+     "is not among the cells of finding"),
+    ({"decision": "correction", "by": "王芳", "cell": "new_received/total", "value": "three"},
+     "&#39;three&#39; is not a number"),
     ({"decision": "dismissed", "by": ""}, "a decision needs the name of who decides"),
     ({"decision": "approve", "by": "王芳"}, "choose a decision: source_error, correction, dismissed"),
 ])
@@ -129,7 +137,8 @@ def test_a_refused_form_says_why_and_writes_nothing(warehouse, landing, form, re
     finding_id = seed_002_balance(warehouse)
     with serving(warehouse, landing) as base:
         client = Client(base)
-        status, page = client.request(f"/findings/{finding_id}/decide", {"csrf": client.token(f"/findings/{finding_id}"), **form})
+        status, page = client.request(f"/findings/{finding_id}/decide",
+                                      {"csrf": client.token(f"/findings/{finding_id}"), **form})
     assert status == 400
     assert reason in re.search(r'<p class="error" id="error">([^<]*)</p>', page).group(1)
     assert query(warehouse, "select count(*) from decisions") == [(0,)]
@@ -144,7 +153,8 @@ def test_a_post_without_the_session_token_is_refused(warehouse, landing):
         assert client.request(f"/findings/{finding_id}/decide", form)[0] == 403
         assert client.request(f"/findings/{finding_id}/decide", {**form, "csrf": "0" * 64})[0] == 403
         other = Client(base)  # a token from another session
-        assert client.request(f"/findings/{finding_id}/decide", {**form, "csrf": other.token(f"/findings/{finding_id}")})[0] == 403
+        forged = {**form, "csrf": other.token(f"/findings/{finding_id}")}
+        assert client.request(f"/findings/{finding_id}/decide", forged)[0] == 403
         assert client.request(f"/findings/{finding_id}")[0] == 200  # nor does a GET
     assert query(warehouse, "select count(*) from decisions") == [(0,)]
 
@@ -153,7 +163,8 @@ def test_report_text_is_escaped(warehouse, landing):
     import duckdb
 
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("update reports set agency = '<script>alert(1)</script>刚察' where source_path like ?", [f"%{SEED_002}"])
+        con.execute("update reports set agency = '<script>alert(1)</script>刚察' where source_path like ?",
+                    [f"%{SEED_002}"])
     finding_id = seed_002_balance(warehouse)
     with serving(warehouse, landing) as base:
         client = Client(base)
@@ -172,7 +183,8 @@ def test_files_outside_the_landing_folder_and_other_hosts_are_refused(warehouse,
     with serving(warehouse, elsewhere) as base:  # the warehouse's files are not in this landing folder
         client = Client(base)
         status, page = client.request(f"/reports/{report_id}/cells/applications/new_received/total")
-        assert status == 200 and "is outside the landing folder" in page and "一、本年新收政府信息公开申请数量\t" not in page
+        assert status == 200 and "is outside the landing folder" in page
+        assert "一、本年新收政府信息公开申请数量\t" not in page
         for path in ("/reports/..%2F..%2F..%2Fetc%2Fpasswd", "/reports/../../etc/passwd",
                      f"/reports/{report_id}/pages/1.png?cell=..%2F..%2Fetc%2Fpasswd", "/findings/%2e%2e"):
             status, page = client.request(path)
@@ -189,7 +201,8 @@ def test_reports_list_rejected_and_partial_first_and_every_number_links_to_its_s
         report_id = query(warehouse, "select report_id from reports where source_path like ?", [f"%{SEED_002}"])[0][0]
         status, page = client.request(f"/reports/{report_id}")
         links = re.findall(rf'href="/reports/{report_id}/cells/([a-z_]+)/([a-z_]+)/([a-z_]+)">', page)
-        facts = query(warehouse, "select table_code, item_code, column_code from facts where report_id = ?", [report_id])
+        facts = query(warehouse, "select table_code, item_code, column_code from facts where report_id = ?",
+                      [report_id])
         assert sorted(links) == sorted(facts)
         assert page.count('href="/findings/') == 4
         status, page = client.request(f"/reports/{report_id}/cells/applications/new_received/total")
@@ -201,7 +214,8 @@ def test_while_a_run_holds_the_warehouse_pages_say_so_and_then_read_again(wareho
     import sys
 
     holder = subprocess.Popen(  # another process writing the warehouse, as an ingest run does
-        [sys.executable, "-c", "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()",
+        [sys.executable, "-c",
+         "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); sys.stdin.read()",
          str(warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -15,7 +15,8 @@ from conftest import CORPUS, SAMPLES, query
 from cli.main import main
 from web import evidence
 
-PDF = "007_pdf_reportlab.pdf"  # its truth: applications_balance/natural_person and applications_applicants/new_received fail
+# its truth: applications_balance/natural_person and applications_applicants/new_received fail
+PDF = "007_pdf_reportlab.pdf"
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +38,14 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
     assert main(["ingest", str(pdf_landing), "--warehouse", str(db), "--quiet"]) == 0
     truth = json.loads((CORPUS / PDF.replace(".pdf", ".truth.json")).read_text(encoding="utf-8"))
     assert ["applications_balance", "natural_person"] in truth["identity_failures"]
-    finding_id, report_id = query(db, "select f.finding_id, f.report_id from findings f join reports r using (report_id) "
+    finding_id, report_id = query(db, "select f.finding_id, f.report_id "
+                                      "from findings f join reports r using (report_id) "
                                       "where r.source_path like ? and f.expectation = 'applications_balance' "
                                       "and f.scope = 'natural_person'", [f"%{PDF}"])[0]
     cells = query(db, "select item_code, raw_text from facts where report_id = ? and table_code = 'applications' "
                       "and column_code = 'natural_person' and item_code in "
-                      "('new_received', 'carried_over', 'total_processed', 'carried_forward') order by item_code", [report_id])
+                      "('new_received', 'carried_over', 'total_processed', 'carried_forward') order by item_code",
+                  [report_id])
     with serving(db, pdf_landing) as base, chromium(tmp_path / "profile") as browser:
         wait = WebDriverWait(browser, 60)
         browser.get(base + "/findings")
@@ -56,7 +59,7 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
         crops = browser.find_elements(By.CSS_SELECTOR, "img.crop")
         assert len(crops) >= 1
         for img in crops:  # every crop loaded and drawn: a PNG as wide as the page at two pixels a point
-            wait.until(lambda _: browser.execute_script("return arguments[0].complete", img))
+            wait.until(lambda _, img=img: browser.execute_script("return arguments[0].complete", img))
             assert browser.execute_script("return arguments[0].naturalWidth", img) == round(595.2756 * evidence.SCALE)
         browser.find_element(By.CSS_SELECTOR, "input[name=decision][value=source_error]").click()
         browser.find_element(By.NAME, "by").send_keys("王芳")
@@ -70,7 +73,8 @@ def test_find_open_and_decide_in_a_browser_then_rebuild(pdf_landing, tmp_path):
         ("source_error", "王芳", "the report prints 50 + 5 = 50 + 1: its own error")]
     assert query(db, "select state from findings where finding_id = ?", [finding_id]) == [("closed",)]
     with open(db.parent / "decisions.csv", encoding="utf-8", newline="") as f:
-        assert [(r["finding_id"], r["decision"], r["decided_by"]) for r in csv.DictReader(f)] == [(finding_id, "source_error", "王芳")]
+        decided = [(r["finding_id"], r["decision"], r["decided_by"]) for r in csv.DictReader(f)]
+        assert decided == [(finding_id, "source_error", "王芳")]
     rebuilt = tmp_path / "rebuilt.duckdb"  # an empty warehouse beside the same decisions.csv
     assert main(["ingest", str(pdf_landing), "--warehouse", str(rebuilt), "--quiet"]) == 0
     assert query(rebuilt, "select state, state_reason from findings where finding_id = ?", [finding_id]) == [

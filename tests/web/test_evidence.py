@@ -39,10 +39,12 @@ def test_the_rows_as_read_show_each_cell_where_the_reader_found_it(name):
 
     data = (CORPUS / name).read_bytes()
     report = read_report(name, data)
-    facts = [{"table_code": c.table_code, "item_code": c.item_code, "column_code": c.column_code, "raw_text": c.source.text,
-              "line": c.source.line, "table_no": c.source.table_no, "row_no": c.source.row_no, "col_no": c.source.col_no}
+    facts = [{"table_code": c.table_code, "item_code": c.item_code, "column_code": c.column_code,
+              "raw_text": c.source.text, "line": c.source.line,
+              "table_no": c.source.table_no, "row_no": c.source.row_no, "col_no": c.source.col_no}
              for c in report.cells if c.table_code == "applications"]
-    marked = [f for f in facts if (f["item_code"], f["column_code"]) in {("new_received", "total"), ("carried_forward", "total")}]
+    marked = [f for f in facts
+              if (f["item_code"], f["column_code"]) in {("new_received", "total"), ("carried_forward", "total")}]
     assert len(marked) == 2
     lines, grids = evidence.lines_and_grids(report.format, data, facts, marked)
     for f in marked:

@@ -7,7 +7,8 @@ from web import queries
 def _cell(report: str, item: str, column: str, value: float | None) -> dict:
     return {"cell_report_id": report, "table_code": "proactive", "item_code": item, "column_code": column,
             "used": value, "raw_text": None if value is None else f"{value:g}",
-            "item_label": queries.item_label("proactive", item), "column_label": queries.column_label("proactive", column)}
+            "item_label": queries.item_label("proactive", item),
+            "column_label": queries.column_label("proactive", column)}
 
 
 def test_a_cross_year_identity_has_its_signs_and_the_year_before():

@@ -31,8 +31,10 @@ FORMATS = {
     "html_gbk": (".htm", ["", "/"], lambda d, r: render_html.render_html(d, r, "gbk")),
     "docx": (".docx", ["", "—", "/"], render_docx.render_docx),
     "pdf_reportlab": (".pdf", ["", "/"], render_pdf.render_reportlab),
-    "pdf_libreoffice": (".pdf", ["", "—"], lambda d, r: render_pdf.convert_with_libreoffice(render_docx.render_docx(d, r))),
-    "pdf_chromium": (".pdf", ["", "/"], lambda d, r: render_pdf.convert_with_chromium(render_html.render_html(d, r, "utf-8"))),
+    "pdf_libreoffice": (".pdf", ["", "—"],
+                        lambda d, r: render_pdf.convert_with_libreoffice(render_docx.render_docx(d, r))),
+    "pdf_chromium": (".pdf", ["", "/"],
+                     lambda d, r: render_pdf.convert_with_chromium(render_html.render_html(d, r, "utf-8"))),
 }
 
 
@@ -79,7 +81,7 @@ def scan_generated(source: Path, out: Path, count: int, seed: int, start: int) -
     written = []
     pdfs = sorted(p for p in source.glob("*.pdf") if p.stem.endswith(("_pdf_libreoffice", "_pdf_chromium"))
                   and p.with_name(p.stem + ".truth.json").exists())
-    for n, pdf in zip(range(start, start + count), pdfs):
+    for n, pdf in zip(range(start, start + count), pdfs, strict=False):
         name = f"{n:03d}_scan_{pdf.stem.split('_pdf_', 1)[1]}"
         truth = json.loads(pdf.with_name(pdf.stem + ".truth.json").read_text(encoding="utf-8"))
         truth["file"] = name + ".pdf"

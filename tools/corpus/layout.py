@@ -94,7 +94,8 @@ def build(truth: Truth, rng: random.Random, *, blank: str, quirky: bool = True, 
     ]
     closing = [
         Block("heading", "五、存在的主要问题及改进情况"),
-        Block("para", f"一是公开内容还不够全面；二是信息更新还需更及时。{t.year + 1}年将加强培训{rng.randint(2, 9)}次。"),
+        Block("para", "一是公开内容还不够全面；二是信息更新还需更及时。"
+                      f"{t.year + 1}年将加强培训{rng.randint(2, 9)}次。"),
         Block("heading", "六、其他需要报告的事项"),
         Block("para", "无其他需要报告的事项。"),
     ]
@@ -134,21 +135,25 @@ def _value(t: Truth, rng: random.Random, key, blank: str) -> GCell:
 PROACTIVE = {
     "2019": [
         ("（一）", ["本年新制作数量", "本年新公开数量", "对外公开总数量"],
-         [("regulations", "规章"), ("normative_documents", "规范性文件")], ["new_made", "new_published", "total_published"]),
+         [("regulations", "规章"), ("normative_documents", "规范性文件")],
+         ["new_made", "new_published", "total_published"]),
         ("（五）", ["上一年项目数量", "本年增/减", "处理决定数量"],
          [("administrative_licensing", "行政许可"), ("other_external_services", "其他对外管理服务事项")],
          ["prior_year_count", "change", "decisions"]),
         ("（六）", ["上一年项目数量", "本年增/减", "处理决定数量"],
          [("administrative_penalty", "行政处罚"), ("administrative_coercion", "行政强制")],
          ["prior_year_count", "change", "decisions"]),
-        ("（八）", ["上一年项目数量", "本年增/减"], [("administrative_fees", "行政事业性收费")], ["prior_year_count", "change"]),
-        ("（九）", ["采购项目数量", "采购总金额"], [("centralized_procurement", "政府集中采购")], ["procurement_count", "procurement_amount"]),
+        ("（八）", ["上一年项目数量", "本年增/减"],
+         [("administrative_fees", "行政事业性收费")], ["prior_year_count", "change"]),
+        ("（九）", ["采购项目数量", "采购总金额"],
+         [("centralized_procurement", "政府集中采购")], ["procurement_count", "procurement_amount"]),
     ],
     "2021": [
         ("（一）", ["本年制发件数", "本年废止件数", "现行有效件数"],
          [("regulations", "规章"), ("normative_documents", "行政规范性文件")], ["issued", "repealed", "in_force"]),
         ("（五）", ["本年处理决定数量"], [("administrative_licensing", "行政许可")], ["decisions"]),
-        ("（六）", ["本年处理决定数量"], [("administrative_penalty", "行政处罚"), ("administrative_coercion", "行政强制")], ["decisions"]),
+        ("（六）", ["本年处理决定数量"],
+         [("administrative_penalty", "行政处罚"), ("administrative_coercion", "行政强制")], ["decisions"]),
         ("（八）", ["本年收费金额（单位：万元）"], [("administrative_fees", "行政事业性收费")], ["fee_amount"]),
     ],
 }
@@ -219,9 +224,11 @@ def _applications(t: Truth, rng: random.Random, blank: str, quirky: bool) -> Blo
         return GCell(_label(rng, text, quirky), **kw)
 
     rows: list[list[GCell]] = [
-        [GCell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", colspan=3, rowspan=3, header=True),
+        [GCell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+               colspan=3, rowspan=3, header=True),
          GCell("申请人情况", colspan=7, header=True)],
-        [GCell("自然人", rowspan=2, header=True), GCell("法人或其他组织", colspan=5, header=True), GCell("总计", rowspan=2, header=True)],
+        [GCell("自然人", rowspan=2, header=True), GCell("法人或其他组织", colspan=5, header=True),
+         GCell("总计", rowspan=2, header=True)],
         [GCell(h, header=True) for h in ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]],
         [lab("一、本年新收政府信息公开申请数量", colspan=3), *values("new_received")],
         [lab("二、上年结转政府信息公开申请数量", colspan=3), *values("carried_over")],

@@ -38,7 +38,8 @@ def render_html(doc: Document, rng: random.Random, charset: str) -> bytes:
     for b in doc.blocks:
         if b.kind == "table":
             rows = "\n".join("<tr>" + "".join(_cell(c, rng) for c in row) + "</tr>" for row in b.rows)
-            body.append(f'<table border="1" cellspacing="0" cellpadding="2" style="border-collapse:collapse">\n{rows}\n</table>')
+            body.append('<table border="1" cellspacing="0" cellpadding="2" style="border-collapse:collapse">\n'
+                        f"{rows}\n</table>")
         elif b.kind == "title":
             body.append(f'<h2 style="text-align:center">{html.escape(b.text)}</h2>')
         elif b.kind == "heading":
@@ -47,7 +48,8 @@ def render_html(doc: Document, rng: random.Random, charset: str) -> bytes:
             body.append(f'<p style="text-align:right">{html.escape(b.text)}</p>')
         else:
             body.append(f"<p>　　{html.escape(b.text)}</p>")
-    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if rng.random() < 0.5 else f'<meta charset="{charset}">'
+    meta = (f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if rng.random() < 0.5
+            else f'<meta charset="{charset}">')
     page = f"""<!DOCTYPE html>
 <html><head>{meta}<title>{html.escape(doc.truth.agency)}政府信息公开工作年度报告</title>
 <style>td, th {{ border: 1px solid #000; font-size: 12px; }} table {{ width: 100%; }}</style>

@@ -66,7 +66,8 @@ def _table(block, rng: random.Random) -> Table:
             spans.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
     header_rows = 3 if block.ncols == 10 and rng.random() < 0.5 else 0
     table = Table(data, colWidths=[w * mm for w in WIDTHS[block.ncols]], repeatRows=header_rows)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *spans]))
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               *spans]))
     return table
 
 

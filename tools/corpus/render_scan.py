@@ -53,9 +53,9 @@ def _faint(image: Image.Image, dpi: int) -> Image.Image:
     ink = np.asarray(image) < 128
     runs = np.zeros_like(ink)
     length = dpi // 3
+    kernel = np.ones(length, dtype=int)
     for axis in (0, 1):  # a mark is part of a rule when a run of ink that long passes through it
-        k = np.ones(length, dtype=int)
-        counts = np.apply_along_axis(lambda v: np.convolve(v, k, mode="same"), axis, ink.astype(int))
+        counts = np.apply_along_axis(lambda v: np.convolve(v, kernel, mode="same"), axis, ink.astype(int))
         runs |= counts >= length - 1
     pixels = np.asarray(image).copy()
     pixels[runs & ink] = 185

@@ -168,7 +168,8 @@ def _applications(rng: random.Random, t: Truth) -> None:
         for _ in range(processed):
             row = rng.choice(outcome_rows[:3] * 4 + outcome_rows)  # most are granted
             split[row] += 1
-        cells = {"new_received": new, "carried_over": carried, "carried_forward": forward, "total_processed": processed, **split}
+        cells = {"new_received": new, "carried_over": carried, "carried_forward": forward,
+                 "total_processed": processed, **split}
         for item, v in cells.items():
             t.values[(apps, item, col)] = float(v)
             totals[item] = totals.get(item, 0.0) + v
@@ -179,7 +180,7 @@ def _applications(rng: random.Random, t: Truth) -> None:
 def _review(rng: random.Random, t: Truth) -> None:
     for group in catalog.REVIEW_GROUPS:
         parts = [float(_small(rng, 3)) for _ in catalog.RESULT_COLUMNS[:-1]]
-        for col, v in zip(catalog.RESULT_COLUMNS, parts + [sum(parts)]):
+        for col, v in zip(catalog.RESULT_COLUMNS, parts + [sum(parts)], strict=True):
             t.values[("review_litigation", group, col)] = v
 
 

@@ -116,13 +116,8 @@ def _grid(table, table_no: int) -> list[Row]:
     out = []
     for r, tr in enumerate(trs):
         cells: list[SourceCell] = []
-
-        def fill() -> None:
-            while (r, len(cells)) in below:
-                cells.append(below.pop((r, len(cells))))
-
         for td in tr.xpath("./td|./th"):
-            fill()
+            _fill(cells, below, r)
             c = len(cells)
             cell = SourceCell(_cell_text(td), table_no=table_no, row_no=r + 1, col_no=c + 1)
             width = max(1, min(_span(td.get("colspan")), MAX_COLUMNS - c))
@@ -132,9 +127,15 @@ def _grid(table, table_no: int) -> list[Row]:
                     if (r + dr, c + dc) in below:
                         break
                     below[(r + dr, c + dc)] = cell
-        fill()
+        _fill(cells, below, r)
         out.append(Row(cells, grid=True))
     return out
+
+
+def _fill(cells: list[SourceCell], below: dict[tuple[int, int], SourceCell], r: int) -> None:
+    """Extend row ``r`` with the positions that cells from the rows above hold at its end."""
+    while (r, len(cells)) in below:
+        cells.append(below.pop((r, len(cells))))
 
 
 def _span(value: str | None) -> int:

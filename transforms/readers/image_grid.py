@@ -172,7 +172,8 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST) -> tuple[list[
         cv2.line(kept, (round(x), y0), (round(x), y1 - 1), 255, max(1, int(dpi / 100)))
     vertical = cv2.bitwise_and(vertical, cv2.dilate(kept, np.ones((1, 5), np.uint8)))
     lines = cv2.bitwise_or(horizontal, vertical)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(lines, np.ones((3, 3), np.uint8)), connectivity=8)
+    joined = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     found = []
     for i in range(1, count):
         x, y, w, h, _ = stats[i]

@@ -83,7 +83,7 @@ def recognise(lines: list[np.ndarray]) -> list[tuple[str, float]]:
         for start in range(0, len(indices), BATCH):
             chunk = indices[start:start + BATCH]
             preds = session.run(None, {name: np.stack([inputs[i] for i in chunk])})[0]
-            for i, (text, score) in zip(chunk, decode(preds)):
+            for i, (text, score) in zip(chunk, decode(preds), strict=True):
                 out[i] = (text, float(score))
     return out
 

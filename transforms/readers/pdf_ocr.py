@@ -95,7 +95,8 @@ class _Page:
         if self.back is not None:
             corners = corners @ self.back[:, :2].T + self.back[:, 2]
         xs, ys = corners[:, 0] / self.scale, corners[:, 1] / self.scale
-        return (round(float(xs.min()), 2), round(float(ys.min()), 2), round(float(xs.max()), 2), round(float(ys.max()), 2))
+        return (round(float(xs.min()), 2), round(float(ys.min()), 2),
+                round(float(xs.max()), 2), round(float(ys.max()), 2))
 
 
 def _text_marks(marks: np.ndarray) -> np.ndarray:
@@ -135,7 +136,8 @@ def _page(page: pdfium.PdfPage, no: int, full: bool):
         outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = 0
     margin_keys = []
     for line in _text_lines(p.clean, outside):
-        cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score) for box, text, score in line]
+        cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score)
+                 for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
                         max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
         in_margin = box[1] < p.height * DEFAULT.margin or box[3] > p.height * (1 - DEFAULT.margin)
@@ -153,7 +155,7 @@ def _bands(marks: np.ndarray) -> list[tuple[int, int, int, int]]:
         return []
     gap, margin = int(DPI / 8), int(DPI / 20)
     runs, start = [], rows[0]
-    for a, b in zip(rows, rows[1:]):
+    for a, b in zip(rows, rows[1:], strict=False):
         if b - a > gap:
             runs.append((start, a + 1))
             start = b
@@ -162,7 +164,8 @@ def _bands(marks: np.ndarray) -> list[tuple[int, int, int, int]]:
     boxes = []
     for top, bottom in runs:
         cols = np.flatnonzero(marks[top:bottom].any(axis=0))
-        boxes.append((max(0, cols[0] - margin), max(0, top - margin), min(w, cols[-1] + 1 + margin), min(h, bottom + margin)))
+        boxes.append((max(0, cols[0] - margin), max(0, top - margin),
+                      min(w, cols[-1] + 1 + margin), min(h, bottom + margin)))
     return boxes
 
 
@@ -178,7 +181,7 @@ def _text_lines(image: np.ndarray, marks: np.ndarray) -> list[list[tuple[tuple[i
     offsets, at = [], 0
     for x0, y0, x1, y1 in bands:
         stack[at:at + y1 - y0, :x1 - x0] = image[y0:y1, x0:x1]
-        offsets.append((at, x0 - 0, y0 - at))
+        offsets.append((at, x0, y0 - at))
         at += y1 - y0 + space
     found = ocr_models.detect(stack)
     placed = []
@@ -187,7 +190,8 @@ def _text_lines(image: np.ndarray, marks: np.ndarray) -> list[list[tuple[tuple[i
         _, dx, dy = max((o for o in offsets if o[0] <= middle), key=lambda o: o[0])
         placed.append((bx0 + dx, by0 + dy, bx1 + dx, by1 + dy))
     crops = [np.ascontiguousarray(image[y0:y1, x0:x1]) for x0, y0, x1, y1 in placed]
-    boxes = [(box, text.strip(), round(score, 4)) for box, (text, score) in zip(placed, ocr_models.recognise(crops))
+    readings = ocr_models.recognise(crops)
+    boxes = [(box, text.strip(), round(score, 4)) for box, (text, score) in zip(placed, readings, strict=True)
              if text.strip() and score >= TEXT_SCORE]
     lines: list[list] = []
     for box in sorted(boxes, key=lambda b: (b[0][1], b[0][0])):
@@ -212,7 +216,7 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int) -> list[tuple[float, Ro
             crops.append(crop)
             owners.append(i)
     texts: list[list[tuple[str, float]]] = [[] for _ in grid.cells]
-    for owner, (text, score) in zip(owners, _recognise(crops)):
+    for owner, (text, score) in zip(owners, _recognise(crops), strict=True):
         texts[owner].append((text, score))
     sources = {}
     for cell, lines in zip(grid.cells, texts, strict=True):
@@ -242,7 +246,7 @@ def _recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
     again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < LOW_CONFIDENCE]
     if again:
         anchored = ocr_models.recognise([_anchored(crops[i]) for i in again])
-        for i, (text, score) in zip(again, anchored):
+        for i, (text, score) in zip(again, anchored, strict=True):
             text, n = text.strip(), len(text.strip())
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
             if text.startswith(ANCHOR) and own > results[i][1]:
@@ -269,7 +273,7 @@ def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.n
         return []
     rows = np.flatnonzero(inner.any(axis=1))
     bands, start = [], rows[0]
-    for a, b in zip(rows, rows[1:]):
+    for a, b in zip(rows, rows[1:], strict=False):
         if b - a > max(2, DPI / 50):  # a white gap between two lines (a thin stroke may leave a smaller one)
             bands.append([start, a + 1])
             start = b

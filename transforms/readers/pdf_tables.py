@@ -99,7 +99,7 @@ def _joined(prev: Row, row: Row) -> Row:
     first_value = len(prev.cells) - len(split_row(prev).values)
     merged: dict[int, SourceCell] = {}
     cells = []
-    for i, (top, rest) in enumerate(zip(prev.cells, row.cells)):
+    for i, (top, rest) in enumerate(zip(prev.cells, row.cells, strict=True)):
         if i < first_value and rest.text and rest is not top:
             top = merged.setdefault(id(top), replace(top, text=top.text + rest.text))
         cells.append(top)
@@ -130,7 +130,8 @@ def _page(page, no: int, settings: ReaderSettings):
     outside = [c for c in chars if not c.text.isspace() and not any(_inside(c, b) for b in boxes)]
     margin_keys = []
     for line in _lines(outside):
-        cells = [SourceCell("".join(c.text for c in word), page=no, bbox=_box(word)) for word in _words(line, settings.word_gap)]
+        cells = [SourceCell("".join(c.text for c in word), page=no, bbox=_box(word))
+                 for word in _words(line, settings.word_gap)]
         top, bottom = min(c.top for c in line), max(c.bottom for c in line)
         in_margin = top < height * settings.margin or bottom > height * (1 - settings.margin)
         if in_margin:
@@ -166,7 +167,8 @@ def _cells(intersections: dict) -> list[tuple]:
         below = [q for q in column[x] if q[1] > y and not corner[0].isdisjoint(v[q])]
         right = [q for q in row[y] if q[0] > x and not corner[1].isdisjoint(h[q])]
         cell = next(((x, y, r[0], b[1]) for b in below for r in right
-                     if (r[0], b[1]) in v and not v[r[0], b[1]].isdisjoint(v[r]) and not h[r[0], b[1]].isdisjoint(h[b])), None)
+                     if (r[0], b[1]) in v and not v[r[0], b[1]].isdisjoint(v[r])
+                     and not h[r[0], b[1]].isdisjoint(h[b])), None)
         if cell:
             cells.append(cell)
     return cells
@@ -186,7 +188,7 @@ def _lines(chars: list[Char]) -> list[list[Char]]:
     spans: list[list[float]] = []
     for c in sorted(chars, key=lambda c: (c.top, c.x0)):
         middle = (c.top + c.bottom) / 2
-        for line, span in zip(reversed(lines[-3:]), reversed(spans[-3:])):
+        for line, span in zip(reversed(lines[-3:]), reversed(spans[-3:]), strict=True):
             if span[0] <= middle <= span[1]:
                 line.append(c)
                 span[0], span[1] = min(span[0], c.top), max(span[1], c.bottom)
