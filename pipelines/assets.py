@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import suite_checks
-from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse
+from pipelines.resources import LandingFolder, Progress, Readers, StewardFiles, Warehouse
 from reading import faults, landing
 from reading.pool import planned_tasks, read_files
 from transforms import catalog
@@ -67,7 +67,7 @@ def _clear_dead_staging(context: dg.AssetExecutionContext, warehouse_db: Warehou
 )
 def read_reports(
     context: dg.AssetExecutionContext, landed_files: pl.DataFrame, landing_folder: LandingFolder,
-    warehouse_db: Warehouse, progress: Progress,
+    readers: Readers, warehouse_db: Warehouse, progress: Progress,
 ):
     """The new and changed files read by the reading workers (``reading.pool``), within limits."""
     started = time.monotonic()
@@ -78,7 +78,8 @@ def read_reports(
     batch = store.Batch(staging)
     told = started
     limits = dict(max_bytes=landing_folder.max_megabytes * 1e6, seconds=landing_folder.read_seconds,
-                  ocr_seconds=landing_folder.ocr_seconds, memory_mb=landing_folder.memory_megabytes)
+                  ocr_seconds=landing_folder.ocr_seconds, memory_mb=landing_folder.memory_megabytes,
+                  settings=readers.settings())
     for done, (_, row, facts) in enumerate(read_files(tasks, **limits), start=1):
         report_rows.append(row)
         batch.add(row["source_path"], facts)

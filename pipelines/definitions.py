@@ -8,7 +8,7 @@ import dagster as dg
 from pipelines.assets import ASSETS
 from pipelines.automation import executor, ingest_job, ingest_job_with, landing_sensor, nightly_ingest, nightly_schedule
 from pipelines.partitions import LANDING_FOLDERS, folder_sensor, partitioned
-from pipelines.resources import LandingFolder, Progress, StewardFiles, Warehouse, setting
+from pipelines.resources import LandingFolder, Progress, Readers, StewardFiles, Warehouse, setting
 from reading.landing import DEFAULT_LANDING
 from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, OCR_SECONDS, READ_SECONDS
 from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS
@@ -58,6 +58,7 @@ def build_definitions(
                 ocr_seconds=ocr_seconds,
                 memory_megabytes=memory_megabytes,
             ),
+            "readers": Readers(),
             "warehouse_db": Warehouse(
                 path=str(warehouse) if warehouse else setting("GONGKAI_WAREHOUSE", DEFAULT_WAREHOUSE),
                 lock_wait_seconds=lock_wait_seconds,

@@ -8,6 +8,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, OCR_SECONDS, READ_SECONDS
+from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.terminal import printable
 from warehouse.store import LOCK_WAIT_SECONDS, connect
 
@@ -30,6 +31,18 @@ class LandingFolder(dg.ConfigurableResource):
     def folder(self, context: dg.AssetExecutionContext) -> str:
         """What a run ingests: the landing folder, or in a partitioned run its partition's sub-folder."""
         return str(Path(self.path) / context.partition_key) if context.has_partition_key else self.path
+
+
+class Readers(dg.ConfigurableResource):
+    """How files are read: the OCR engine (a name in ``transforms.readers.recognizer.RECOGNIZERS``)
+    and the resolution scanned pages are rendered at; the rest of the readers' settings are their defaults."""
+
+    recognizer: str = DEFAULT.recognizer
+    ocr_dpi: int = DEFAULT.dpi
+
+    def settings(self) -> ReaderSettings:
+        """The run's reader settings, built once and passed to every reading worker."""
+        return ReaderSettings(recognizer=self.recognizer, dpi=self.ocr_dpi)
 
 
 class Warehouse(dg.ConfigurableResource):

@@ -26,6 +26,7 @@ import polars as pl
 
 from transforms.facts import fact_columns, report_row
 from transforms.model import ReadError, Status
+from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.reports import PARSER_VERSION, read_report
 
 MAX_MEGABYTES = 100.0  # a larger file is rejected
@@ -45,11 +46,10 @@ class Task:
 OCR_STARTED = "ocr started"  # what a worker sends before it reads a scanned PDF with OCR
 
 
-def read_file(
-    task: Task, max_bytes: float, ocr_started: Callable[[], None] | None = None
-) -> tuple[dict, dict[str, list] | None]:
-    """The ``reports`` row of one file and its facts column by column (None when it has none);
-    never raises for a bad file."""
+def read_file(task: Task, max_bytes: float, ocr_started: Callable[[], None] | None = None,
+              settings: ReaderSettings = DEFAULT) -> tuple[dict, dict[str, list] | None]:
+    """The ``reports`` row of one file and its facts column by column (None when it has none),
+    read with ``settings``; never raises for a bad file."""
     try:  # not following a link, not waiting on a FIFO
         fd = os.open(task.target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -75,7 +75,7 @@ def read_file(
         return rejected(task, "file changed while it was being read", transient=True, **file)
     report_id = hashlib.sha256(data).hexdigest()
     try:
-        report = read_report(os.path.basename(task.path), data, ocr_started)
+        report = read_report(os.path.basename(task.path), data, ocr_started, settings)
     except ReadError as e:
         return rejected(task, str(e), report_id=report_id, **file)
     except MemoryError:
@@ -136,20 +136,20 @@ def limit_memory(megabytes: float) -> None:
     _memory_mb = megabytes
 
 
-def _worker(conn, max_bytes: float, memory_mb: float | None) -> None:
+def _worker(conn, max_bytes: float, memory_mb: float | None, settings: ReaderSettings) -> None:
     if memory_mb:
         limit_memory(memory_mb)
     try:
         while (task := conn.recv()) is not None:
-            conn.send(read_file(task, max_bytes, lambda: conn.send(OCR_STARTED)))
+            conn.send(read_file(task, max_bytes, lambda: conn.send(OCR_STARTED), settings))
     except (EOFError, OSError):  # the run ended without telling (it was killed)
         pass
 
 
 class _Worker:
-    def __init__(self, ctx, max_bytes: float, memory_mb: float | None):
+    def __init__(self, ctx, max_bytes: float, memory_mb: float | None, settings: ReaderSettings):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, max_bytes, memory_mb), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, max_bytes, memory_mb, settings), daemon=True)
         self.process.start()
         child.close()
         self.task: tuple[int, Task] | None = None
@@ -174,11 +174,11 @@ class _Worker:
 
 def read_files(
     tasks: Iterable[Task], *, max_bytes: float, seconds: float, ocr_seconds: float | None = None,
-    memory_mb: float | None = None, workers: int | None = None,
+    memory_mb: float | None = None, workers: int | None = None, settings: ReaderSettings = DEFAULT,
 ) -> Iterator[tuple[int, dict, dict[str, list] | None]]:
-    """(index, row, facts) for every task, in the order they finish, read by worker processes
-    whose memory grows by at most ``memory_mb`` each (None: unlimited); a file may take
-    ``seconds``, or ``ocr_seconds`` (default the same) once OCR starts on it."""
+    """(index, row, facts) for every task, in the order they finish, read with ``settings`` by
+    worker processes whose memory grows by at most ``memory_mb`` each (None: unlimited); a file
+    may take ``seconds``, or ``ocr_seconds`` (default the same) once OCR starts on it."""
     ocr_seconds = seconds if ocr_seconds is None else ocr_seconds
     limit = lambda w: ocr_seconds if w.ocr else seconds  # noqa: E731
     pending = deque(enumerate(tasks))
@@ -188,7 +188,7 @@ def read_files(
     ctx.set_forkserver_preload(["reading.pool", "reading.warmup"])
 
     def worker() -> _Worker:
-        return _Worker(ctx, max_bytes, memory_mb)
+        return _Worker(ctx, max_bytes, memory_mb, settings)
 
     pool = [worker() for _ in range(min(workers or os.cpu_count() or 1, len(pending)))]
     try:

@@ -3,6 +3,7 @@ are loaded there, so every worker starts with them in memory instead of loading 
 OCR library and its models are not: a worker loads them when it first meets a scan, so a run
 without scans never pays for them."""
 
-from transforms import gazetteer, reports  # noqa: F401
+from transforms import gazetteer, readers, reports  # noqa: F401
 
+readers.preload()
 gazetteer._index()

@@ -23,8 +23,9 @@ from transforms import catalog
 from transforms.facts import fact_columns
 from transforms.identities import identity_sides
 from transforms.model import ReadError, Status
-from transforms.readers.pdf_ocr import LOW_CONFIDENCE
-from transforms.reports import format_of, read_report
+from transforms.readers import format_of
+from transforms.readers.settings import DEFAULT
+from transforms.reports import read_report
 from warehouse.schema import FACTS
 
 DEFAULT_DIRS = [Path("tests/corpus"), Path("data/samples"), Path("data/real")]
@@ -86,7 +87,10 @@ def producer_of(path: Path) -> str:
 def measure(dirs: list[Path]) -> Result:
     res = Result()
     for path, truth in report_files(dirs):
-        fmt = format_of(path.name) or "unknown"
+        try:
+            fmt = format_of(path.name).name
+        except ReadError:
+            fmt = "unknown"
         producer = producer_of(path)
         scanned = producer.startswith(("scan", "mixed"))  # a mixed PDF has pages read by OCR
         res.scanned_files += scanned
@@ -119,7 +123,7 @@ def measure(dirs: list[Path]) -> Result:
                                  f"truth {truth['expected_status']!r}")
         failing = _failing_cells(path.name, report) if report else set()
         low = {(c.table_code, c.item_code, c.column_code) for c in report.cells
-               if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE} if report else set()
+               if c.source.confidence is not None and c.source.confidence < DEFAULT.low_confidence} if report else set()
         for key in sorted(set(want) | set(got)):
             ok = key in want and key in got and got[key] == want[key]
             if scanned:

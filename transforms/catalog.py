@@ -294,8 +294,14 @@ def domain_rules() -> tuple[DomainRule, ...]:
 
 @cache
 def unit_scales() -> dict[str, float]:
-    """A printed unit (元, 万元) → what its numbers are multiplied by to be in the warehouse unit."""
-    return {r["printed"]: float(r["scale"]) for r in _rows("units.csv")}
+    """A printed money unit (元, 万元) → what its numbers are multiplied by to be in yuan."""
+    return {r["printed"]: float(r["scale"]) for r in _rows("units.csv") if r["unit"] == "yuan"}
+
+
+@cache
+def printed_units(unit: str) -> tuple[str, ...]:
+    """The words a cell may print after its number for a warehouse unit ('yuan': 元, 万元; 'count': 件, 个…)."""
+    return tuple(r["printed"] for r in _rows("units.csv") if r["unit"] == unit)
 
 
 @cache

@@ -64,6 +64,19 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Document:
+    """What a reader gives (``transforms.readers.read``): the document's text lines in reading
+    order, for the metadata, and its rows of cells, for the tables; ``ocr`` when the text was
+    recognised in page images (a scan); ``ocr_pages``, the pages of a text PDF recognised so
+    (image-only pages, as a scanned page inserted into a Word PDF)."""
+
+    lines: list[str]
+    rows: list[Row]
+    ocr: bool = False
+    ocr_pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class FoundCell:
     """A template cell read from a report: the value in warehouse units and the cell it came from."""
 
@@ -98,6 +111,3 @@ class ParsedReport:
 class ReadError(Exception):
     """A file that cannot be read as a report; the message is shown to stewards as the reason."""
 
-
-class NoTextLayer(ReadError):
-    """A PDF whose pages carry no text: a scan, to be read with OCR."""

@@ -2,96 +2,57 @@
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import PurePath
 
-from transforms import catalog, metadata
+from transforms import catalog, metadata, readers
 from transforms.gazetteer import agency_id, region_of
 from transforms.labels import detect_template, normalize
-from transforms.model import FoundCell, NoTextLayer, ParsedReport, ReadError, Row, Status
-from transforms.readers.docx_tables import docx_document
-from transforms.readers.html_tables import html_document
-from transforms.readers.pdf_ocr import LOW_CONFIDENCE, image_page, ocr_document
-from transforms.readers.pdf_tables import pdf_document
-from transforms.readers.text_layout import decode, text_rows
+from transforms.model import Document, FoundCell, ParsedReport, ReadError, Status
+from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.tables import read_tables
 
 PARSER_VERSION = "5"  # raised whenever a reader changes what it reads: older rows are read again
-FORMATS = {
-    ".txt": "text", ".md": "text",
-    ".pdf": "pdf",
-    ".docx": "docx",
-    ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
-}
 
 
-def format_of(name: str) -> str | None:
-    return FORMATS.get(PurePath(name).suffix.lower())
-
-
-def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None) -> ParsedReport:
-    """Read a report from its bytes; ``name`` gives the format. Raises ReadError with a reason.
-    A PDF with no text layer is read with OCR, after telling ``ocr_started`` (which may give it
-    more time)."""
-    fmt = format_of(name)
-    if fmt is None:
-        suffix = PurePath(name).suffix.lower()
-        if suffix in (".doc", ".wps", ".rtf"):
-            raise ReadError(f"unsupported file type '{suffix}' (save it as .docx or PDF)")
-        raise ReadError(f"unsupported file type '{suffix or PurePath(name).name}'")
+def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None,
+                settings: ReaderSettings = DEFAULT) -> ParsedReport:
+    """Read a report from its bytes; ``name`` (and the bytes' start) give the format. Raises
+    ReadError with a reason. A PDF with no text layer is read with OCR, after telling
+    ``ocr_started`` (which may give it more time)."""
+    fmt = readers.format_of(name, data).name
     if not data.strip():
         raise ReadError("empty file")
-    if fmt == "pdf":
-        scanned: list[int] = []
-
-        def ocr_page(page, no: int):
-            if ocr_started is not None and not scanned:
-                ocr_started()
-            scanned.append(no)
-            return image_page(page, no)
-
-        try:
-            lines, rows = pdf_document(data, image_page=ocr_page)
-        except NoTextLayer:
-            if ocr_started is not None:
-                ocr_started()
-            return read_scanned(data)
-        if scanned:
-            return _mixed(lines, rows, scanned)
-    elif fmt == "docx":
-        lines, rows = docx_document(data)
-    elif fmt == "html":
-        lines, rows = html_document(data)
-    else:
-        text = decode(data)
-        lines, rows = text.splitlines(), text_rows(text)
-    return interpret(fmt, lines, rows)
+    document = readers.read(data, fmt, settings, ocr_started=ocr_started)
+    if document.ocr:
+        return read_scanned(fmt, document, settings)
+    if document.ocr_pages:
+        return read_mixed(fmt, document, settings)
+    return interpret(fmt, document)
 
 
-def read_scanned(data: bytes) -> ParsedReport:
+def read_scanned(fmt: str, document: Document, settings: ReaderSettings) -> ParsedReport:
     """A scanned PDF read with OCR, through the same interpreter; its low-confidence cells are
     kept as recognised and counted in the notes, and a cell missing makes it partial."""
-    lines, rows = ocr_document(data)
     try:
-        report = interpret("pdf", lines, rows)
+        report = interpret(fmt, document)
     except ReadError as e:
         raise ReadError(f"scanned PDF read by OCR: {e}") from None
-    return _ocr_checked(report, "scanned PDF read by OCR")
+    return _ocr_checked(report, "scanned PDF read by OCR", settings)
 
 
-def _mixed(lines: list[str], rows: list[Row], scanned: list[int]) -> ParsedReport:
+def read_mixed(fmt: str, document: Document, settings: ReaderSettings) -> ParsedReport:
     """A text PDF with pages that are only images: those pages were read by OCR, the others by
-    their text; the OCR cells are checked as a scan's are."""
-    pages = ", ".join(map(str, scanned))
+    their text layer; the report is checked as a scan's is."""
+    pages = ", ".join(map(str, document.ocr_pages))
     try:
-        report = interpret("pdf", lines, rows)
+        report = interpret(fmt, document)
     except ReadError as e:
-        raise ReadError(f"PDF with pages {pages} read by OCR: {e}") from None
-    return _ocr_checked(report, f"PDF with a text layer, its image-only page(s) {pages} read by OCR")
+        raise ReadError(f"PDF with page(s) {pages} read by OCR: {e}") from None
+    return _ocr_checked(report, f"PDF with a text layer, its image-only page(s) {pages} read by OCR", settings)
 
 
-def _ocr_checked(report: ParsedReport, what: str) -> ParsedReport:
+def _ocr_checked(report: ParsedReport, what: str, settings: ReaderSettings) -> ParsedReport:
     """A cell missing makes a report read (partly) by OCR partial; an implausible OCR number is
-    flagged; a note counts the cells recognised with low confidence."""
+    flagged (``flag_implausible``); a note counts the cells recognised with low confidence."""
     # cells missing: a scan cannot say they were not printed
     if report.status == Status.PARSED and report.status_reason:
         report.status = Status.PARTIAL
@@ -99,9 +60,10 @@ def _ocr_checked(report: ParsedReport, what: str) -> ParsedReport:
                                 f"{report.status_reason}")
     report.cells, doubtful = flag_implausible(report.cells)
     report.notes.extend(doubtful)
-    low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < LOW_CONFIDENCE]
+    threshold = settings.low_confidence
+    low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < threshold]
     report.notes.insert(0, f"{what}: {len(low)} of {len(report.cells)} cells recognised with "
-                           f"low confidence (below {LOW_CONFIDENCE:g})"
+                           f"low confidence (below {threshold:g})"
                         + "".join(f"; {c.table_code}/{c.item_code}/{c.column_code} '{c.source.text}' "
                                   f"({c.source.confidence:.2f}, page {c.source.page})" for c in low))
     return report
@@ -115,8 +77,8 @@ def flag_implausible(cells: list[FoundCell]) -> tuple[list[FoundCell], list[str]
     with a decimal point, or, in a table whose rows count one thing (ALIKE_ROWS; table 二's
     columns differ in kind), a count three digits longer than any other number of its row, total
     included (a ``3`` read as ``3000003`` beside cells of one digit). Such a cell keeps the text
-    recognised, its value becomes NULL and its confidence 0 (below LOW_CONFIDENCE: a steward
-    checks it first); a note says why."""
+    recognised, its value becomes NULL and its confidence 0 (below the low-confidence mark: a
+    steward checks it first); a note says why."""
     def digits(v: float) -> int:
         return len(str(int(abs(v))))
 
@@ -141,8 +103,9 @@ def flag_implausible(cells: list[FoundCell]) -> tuple[list[FoundCell], list[str]
     return out, notes
 
 
-def interpret(fmt: str, lines: list[str], rows: list[Row]) -> ParsedReport:
+def interpret(fmt: str, document: Document) -> ParsedReport:
     """Metadata from the document's lines, cells from its rows, and the status they earn."""
+    lines, rows = document.lines, document.rows
     report = ParsedReport(format=fmt)
     report.agency = metadata.agency_from(lines)
     report.year = metadata.year_from(lines)

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from transforms import catalog
 
 BLANKS = frozenset({"", "/", "／", "-", "--", "—", "——", "－", "－－", "―", "无", "空", "&nbsp;"})
+_MONEY = sorted(catalog.printed_units("yuan"), key=len, reverse=True)  # 万元 before 元
+_UNITS = [*_MONEY, *(f"({w})" for w in _MONEY), *catalog.printed_units("count")]  # as NFKC leaves them
 _NUMBER = re.compile(
     r"^(?P<word>增加|增|减少|减)?(?P<sign>[+\-−])?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?P<unit>万元|元|\(元\)|\(万元\)|件|个|项|条|次)?$"
+    rf"(?P<unit>{'|'.join(map(re.escape, _UNITS))})?$"
 )
 
 
@@ -41,8 +43,7 @@ def parse_value(raw: str) -> Value | None:
     if m["word"] in ("减少", "减") or m["sign"] in ("-", "−"):
         number = -number
     unit = m["unit"] or ""
-    money = "万元" if "万元" in unit else ("元" if "元" in unit else None)
-    return Value(number, money)
+    return Value(number, next((w for w in _MONEY if w in unit), None))
 
 
 def to_unit(value: Value, unit: str, bare_scale: float = 1.0) -> float | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from transforms import catalog
-from transforms.readers.pdf_ocr import LOW_CONFIDENCE
+from transforms.readers.settings import DEFAULT
 from warehouse import schema
 from warehouse.schema import LOADED_SQL
 from warehouse.store import mark_pending, records, transaction
@@ -29,13 +29,14 @@ LOADED_REPORTS = f"""(select distinct on (report_id) report_id, agency, year, so
 def evidence_sql(where: str) -> str:
     """One row per result that meets ``where`` (a condition on ``e``, the expectation_results row)
     and per cell it involves, with the cell as printed, where it was printed, and how it was read
-    (``low_confidence`` for a cell that OCR recognised with a low score: a steward checks it first)."""
+    (``low_confidence`` for a cell that OCR recognised with a score below the readers' threshold:
+    a steward checks it first)."""
     return f"""
 select {FINDING_ID} as finding_id, e.report_id, e.expectation, e.scope,
        c.cell.report_id as cell_report_id, c.cell.table_code, c.cell.item_code, c.cell.column_code,
        f.value, f.raw_text, f.corrected, f.corrected_value, f.page, f.bbox, f.line, f.table_no, f.row_no, f.col_no,
        r.source_path as cell_source_path, f.method, f.confidence,
-       f.confidence < {LOW_CONFIDENCE} as low_confidence
+       f.confidence < {DEFAULT.low_confidence} as low_confidence
 from (select * from expectation_results e where {where}) e
 cross join unnest(e.cells) as c(cell)
 left join facts f on f.report_id = c.cell.report_id and f.table_code = c.cell.table_code

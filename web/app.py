@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from cli import review
+from transforms import readers
 from warehouse import stewardship
 from warehouse.store import WarehouseBusy, connect, records
 from web import evidence, queries
@@ -144,10 +145,15 @@ def _finding_context(bench: Workbench, con, finding_id: str) -> dict | None:
             "choices": [c for c in f["cells"] if c["raw_text"] is not None]}
 
 
+def _paged(fmt: str | None) -> bool:
+    """Whether a format's cells lie on pages (shown as page crops) rather than in lines and grids."""
+    return fmt in readers.BY_NAME and readers.BY_NAME[fmt].paged
+
+
 def _source(bench: Workbench, rep: dict, table_facts: list[dict], marked: list[dict]) -> dict:
     """The evidence of one report: page-crop URLs for a PDF, else the lines and grids as read."""
     shown = {"crops": [], "lines": None, "grids": [], "unavailable": ""}
-    if rep["format"] == "pdf":
+    if _paged(rep["format"]):
         pages = sorted({c["page"] for c in marked if c["page"] is not None})
         shown["crops"] = [{"page": p, "url": f"/reports/{rep['report_id']}/pages/{p}.png?" + urlencode(
             [("cell", f"{c['table_code']}/{c['item_code']}/{c['column_code']}") for c in marked if c["page"] == p])}
@@ -272,7 +278,7 @@ def page_image(request: Request) -> Response:
     with bench.reading() as con:
         facts = queries.facts_of(con, report_id)
         reps = records(con, f"select * from {queries.REPORT_OF} where report_id = ?", [report_id])
-    if not reps or reps[0]["format"] != "pdf":
+    if not reps or not _paged(reps[0]["format"]):
         return Response("not found", status_code=404, media_type="text/plain")
     on_page = [f for f in facts if f["page"] == page and f["bbox"]]
     marked = [f for f in on_page if (f["table_code"], f["item_code"], f["column_code"]) in keys]

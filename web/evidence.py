@@ -10,6 +10,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from transforms import readers
+
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points from the page's top-left corner
 SCALE = 2.0  # pixels per point of a rendered page
 PAD = 12.0  # points of page kept below the table's values
@@ -83,26 +85,14 @@ class Grid:
     marked: set[tuple[int, int]] = field(default_factory=set)
 
 
-def _document(fmt: str, data: bytes) -> tuple[list[str], list]:
-    """The lines and rows the format's reader gives (the same reading as the ingest)."""
-    from transforms.readers.docx_tables import docx_document
-    from transforms.readers.html_tables import html_document
-    from transforms.readers.text_layout import decode, text_rows
-
-    if fmt == "docx":
-        return docx_document(data)
-    if fmt == "html":
-        return html_document(data)
-    text = decode(data)
-    return text.splitlines(), text_rows(text)
-
-
 def lines_and_grids(
     fmt: str, data: bytes, table_facts: list[dict], marked: list[dict]
 ) -> tuple[Lines | None, list[Grid]]:
     """The part of a non-PDF document that holds a table: the lines its facts came from (with a
-    little context) and the grids of its tables; ``marked`` facts are highlighted."""
-    lines, rows = _document(fmt, data)
+    little context) and the grids of its tables, as the format's reader reads them (the same
+    reading as the ingest); ``marked`` facts are highlighted."""
+    document = readers.read(data, fmt)
+    lines, rows = document.lines, document.rows
     numbers = [f["line"] for f in table_facts if f["line"] is not None]
     shown = None
     if numbers:

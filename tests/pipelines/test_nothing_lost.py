@@ -19,7 +19,7 @@ from reading.pool import Task, read_file, read_files
 from transforms.model import ReadError
 from transforms.readers.docx_tables import docx_document
 from transforms.readers.html_tables import html_document
-from transforms.readers.pdf_tables import pdf_document
+from transforms.readers.pdf import pdf_document
 from transforms.terminal import printable
 from warehouse.store import connect, known_files
 
@@ -145,7 +145,7 @@ def astral_pdf(codes: bytes, to_unicode: dict[int, str]) -> bytes:
 
 
 def test_a_pdf_character_outside_the_bmp_is_read_whole():
-    lines, _ = pdf_document(astral_pdf(b"AB", {0x41: "\U00020BB7", 0x42: "市"}))
+    lines = pdf_document(astral_pdf(b"AB", {0x41: "\U00020BB7", 0x42: "市"})).lines
     assert lines == ["\U00020BB7市"]
 
 
@@ -170,7 +170,7 @@ def test_a_reader_returning_a_lone_surrogate_costs_only_its_file(land, monkeypat
 
 def test_an_html_grid_of_huge_spans_stays_linear():
     rows = "".join("<tr>" + '<td colspan="100" rowspan="100">1</td>' * 100 + "</tr>" for _ in range(30))
-    _, read = html_document(f"<html><body><table>{rows}</table></body></html>".encode())
+    read = html_document(f"<html><body><table>{rows}</table></body></html>".encode()).rows
     positions = sum(len(r.cells) for r in read)
     assert positions <= 2 * 3000  # 3,000 cells: each row at most 100 spanned columns plus its own cells
     assert len(read) == 30 and all(len(r.cells) >= 100 for r in read)

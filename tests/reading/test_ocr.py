@@ -14,7 +14,8 @@ from pipelines.run import ingest
 from reading.pool import Task, read_files
 from tools.accuracy import measure
 from transforms.model import FoundCell, ReadError, SourceCell
-from transforms.readers import image_grid, ocr_models
+from transforms.readers import image_grid
+from transforms.readers.recognizer import RapidOCR, line_input
 from transforms.reports import flag_implausible, read_report
 from warehouse import stewardship
 from warehouse.store import connect, records
@@ -89,10 +90,9 @@ def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    ocr_models._recogniser.cache_clear()
-    ocr_models._detector.cache_clear()
+    ocr = RapidOCR()
     package = Path(rapidocr_onnxruntime.__file__).parent.resolve()
-    for session in (ocr_models._recogniser()[0], ocr_models._detector()[0]):
+    for session in (ocr.rec, ocr.det):
         model = Path(session._model_path).resolve()
         assert model.is_relative_to(package) and model.suffix == ".onnx" and model.stat().st_size > 100_000
         options = session.get_session_options()
@@ -101,7 +101,7 @@ def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     line = np.full((60, 300), 235, np.uint8)
     cv2.putText(line, "4096", (20, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 20, 3)
-    (text, score), = ocr_models.recognise([line])
+    (text, score), = ocr.recognise([line])
     assert text.strip() == "4096" and score > 0.5
 
 
@@ -116,13 +116,14 @@ def test_lines_read_the_same_alone_and_batched_by_width():
         lines = [archive[name] for name in sorted(archive.files)]
     want = [(r["text"], r["score"]) for r in json.loads((GOLDEN / "readings.json").read_text(encoding="utf-8"))]
     assert len(lines) == len(want) == 50
-    widths = [ocr_models._line_input(line).shape[2] for line in lines]
+    ocr = RapidOCR()
+    widths = [line_input(line).shape[2] for line in lines]
     assert len(set(widths)) < len(widths) - 10  # batches of more than one line are exercised
-    alone = [ocr_models.recognise([line])[0] for line in lines]
+    alone = [ocr.recognise([line])[0] for line in lines]
     assert [(t, round(s, 4)) for t, s in alone] == want
-    batched = ocr_models.recognise(lines)
+    batched = ocr.recognise(lines)
     order = list(range(len(lines)))[::-1]
-    reversed_ = ocr_models.recognise([lines[i] for i in order])[::-1]
+    reversed_ = ocr.recognise([lines[i] for i in order])[::-1]
     for (t, s), (bt, bs), (rt, rs) in zip(alone, batched, reversed_, strict=True):
         assert (bt, rt) == (t, t) and abs(bs - s) < 1e-4 and abs(rs - s) < 1e-4
 

@@ -34,7 +34,7 @@ def test_title_orders(lines, agency, year):
 def test_html_title_names_the_body():
     page = ("<html><head><title>乳源瑶族自治县人民政府2023年政府信息公开工作年度报告</title></head>"
             "<body><h1>2023年政府信息公开工作年度报告</h1><p>一、总体情况</p></body></html>").encode()
-    lines, _ = html_document(page)
+    lines = html_document(page).lines
     assert (agency_from(lines), year_from(lines)) == ("乳源瑶族自治县人民政府", 2023)
 
 

@@ -187,6 +187,22 @@ def test_markdown_table_with_a_label_wrapped_over_rows():
     assert got[("partially_granted", "natural_person")] == 3 and got[("partially_granted", "total")] == 0
 
 
+def test_the_format_is_the_extension_unless_the_bytes_say_another():
+    from transforms.readers import format_of
+
+    assert format_of("a.PDF", b"%PDF-1.4").name == "pdf" and format_of("a.htm", b"<html>").name == "html"
+    assert format_of("saved.pdf", b"PK\x03\x04...").name == "docx"  # a Word file under a PDF's name
+    assert format_of("cut.pdf", b"garbage").name == "pdf"  # its reader says why it cannot be read
+    with pytest.raises(ReadError, match=r"unsupported file type '.xlsx'$"):
+        format_of("table.xlsx", b"PK\x03\x04")
+
+
+def test_a_word_file_named_pdf_is_read_as_word():
+    report = read_report("x.pdf", _procurement_docx())
+    assert report.format == "docx"
+    assert next(c for c in report.cells if c.column_code == "procurement_amount").source.table_no == 1
+
+
 @pytest.mark.parametrize("render", ["reportlab", "docx", "html"])
 def test_a_table_printed_with_every_value_cell_blank_is_read_as_blanks(render):
     """Table 四 printed with all 15 value cells empty (township reports often leave it so): 15

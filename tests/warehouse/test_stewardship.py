@@ -5,6 +5,8 @@ import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -249,3 +251,12 @@ def test_review_lists_and_filters(seed_run, capsys):
     assert "new_received/total = '4'" in out and "line 56" in out
     assert main(["review", "--warehouse", str(db), "--agency", "哈尔盖"]) == 0
     assert capsys.readouterr().out.strip() == "no open findings"
+
+
+def test_stewardship_loads_no_reader():
+    """The low-confidence threshold comes from the readers' settings: no PDF or OCR library is loaded."""
+    code = ("import sys, warehouse.stewardship; "
+            "print(sorted(m for m in ('cv2', 'pdfplumber', 'pypdfium2', 'rapidocr_onnxruntime', 'docx', 'lxml') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -6,19 +6,22 @@ positions a merged cell covers (gridSpan, vMerge), so the rows come out as full 
 
 import io
 import zipfile
+from collections.abc import Callable
 
-from docx import Document
+import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from transforms.model import ReadError, Row, SourceCell
+from transforms.model import Document, ReadError, Row, SourceCell
+from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.readers.text_layout import merge_tokens
 
 MAX_UNPACKED = 200e6  # bytes a .docx may unpack to: its XML is held in memory, several times over once parsed
 
 
-def docx_document(data: bytes) -> tuple[list[str], list[Row]]:
+def docx_document(data: bytes, settings: ReaderSettings = DEFAULT,
+                  ocr_started: Callable[[], None] | None = None) -> Document:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:  # a member never unpacks past its stated size
             unpacked = sum(member.file_size for member in package.infolist())
@@ -28,7 +31,7 @@ def docx_document(data: bytes) -> tuple[list[str], list[Row]]:
         raise ReadError(f"Word document that unpacks to {unpacked / 1e6:.0f} MB, over the limit of "
                         f"{MAX_UNPACKED / 1e6:.0f} MB")
     try:
-        doc = Document(io.BytesIO(data))
+        doc = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
         raise ReadError(f"not a readable Word document ({type(e).__name__})") from None
     lines: list[str] = []
@@ -44,7 +47,7 @@ def docx_document(data: bytes) -> tuple[list[str], list[Row]]:
         elif tag == "tbl":
             table_no += 1
             rows.extend(_table_rows(Table(element, doc), table_no))
-    return lines, rows
+    return Document(lines, rows)
 
 
 def _table_rows(table: Table, table_no: int) -> list[Row]:

@@ -6,12 +6,14 @@ text; only innermost tables are read as grids, with colspan and rowspan expanded
 """
 
 import re
+from collections.abc import Callable
 
 import lxml.html
 from lxml import etree
 
-from transforms.model import ReadError, Row, SourceCell
-from transforms.readers.text_layout import merge_tokens
+from transforms.model import Document, ReadError, Row, SourceCell
+from transforms.readers.settings import DEFAULT, ReaderSettings
+from transforms.readers.text_layout import decode, merge_tokens
 
 BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article", "td", "th"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -29,15 +31,11 @@ def decode_html(data: bytes) -> str:
             return data.decode(codec)
         except (LookupError, UnicodeDecodeError):
             pass
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    raise ReadError("web page in an unknown encoding")
+    return decode(data, "web page in an unknown encoding")
 
 
-def html_document(data: bytes) -> tuple[list[str], list[Row]]:
+def html_document(data: bytes, settings: ReaderSettings = DEFAULT,
+                  ocr_started: Callable[[], None] | None = None) -> Document:
     text = _CONTROL.sub("", decode_html(data))  # control characters are no text, and lxml refuses them
     try:
         root = lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", text))
@@ -80,7 +78,7 @@ def html_document(data: bytes) -> tuple[list[str], list[Row]]:
 
     walk(root.body if root.find("body") is not None else root)
     flush()
-    return lines, rows
+    return Document(lines, rows)
 
 
 def _cell_text(cell) -> str:

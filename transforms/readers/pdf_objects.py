@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from transforms.model import ReadError
 from transforms.readers.pdf_fonts import use_box_font
 from transforms.readers.settings import DEFAULT, ReaderSettings
 
@@ -30,6 +31,48 @@ class Char:
     top: float
     x1: float
     bottom: float
+
+
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """What page ``no`` (1-based) draws: its characters and the edges of its ruling lines."""
+
+    no: int
+    height: float
+    chars: list[Char]
+    edges: list[dict]
+
+
+def readable_pdf(data: bytes) -> pdfium.PdfDocument:
+    """The open document; ReadError, in a steward's words, when it needs a password or is broken."""
+    try:
+        return open_pdf(data)
+    except PdfPasswordError:
+        raise ReadError("password-protected PDF") from None
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
+
+
+def read_pdf(data: bytes, settings: ReaderSettings) -> tuple[pdfium.PdfDocument, list[Drawing] | None]:
+    """The open document (the caller closes it) and what each of its pages draws; None for the
+    pages when no page has a character (a scan): their lines are then not gathered. ReadError as
+    ``readable_pdf``."""
+    pdf = readable_pdf(data)
+    try:
+        return pdf, _text_layer(pdf, settings)
+    except BaseException:
+        pdf.close()
+        raise
+
+
+def _text_layer(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Drawing] | None:
+    pages = [pdf[i] for i in range(len(pdf))]
+    heights = [page.get_height() for page in pages]
+    chars = [page_chars(page, height) for page, height in zip(pages, heights, strict=True)]
+    if not any(chars):
+        return None
+    return [Drawing(i + 1, height, drawn, page_edges(page, height, settings=settings))
+            for i, (page, height, drawn) in enumerate(zip(pages, heights, chars, strict=True))]
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:

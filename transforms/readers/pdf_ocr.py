@@ -1,17 +1,16 @@
-"""Reading a scanned PDF (page images, no text layer) with OCR, into the same lines and rows as
+"""The pages of a scanned PDF (page images, no text layer) read with OCR, as the same items as
 ``pdf_tables`` gives for a PDF with text; also a text PDF's image-only pages (``image_page``).
 
-Each page is rendered with pdfium at ``DPI`` and levelled; its ruled tables are rebuilt from the
-lines in the image (``image_grid``, looking again at a lower contrast when the rules are faint)
-and each cell's text lines are recognised on their own, so a cell never borrows text from its
-neighbour. Outside the tables, text boxes are detected only in the bands of the page that hold
-marks, stacked into one image, and recognised for the metadata and section headings. Only the
-pages that hold a table, and the first and last page (title, signature and date), are read. The
-models are PP-OCR's, run by ``ocr_models`` on one thread so that a file reads the same on any
-machine. Every cell says it was read by OCR and with what confidence (the lowest score of its text
-lines). Nothing recognised is altered, with one exception: a number followed by a lone point (a
-speck taken for a full stop; no cell of the template prints one) loses the point and is flagged
-with confidence ``DOUBTFUL``.
+Each page is rendered with pdfium at the settings' ``dpi`` and levelled; its ruled tables are
+rebuilt from the lines in the image (``image_grid``, looking again at a lower contrast when the
+rules are faint) and each cell's text lines are recognised on their own, so a cell never borrows
+text from its neighbour. Outside the tables, text is detected only in the bands of the page that
+hold marks, stacked into one image, for the metadata and section headings. Only the pages that
+hold a table, and the first and last page (title, signature and date), are read. The recogniser
+is the settings' (``recognizer``). Every cell says it was read by OCR and with what confidence
+(the lowest score of its text lines). Nothing recognised is altered, with one exception: a number
+followed by a lone point (a speck taken for a full stop; no cell of the template prints one)
+loses the point and is flagged with confidence ``DOUBTFUL``.
 """
 
 import re
@@ -21,37 +20,29 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from transforms.model import ReadError, Row, SourceCell
-from transforms.readers import image_grid, ocr_models
+from transforms.readers import image_grid
+from transforms.readers.pages import Page, TableRow, TextLine
 from transforms.readers.pdf_objects import open_pdf
-from transforms.readers.pdf_tables import assemble, margin_key, readable_pdf
-from transforms.readers.settings import DEFAULT
-
-DPI = 200  # pages are rendered at this resolution, whatever the resolution of their scan
-LOW_CONFIDENCE = 0.9  # a cell recognised with a lower score is flagged for a steward to check
-DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below LOW_CONFIDENCE)
-TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
+from transforms.readers.recognizer import Recognizer, recognizer
+from transforms.readers.settings import ReaderSettings
 
 
-def ocr_document(data: bytes) -> tuple[list[str], list[Row]]:
-    """The document's text lines and rows, read from its page images; ReadError when the pages
-    show no text or no ruled table."""
-    pdf = readable_pdf(data)
-    try:
-        count = len(pdf)
-        pages = [_page(pdf[i], i + 1, full=i in (0, count - 1)) for i in range(count)]
-    finally:
-        pdf.close()
-    if not any(items for items, _, _ in pages):
+def pages(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Page]:
+    """The items of each page, read from its image; ReadError when the pages show no text or no
+    ruled table."""
+    engine = recognizer(settings.recognizer)
+    count = len(pdf)
+    read = [_page(pdf[i], i + 1, i in (0, count - 1), settings, engine) for i in range(count)]
+    if not any(page.items for page in read):
         raise ReadError("scanned PDF whose pages are too poor to read: no text recognised by OCR")
-    if not any(kind == "row" for items, _, _ in pages for _, kind, _ in items):
+    if not any(isinstance(item, TableRow) for page in read for item in page.items):
         raise ReadError("scanned PDF whose pages are too poor to read: no ruled table found in the page images")
-    return assemble(pages)
+    return read
 
 
-def image_page(page: pdfium.PdfPage, no: int):
-    """A page of a text PDF that is only an image (a scanned page inserted), read whole by OCR in
-    the shape of ``pdf_tables``' pages."""
-    return _page(page, no, full=True)
+def image_page(page: pdfium.PdfPage, no: int, settings: ReaderSettings) -> Page:
+    """A page of a text PDF that is only an image (a scanned page inserted), read whole by OCR."""
+    return _page(page, no, True, settings, recognizer(settings.recognizer))
 
 
 def scanned_pages(data: bytes) -> int:
@@ -63,9 +54,9 @@ def scanned_pages(data: bytes) -> int:
         pdf.close()
 
 
-def _render(page: pdfium.PdfPage, crop=(0, 0, 0, 0)) -> np.ndarray:
-    """The page (less ``crop``: points cut off left, bottom, right, top) in grey levels at ``DPI``."""
-    bitmap = page.render(scale=DPI / 72, grayscale=True, crop=crop)
+def _render(page: pdfium.PdfPage, dpi: int, crop=(0, 0, 0, 0)) -> np.ndarray:
+    """The page (less ``crop``: points cut off left, bottom, right, top) in grey levels at ``dpi``."""
+    bitmap = page.render(scale=dpi / 72, grayscale=True, crop=crop)
     return np.ascontiguousarray(bitmap.to_numpy().reshape(bitmap.height, bitmap.width, -1)[:, :, 0])
 
 
@@ -73,19 +64,19 @@ class _Page:
     """One rendered page: the levelled image, the matrix back to the page's points, its tables,
     and the page cleaned of its ruling lines and speckle with the marks of its text."""
 
-    def __init__(self, page: pdfium.PdfPage):
+    def __init__(self, page: pdfium.PdfPage, dpi: int):
         self.width, self.height = page.get_size()
-        self.scale = DPI / 72
-        gray = _render(page)
-        angle = image_grid.skew(image_grid.ink(gray), DPI)
+        self.dpi, self.scale = dpi, dpi / 72
+        gray = _render(page, dpi)
+        angle = image_grid.skew(image_grid.ink(gray), dpi)
         self.back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
         level = image_grid.level(gray, angle)
-        self.grids, lines = image_grid.page_grids(level, DPI)
+        self.grids, lines = image_grid.page_grids(level, dpi)
         self.paper = int(np.median(level))
         self.clean = level
         self.clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = self.paper
         marks = image_grid.ink(self.clean)
-        self.text = _text_marks(marks)
+        self.text = _text_marks(marks, dpi)
         self.clean[(marks > 0) & (self.text == 0)] = self.paper
 
     def points(self, box) -> tuple[float, float, float, float]:
@@ -99,15 +90,15 @@ class _Page:
                 round(float(xs.max()), 2), round(float(ys.max()), 2))
 
 
-def _text_marks(marks: np.ndarray) -> np.ndarray:
+def _text_marks(marks: np.ndarray, dpi: int) -> np.ndarray:
     """The marks that belong to text, speckle removed: a speck (too small for a stroke) stays only
     when it is long like a dash, or lies between two strokes like a decimal point, a comma or the
     dot of a character."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < (DPI / 200) ** 2 * 20
+    small = stats[:, cv2.CC_STAT_AREA] < (dpi / 200) ** 2 * 20
     small[0] = False
     big = np.isin(labels, np.flatnonzero(~small)[1:])
-    near = max(2, int(DPI / 40))
+    near = max(2, int(dpi / 40))
     keep = big.copy()
     for i in np.flatnonzero(small):
         x, y, w, h = stats[i, :4]
@@ -121,39 +112,34 @@ def _text_marks(marks: np.ndarray) -> np.ndarray:
     return keep.astype(np.uint8) * 255
 
 
-def _page(page: pdfium.PdfPage, no: int, full: bool):
-    """(top, kind, payload) items of one page, the keys of its margin lines, and its item count,
-    in the shape of ``pdf_tables``; a page with no table outside the first and last is skipped."""
-    p = _Page(page)
+def _page(page: pdfium.PdfPage, no: int, full: bool, settings: ReaderSettings, engine: Recognizer) -> Page:
+    """The items of one page; a page with no table outside the first and last is skipped (no items)."""
+    p = _Page(page, settings.dpi)
     if not p.grids and not full:
-        return [], [], 0
-    items = []
+        return Page(p.height, [])
+    items: list[TextLine | TableRow] = []
     for grid in p.grids:
-        items.extend((top, "row", row) for top, row in _grid_rows(p, grid, no))
+        items.extend(TableRow(top, row) for top, row in _grid_rows(p, grid, no, engine, settings.low_confidence))
     outside = p.text.copy()
     for grid in p.grids:
         x0, y0, x1, y1 = grid.box
         outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = 0
-    margin_keys = []
-    for line in _text_lines(p.clean, outside):
+    for line in _text_lines(p.clean, outside, p.dpi, engine):
         cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score)
                  for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
                         max(b[2] for b, _, _ in line), max(b[3] for b, _, _ in line)))
-        in_margin = box[1] < p.height * DEFAULT.margin or box[3] > p.height * (1 - DEFAULT.margin)
-        if in_margin:
-            margin_keys.append(margin_key(" ".join(c.text for c in cells)))
-        items.append((box[1], "line", (cells, in_margin)))
-    return items, margin_keys, len(items)
+        items.append(TextLine(box[1], box[3], cells))
+    return Page(p.height, items)
 
 
-def _bands(marks: np.ndarray) -> list[tuple[int, int, int, int]]:
+def _bands(marks: np.ndarray, dpi: int) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1) of the horizontal bands of a page that hold text marks, with a
     margin: the only places where text is looked for."""
     rows = np.flatnonzero(marks.any(axis=1))
     if not rows.size:
         return []
-    gap, margin = int(DPI / 8), int(DPI / 20)
+    gap, margin = int(dpi / 8), int(dpi / 20)
     runs, start = [], rows[0]
     for a, b in zip(rows, rows[1:], strict=False):
         if b - a > gap:
@@ -169,13 +155,15 @@ def _bands(marks: np.ndarray) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-def _text_lines(image: np.ndarray, marks: np.ndarray) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
-    """Text outside the tables (where ``marks`` has text): its bands stacked into one image, text
-    boxes detected there and recognised, and grouped into lines, left to right."""
-    bands = _bands(marks)
+def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
+                engine: Recognizer) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
+    """Text outside the tables (where ``marks`` has text): its bands stacked into one image (the
+    rest of the page is never searched), text boxes detected and recognised there, and grouped
+    into lines, left to right."""
+    bands = _bands(marks, dpi)
     if not bands:
         return []
-    space = int(DPI / 6)  # paper between two stacked bands
+    space = int(dpi / 6)  # paper between two stacked bands
     width = max(x1 - x0 for x0, _, x1, _ in bands)
     stack = np.full((sum(y1 - y0 + space for _, y0, _, y1 in bands), width), int(np.median(image)), np.uint8)
     offsets, at = [], 0
@@ -183,16 +171,12 @@ def _text_lines(image: np.ndarray, marks: np.ndarray) -> list[list[tuple[tuple[i
         stack[at:at + y1 - y0, :x1 - x0] = image[y0:y1, x0:x1]
         offsets.append((at, x0, y0 - at))
         at += y1 - y0 + space
-    found = ocr_models.detect(stack)
-    placed = []
-    for bx0, by0, bx1, by1 in found:
-        middle = (by0 + by1) / 2
-        _, dx, dy = max((o for o in offsets if o[0] <= middle), key=lambda o: o[0])
-        placed.append((bx0 + dx, by0 + dy, bx1 + dx, by1 + dy))
-    crops = [np.ascontiguousarray(image[y0:y1, x0:x1]) for x0, y0, x1, y1 in placed]
-    readings = ocr_models.recognise(crops)
-    boxes = [(box, text.strip(), round(score, 4)) for box, (text, score) in zip(placed, readings, strict=True)
-             if text.strip() and score >= TEXT_SCORE]
+    boxes = []
+    for (bx0, by0, bx1, by1), text, score in engine.detect(stack):
+        if not text.strip() or score < TEXT_SCORE:
+            continue
+        _, dx, dy = max((o for o in offsets if o[0] <= (by0 + by1) / 2), key=lambda o: o[0])
+        boxes.append(((bx0 + dx, by0 + dy, bx1 + dx, by1 + dy), text.strip(), round(float(score), 4)))
     lines: list[list] = []
     for box in sorted(boxes, key=lambda b: (b[0][1], b[0][0])):
         middle = (box[0][1] + box[0][3]) / 2
@@ -204,19 +188,21 @@ def _text_lines(image: np.ndarray, marks: np.ndarray) -> list[list[tuple[tuple[i
     return [sorted(line, key=lambda b: b[0][0]) for line in lines]
 
 
+DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below the low-confidence mark)
+TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
 _TRAILING_POINT = re.compile(r"^\d+[.。·]$")  # no cell of the template prints a number so; a row number is not alone
 
 
-def _grid_rows(p: _Page, grid: image_grid.Grid, no: int) -> list[tuple[float, Row]]:
+def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low: float) -> list[tuple[float, Row]]:
     """(top, Row) per grid row; a merged cell's SourceCell is repeated over the slots it covers."""
-    pad = max(2, int(DPI / 50))
+    pad = max(2, int(p.dpi / 50))
     crops, owners = [], []
     for i, cell in enumerate(grid.cells):
         for crop in _cell_lines(p, cell.box, pad):
             crops.append(crop)
             owners.append(i)
     texts: list[list[tuple[str, float]]] = [[] for _ in grid.cells]
-    for owner, (text, score) in zip(owners, _recognise(crops), strict=True):
+    for owner, (text, score) in zip(owners, _recognise(crops, engine, low), strict=True):
         texts[owner].append((text, score))
     sources = {}
     for cell, lines in zip(grid.cells, texts, strict=True):
@@ -235,17 +221,17 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int) -> list[tuple[float, Ro
 ANCHOR = "12"  # digits drawn before a lone character so that the recogniser reads it among numbers
 
 
-def _recognise(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+def _recognise(crops: list[np.ndarray], engine: Recognizer, low: float) -> list[tuple[str, float]]:
     """(text, score) of each line image. A lone glyph is ambiguous on its own (0, o and 。 look
-    alike), so a short line read with low confidence is read again after ``ANCHOR``, drawn in
-    OpenCV's own font; that reading is kept when it starts with the anchor and its own characters
-    score better (their score counted as if the anchor's scored 1, a lower bound)."""
+    alike), so a short line read with a score below ``low`` is read again after ``ANCHOR``, drawn
+    in OpenCV's own font; that reading is kept when it starts with the anchor and its own
+    characters score better (their score counted as if the anchor's scored 1, a lower bound)."""
     if not crops:
         return []
-    results = [(t.strip(), s) for t, s in ocr_models.recognise(crops)]
-    again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < LOW_CONFIDENCE]
+    results = [(t.strip(), float(s)) for t, s in engine.recognise(crops)]
+    again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < low]
     if again:
-        anchored = ocr_models.recognise([_anchored(crops[i]) for i in again])
+        anchored = engine.recognise([_anchored(crops[i]) for i in again])
         for i, (text, score) in zip(again, anchored, strict=True):
             text, n = text.strip(), len(text.strip())
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
@@ -274,7 +260,7 @@ def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.n
     rows = np.flatnonzero(inner.any(axis=1))
     bands, start = [], rows[0]
     for a, b in zip(rows, rows[1:], strict=False):
-        if b - a > max(2, DPI / 50):  # a white gap between two lines (a thin stroke may leave a smaller one)
+        if b - a > max(2, p.dpi / 50):  # a white gap between two lines (a thin stroke may leave a smaller one)
             bands.append([start, a + 1])
             start = b
     bands.append([start, rows[-1] + 1])
@@ -287,9 +273,9 @@ def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.n
             merged.append(band)
     bands = merged
     crops = []
-    margin = int(DPI / 40)
+    margin = int(p.dpi / 40)
     for top, bottom in bands:
-        if bottom - top < DPI / 60:
+        if bottom - top < p.dpi / 60:
             continue  # a sliver of a line left by the lines' removal, not text
         cols = np.flatnonzero(inner[top:bottom].any(axis=0))
         ya, yb = y0 + pad + top, y0 + pad + bottom

@@ -1,143 +1,41 @@
-"""Reading a PDF: ruled tables rebuilt from their lines, the rest as text lines.
+"""The pages of a PDF with a text layer: ruled tables rebuilt from their lines, the rest as text lines.
 
 pdfium (``pdf_objects``) gives each page's characters and ruling lines; pdfplumber's table
 geometry turns the lines into cells. Each page gives its tables (merged cells repeated over the
 positions they cover, so every position of the grid is known) and its text lines outside the
-tables, in reading order. Running headers and footers (text repeated in the page margins) and page
-numbers are dropped.
+tables, as the items that ``pages.assemble`` puts together.
 """
 
-import re
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import replace
+from collections import defaultdict
 
-import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from pdfplumber import table as geometry
 from pdfplumber.utils import filter_edges
 
-from transforms.labels import normalize, starts_with_marker
-from transforms.model import NoTextLayer, ReadError, Row, SourceCell
-from transforms.readers.pdf_objects import Char, PdfPasswordError, open_pdf, page_chars, page_edges
-from transforms.readers.settings import DEFAULT, ReaderSettings
-from transforms.readers.text_layout import merge_tokens
-from transforms.tables import split_row
-
-_PAGE_NUMBER = re.compile(r"^[-—–_·\s]*(?:第)?\d{1,3}(?:页)?(?:[/／共]\d{1,3}页?)?[-—–_·\s]*$")
+from transforms.model import Row, SourceCell
+from transforms.readers.pages import Page, TableRow, TextLine
+from transforms.readers.pdf_objects import Char, Drawing
+from transforms.readers.settings import ReaderSettings
 
 
-def readable_pdf(data: bytes) -> pdfium.PdfDocument:
-    """The open document; ReadError, in a steward's words, when it needs a password or is broken."""
-    try:
-        return open_pdf(data)
-    except PdfPasswordError:
-        raise ReadError("password-protected PDF") from None
-    except pdfium.PdfiumError as e:
-        raise ReadError(f"not a readable PDF (corrupt or truncated: {e})") from None
+def pages(drawings: list[Drawing], settings: ReaderSettings) -> list[Page]:
+    """The items of each page: its ruled tables' rows and its text lines outside them."""
+    return [_page(d, settings) for d in drawings]
 
 
-def pdf_document(data: bytes, *, settings: ReaderSettings = DEFAULT,
-                 image_page: Callable[[pdfium.PdfPage, int], tuple] | None = None) -> tuple[list[str], list[Row]]:
-    """The document's text lines (for metadata) and its rows (for the tables). A page with no
-    text but an image (a scanned page in a text PDF) is read by ``image_page(page, number)``
-    (OCR, in the shape of ``_page``) when one is given; a PDF with no text at all raises NoTextLayer."""
-    pdf = readable_pdf(data)
-    try:
-        pages = [_page(pdf[i], i + 1, settings) for i in range(len(pdf))]
-        if not any(chars for _, _, chars in pages):
-            raise NoTextLayer("scanned PDF with no text layer")
-        if image_page is not None:
-            for i, (_, _, chars) in enumerate(pages):
-                if not chars and _has_image(pdf[i]):
-                    pages[i] = image_page(pdf[i], i + 1)
-    finally:
-        pdf.close()
-    return assemble(pages)
-
-
-def _has_image(page: pdfium.PdfPage) -> bool:
-    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)))
-
-
-def assemble(pages) -> tuple[list[str], list[Row]]:
-    """The document's lines and rows from its pages' items, in reading order: running headers,
-    footers and page numbers dropped, a table row split over two pages joined."""
-    running = _running_texts(pages)
-    lines: list[str] = []
-    rows: list[Row] = []
-    for items, _, _ in pages:
-        for _, kind, payload in sorted(items, key=lambda x: x[0]):
-            if kind == "line":
-                cells, in_margin = payload
-                text = " ".join(c.text for c in cells)
-                if _PAGE_NUMBER.match(text) or (in_margin and (margin_key(text) in running or "://" in text)):
-                    continue
-                lines.append(text)
-                rows.append(Row(merge_tokens(cells)))
-            elif rows and _continues(rows[-1], payload):
-                rows[-1] = _joined(rows[-1], payload)
-            else:
-                rows.append(payload)
-    return lines, rows
-
-
-def _continues(prev: Row, row: Row) -> bool:
-    """A table row split over two pages: the first row of a page holding only the rest of the
-    labels of the last row of the page before, its value cells empty."""
-    if not (prev.grid and row.grid and len(prev.cells) == len(row.cells)):
-        return False
-    if prev.cells[0].page == row.cells[0].page:
-        return False
-    before, after = split_row(prev), split_row(row)
-    return bool(before.values and after.label and not after.values
-                and len(after.blank_tail) == len(before.values) and not starts_with_marker(after.label))
-
-
-def _joined(prev: Row, row: Row) -> Row:
-    first_value = len(prev.cells) - len(split_row(prev).values)
-    merged: dict[int, SourceCell] = {}
-    cells = []
-    for i, (top, rest) in enumerate(zip(prev.cells, row.cells, strict=True)):
-        if i < first_value and rest.text and rest is not top:
-            top = merged.setdefault(id(top), replace(top, text=top.text + rest.text))
-        cells.append(top)
-    return Row(cells, grid=True)
-
-
-def margin_key(text: str) -> str:
-    return re.sub(r"\d+", "#", normalize(text))
-
-
-def _running_texts(pages) -> set[str]:
-    """Margin texts printed on two or more pages (digits ignored): running headers and footers."""
-    counts = Counter()
-    for _, margin_keys, _ in pages:
-        counts.update(set(margin_keys))
-    return {k for k, n in counts.items() if n >= 2}
-
-
-def _page(page, no: int, settings: ReaderSettings):
-    """(top, kind, payload) items of one page, the keys of its margin lines, and its char count."""
-    height = page.get_height()
-    chars = page_chars(page, height)
-    tables = _tables(page_edges(page, height, settings=settings), settings.tolerance)
+def _page(drawing: Drawing, settings: ReaderSettings) -> Page:
+    no, chars = drawing.no, drawing.chars
+    tables = _tables(drawing.edges, settings.tolerance)
     boxes = [t.bbox for t in tables]
-    items = []
+    items: list[TextLine | TableRow] = []
     for table in tables:
-        items.extend((top, "row", row) for top, row in _grid_rows(table, chars, no, settings.cell_gap))
+        items.extend(TableRow(top, row) for top, row in _grid_rows(table, chars, no, settings.cell_gap))
     outside = [c for c in chars if not c.text.isspace() and not any(_inside(c, b) for b in boxes)]
-    margin_keys = []
     for line in _lines(outside):
         cells = [SourceCell("".join(c.text for c in word), page=no, bbox=_box(word))
                  for word in _words(line, settings.word_gap)]
-        top, bottom = min(c.top for c in line), max(c.bottom for c in line)
-        in_margin = top < height * settings.margin or bottom > height * (1 - settings.margin)
-        if in_margin:
-            margin_keys.append(margin_key(" ".join(c.text for c in cells)))
-        items.append((top, "line", (cells, in_margin)))
-    return items, margin_keys, len(chars)
+        items.append(TextLine(min(c.top for c in line), max(c.bottom for c in line), cells))
+    return Page(drawing.height, items)
 
 
 def _tables(edges: list[dict], tolerance: float) -> list[geometry.Table]:
@@ -221,7 +119,7 @@ def _cell_text(chars: list[Char], gap: float) -> str:
     return "\n".join(" ".join("".join(c.text for c in w) for w in _words(line, gap)) for line in _lines(chars))
 
 
-def _grid_rows(table: geometry.Table, chars: list[Char], page_no: int, cell_gap: float):
+def _grid_rows(table: geometry.Table, chars: list[Char], page_no: int, cell_gap: float) -> list[tuple[float, Row]]:
     """(top, Row) per table row; a merged cell's SourceCell is repeated over the positions it covers."""
     rows, columns = table.rows, [col.bbox for col in table.columns]
     inside = _chars_by_cell(table.cells, chars)

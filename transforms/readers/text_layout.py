@@ -7,23 +7,33 @@ of them. Every cell keeps its 1-based line number.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
-from transforms.model import ReadError, Row, SourceCell
+from transforms import catalog
+from transforms.model import Document, ReadError, Row, SourceCell
+from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.values import parse_value
 
 _SIGN_WORDS = {"增加", "减少", "增", "减"}
-_UNIT_WORDS = {"万元", "元", "（元）", "(元)", "（万元）", "(万元)"}
+_UNIT_WORDS = {form for w in catalog.printed_units("yuan") for form in (w, f"（{w}）", f"({w})")}  # a money unit
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312)."""
+def decode(data: bytes, unknown: str = "text in an unknown encoding (neither UTF-8 nor GBK/GB18030)") -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312); else ReadError(``unknown``)."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ReadError("text in an unknown encoding (neither UTF-8 nor GBK/GB18030)")
+    raise ReadError(unknown)
+
+
+def text_document(data: bytes, settings: ReaderSettings = DEFAULT,
+                  ocr_started: Callable[[], None] | None = None) -> Document:
+    """A text or markdown file: its lines, and its rows in whichever layout it was saved."""
+    text = decode(data)
+    return Document(text.splitlines(), text_rows(text))
 
 
 def detect_layout(lines: list[str]) -> str:
