@@ -10,7 +10,11 @@ UV_PYTHON := --python $(PYTHON) --no-python-downloads
 
 REAL_FORMATS := text_tab,text_tokens,html_utf8,docx,text_blocks,html_gbk,text_tab_gbk
 
-.PHONY: help install lock browser run serve test accuracy bench corpus dev clean
+DEMO := data/demo
+DEMO_WAREHOUSE := data/demo.duckdb
+DEMO_BANNER := 演示数据：生成的报告，并非真实年报 · generated demo reports, not real data
+
+.PHONY: help install lock browser run serve demo test accuracy bench corpus dev clean
 
 help:  ## this list
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,6 +39,11 @@ run: install  ## ingest data/samples into data/warehouse.duckdb and print the su
 serve: install  ## the stewards' workbench on http://127.0.0.1:8765 (after `make run`)
 	$(BIN)/gongkai serve --warehouse $(WAREHOUSE)
 
+demo: install  ## generate a multi-province, multi-year corpus into data/demo/, ingest it into data/demo.duckdb and serve it (the analysis pages: /analysis)
+	$(BIN)/python -m tools.corpus.demo $(DEMO)
+	$(BIN)/gongkai ingest $(DEMO) --warehouse $(DEMO_WAREHOUSE) --quiet
+	$(BIN)/gongkai serve --warehouse $(DEMO_WAREHOUSE) --landing $(DEMO) --banner "$(DEMO_BANNER)"
+
 test: install browser  ## the linter (ruff, rules in pyproject.toml), then the test suite
 	$(BIN)/ruff check .
 	$(BIN)/pytest
@@ -53,6 +62,7 @@ corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get
 	$(BIN)/python -m tools.corpus.generate tests/corpus --count 80
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 80 --count 14 --seed 20261130 --real --formats $(REAL_FORMATS)
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 94 --count 4 --seed 20261131 --real --formats text_pipe
+	$(BIN)/python -m tools.corpus.generate tests/corpus --start 98 --count 6 --seed 20261203 --real --formats doc,wps
 	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --count 10 --start 80 --seed 20261130
 	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --scan-cases --start 90 --seed 20261203
 

@@ -108,12 +108,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="the only folder whose report files are shown (default: GONGKAI_LANDING or data/samples)")
     w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     w.add_argument("--port", type=int, default=8765)
+    w.add_argument("--banner", default="", help="a line shown in every page's header (make demo: generated reports)")
     q = sub.add_parser("sql", help="run a SQL query on the warehouse and print the result")
     q.add_argument("query")
     q.add_argument("--csv", action="store_true", help="CSV on standard output instead of a table")
     q.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
-    e = sub.add_parser("export", help="write facts, dimensions and views to Parquet (hive layout by year)")
+    e = sub.add_parser("export", help="write facts, dimensions and views to Parquet (hive layout by year), or to "
+                                      "one Excel workbook")
     e.add_argument("directory", type=Path, metavar="DIR")
+    e.add_argument("--format", choices=["parquet", "xlsx"], default="parquet",
+                   help="xlsx: DIR/gongkai.xlsx, the data dictionary first, then one sheet per view")
     e.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     args = parser.parse_args(argv)
     if args.command != "ingest" and not args.warehouse.exists():

@@ -317,3 +317,70 @@ def pattern(kind: str) -> re.Pattern[str]:
     """The one label of ``kind`` (such as the administrative-unit suffixes or table 四's header)."""
     (label,) = labels(kind)
     return label.pattern
+
+
+@dataclass(frozen=True)
+class MeasureTerm:
+    """One cell of a measure: ``sign`` × its value adds to the ``part`` ('numerator' or 'denominator')."""
+
+    part: str
+    sign: int
+    table_code: str
+    item_code: str
+    column_code: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A derived measure (measures.csv): a sum of cells, or a share of two sums, shown only when its
+    denominator reaches ``min_denominator`` (small numbers mislead)."""
+
+    code: str
+    label_zh: str
+    label_en: str
+    unit: str  # count, yuan or share
+    numerator: str  # as written in measures.csv: terms table/item/column joined by + and -
+    denominator: str
+    min_denominator: int
+    note: str
+    terms: tuple[MeasureTerm, ...]
+
+    @property
+    def is_share(self) -> bool:
+        return bool(self.denominator)
+
+
+_TERM = re.compile(r"([+-])?\s*([a-z_]+)/([a-z_]+\*?)/([a-z_]+)")
+
+
+def _measure_terms(part: str, written: str) -> list[MeasureTerm]:
+    """The cells of ``written`` ("applications/denied_*/total + …"); an item ending in ``*`` is every
+    item of the table that starts so. A term naming no cell of any template is an error."""
+    known = {(c.table_code, c.item_code, c.column_code) for t in TEMPLATES for c in cells(t)}
+    terms = []
+    for m in _TERM.finditer(written):
+        sign, table, item, column = m.groups()
+        chosen = ([i.item_code for i in items() if i.table_code == table and i.item_code.startswith(item[:-1])]
+                  if item.endswith("*") else [item])
+        for code in chosen:
+            if (table, code, column) not in known:
+                raise ValueError(f"measures.csv: {table}/{code}/{column} is no cell of the templates")
+            terms.append(MeasureTerm(part, -1 if sign == "-" else 1, table, code, column))
+    if written.strip() and not terms:
+        raise ValueError(f"measures.csv: no term in {written!r}")
+    return terms
+
+
+@cache
+def measures() -> tuple[Measure, ...]:
+    """The measures of measures.csv, in its order, with their terms."""
+    out = []
+    for r in _rows("measures.csv"):
+        terms = _measure_terms("numerator", r["numerator"]) + _measure_terms("denominator", r["denominator"])
+        out.append(Measure(r["measure"], r["label_zh"], r["label_en"], r["unit"], r["numerator"], r["denominator"],
+                           int(r["min_denominator"] or 0), r["note"], tuple(terms)))
+    return tuple(out)
+
+
+def measure(code: str) -> Measure | None:
+    return next((m for m in measures() if m.code == code), None)

@@ -10,7 +10,7 @@ from transforms.model import Document, FoundCell, ParsedReport, ReadError, Statu
 from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.tables import read_tables
 
-PARSER_VERSION = "5"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "6"  # raised whenever a reader changes what it reads: older rows are read again
 
 
 def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None,

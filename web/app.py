@@ -37,7 +37,7 @@ from cli import review
 from transforms import readers
 from warehouse import stewardship
 from warehouse.store import WarehouseBusy, connect, records
-from web import evidence, queries
+from web import analysis, evidence, queries
 
 COOKIE = "gongkai_session"
 DECIDE_WAIT_SECONDS = 10.0  # how long a decision waits for a run that holds the warehouse
@@ -98,7 +98,7 @@ class Workbench:
 def _render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
     session = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
     bench: Workbench = request.app.state.bench
-    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), **context)
+    html = TEMPLATES.get_template(name).render(csrf=bench.token(session), banner=request.app.state.banner, **context)
     response = HTMLResponse(html, status_code=status)
     if request.cookies.get(COOKIE) != session:
         response.set_cookie(COOKIE, session, httponly=True, samesite="strict")
@@ -297,9 +297,10 @@ def _busy(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    warehouse: Path, landing: Path, decisions: Path | None = None, hosts: list[str] | None = None
+    warehouse: Path, landing: Path, decisions: Path | None = None, hosts: list[str] | None = None, banner: str = ""
 ) -> Starlette:
-    """The workbench over ``warehouse``, opening report files inside ``landing`` only."""
+    """The workbench over ``warehouse``, opening report files inside ``landing`` only; ``banner`` is
+    shown in every page's header (the demo says its reports are generated)."""
     routes = [
         Route("/", lambda request: RedirectResponse("/findings")),
         Route("/findings", findings_page),
@@ -309,10 +310,12 @@ def create_app(
         Route("/reports/{report_id}", report_page),
         Route("/reports/{report_id}/cells/{table}/{item}/{column}", cell_page),
         Route("/reports/{report_id}/pages/{page:int}.png", page_image),
+        *analysis.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={Busy: _busy},
                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts or ["127.0.0.1", "localhost"])])
     app.state.bench = Workbench(warehouse, landing, decisions)
+    app.state.banner = banner
     return app
 
 
@@ -322,7 +325,7 @@ def run(args) -> int:
 
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"gongkai: serving on {args.host}: anyone who can reach it can record decisions", file=sys.stderr)
-    app = create_app(args.warehouse, args.landing, hosts=["127.0.0.1", "localhost", args.host])
+    app = create_app(args.warehouse, args.landing, hosts=["127.0.0.1", "localhost", args.host], banner=args.banner)
     print(f"gongkai workbench on http://{args.host}:{args.port}/ (warehouse {args.warehouse}, landing {args.landing}); "
           "Ctrl-C stops it", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

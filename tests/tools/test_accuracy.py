@@ -19,7 +19,7 @@ def result():
 def test_corpus_is_varied():
     files = [path for path, _ in report_files([CORPUS])]
     assert len(files) >= 60
-    assert Counter(p.suffix for p in files).keys() >= {".pdf", ".docx", ".html", ".htm", ".txt", ".md"}
+    assert Counter(p.suffix for p in files).keys() >= {".pdf", ".docx", ".doc", ".wps", ".html", ".htm", ".txt", ".md"}
     producers = set()
     for p in files:
         if p.suffix == ".pdf":
@@ -52,3 +52,10 @@ def test_metadata_accuracy(result):
 
 def test_no_wrong_value_is_silent(result):
     assert result.silent == []
+
+
+def test_legacy_word_reads_every_cell(result):
+    """The .doc and .wps reports (Word 97 binaries), on lines of their own: every cell."""
+    for producer in ("doc", "wps"):
+        tally = result.by["producer"][producer]
+        assert tally.total >= 580 and tally.rate == 1.0, producer

@@ -114,9 +114,9 @@ def test_a_word_file_that_is_no_report_is_rejected():
         read_report("notice.docx", out.getvalue())
 
 
-def test_legacy_word_is_named():
-    with pytest.raises(ReadError, match=r"unsupported file type '.doc' \(save it as .docx or PDF\)"):
-        read_report("old.doc", b"\xd0\xcf\x11\xe0 not read")
+def test_rtf_is_named():
+    with pytest.raises(ReadError, match=r"unsupported file type '.rtf' \(save it as .docx or PDF\)"):
+        read_report("old.rtf", b"{\\rtf1 not read}")
 
 
 PROCUREMENT = [["第二十条第（九）项"], ["信息内容", "采购项目数量", "采购总金额（万元）"],

@@ -33,7 +33,8 @@ def test_the_page_crop_outlines_each_cell_where_it_was_printed():
         evidence.page_crop(data, 9, [], [])
 
 
-@pytest.mark.parametrize("name", ["006_docx.docx", "004_html_utf8.html", "000_text_tab.txt"])
+@pytest.mark.parametrize("name", ["006_docx.docx", "098_doc.doc", "099_wps.wps", "004_html_utf8.html",
+                                  "000_text_tab.txt"])
 def test_the_rows_as_read_show_each_cell_where_the_reader_found_it(name):
     from transforms.reports import read_report
 

@@ -16,7 +16,7 @@ import json
 import random
 from pathlib import Path
 
-from tools.corpus import render_docx, render_html, render_pdf, render_scan, render_text
+from tools.corpus import render_doc, render_docx, render_html, render_pdf, render_scan, render_text
 from tools.corpus.layout import build
 from tools.corpus.truth import make_truth
 
@@ -30,6 +30,8 @@ FORMATS = {
     "html_utf8": (".html", ["", "/", "—"], lambda d, r: render_html.render_html(d, r, "utf-8")),
     "html_gbk": (".htm", ["", "/"], lambda d, r: render_html.render_html(d, r, "gbk")),
     "docx": (".docx", ["", "—", "/"], render_docx.render_docx),
+    "doc": (".doc", ["", "—", "/"], render_doc.render_doc),
+    "wps": (".wps", ["", "—"], render_doc.render_wps),
     "pdf_reportlab": (".pdf", ["", "/"], render_pdf.render_reportlab),
     "pdf_libreoffice": (".pdf", ["", "—"],
                         lambda d, r: render_pdf.convert_with_libreoffice(render_docx.render_docx(d, r))),
@@ -139,7 +141,7 @@ def main() -> None:
     parser.add_argument("out", nargs="?", type=Path, default=Path("tests/corpus"))
     parser.add_argument("--count", type=int, default=80)
     parser.add_argument("--seed", type=int, default=20261122)
-    classic = [f for f in FORMATS if f != "text_pipe"]  # the formats the first 80 reports cycle through
+    classic = [f for f in FORMATS if f not in ("text_pipe", "doc", "wps")]  # what the first 80 reports cycle through
     parser.add_argument("--formats", default=",".join(classic), help="comma-separated, from: " + ", ".join(FORMATS))
     parser.add_argument("--start", type=int, default=0, help="number of the first report")
     parser.add_argument("--real", action="store_true", help="with the quirks of published reports")

@@ -74,16 +74,20 @@ def _small(rng: random.Random, high: int = 12) -> int:
     return 0 if rng.random() < 0.45 else rng.randint(1, high)
 
 
-def make_truth(rng: random.Random, file: str, *, broken: bool, real: bool = False) -> Truth:
+def make_truth(rng: random.Random, file: str, *, broken: bool, real: bool = False,
+               place: tuple[str, str, str, str] | None = None, year: int | None = None, kind: float | None = None,
+               department: str | None = None) -> Truth:
     """A random report. ``real`` adds what published reports do (drawn only then, so the corpus
     made without it stays as it was): a name printed with its city, a 2021 report printing
     （六）其他处理 as one row, a money unit printed in the column header, a misspelt row label, a
-    label wrapped with its values on a line of their own, titles in other orders."""
-    province, prefecture, county, town = rng.choice(PLACES)
-    year = rng.choice([2019, 2020, 2021, 2022, 2023, 2024])
+    label wrapped with its values on a line of their own, titles in other orders. ``place``,
+    ``year``, ``kind`` (below 0.5 a township, below 0.8 a county government, else a department)
+    and ``department`` fix what is otherwise drawn (the demo corpus follows bodies over the years)."""
+    province, prefecture, county, town = place or rng.choice(PLACES)
+    year = year or rng.choice([2019, 2020, 2021, 2022, 2023, 2024])
     template = "2019" if year < 2021 else "2021"
     layout = "2019" if template == "2021" and rng.random() < 0.15 else template
-    kind = rng.random()
+    kind = rng.random() if kind is None else kind
     if kind < 0.5:
         agency, issuer = f"{town}{'办事处' if town.endswith('街道') else '人民政府'}", town
         region = f"{province} {prefecture} {county}"
@@ -91,7 +95,7 @@ def make_truth(rng: random.Random, file: str, *, broken: bool, real: bool = Fals
         agency, issuer = f"{county}人民政府", county
         region = f"{province} {prefecture} {county}"
     else:
-        dept = rng.choice(DEPARTMENTS)
+        dept = department or rng.choice(DEPARTMENTS)
         agency, issuer = f"{county}{dept}", f"{county}{dept}"
         region = f"{province} {prefecture} {county}"
     published = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}"

@@ -42,9 +42,11 @@ FORMATS = (
     Format("pdf", (".pdf",), (b"%PDF",), "pdf.pdf_document", paged=True),
     Format("docx", (".docx",), (b"PK\x03\x04",), "docx_tables.docx_document"),
     Format("html", (".html", ".htm", ".shtml", ".xhtml"), (), "html_tables.html_document"),
+    # Word 97–2003 and WPS Office (the same binary format): an OLE2 compound file
+    Format("doc", (".doc", ".wps"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), "legacy_word.legacy_word_document"),
 )
 BY_NAME = {f.name: f for f in FORMATS}
-SAVE_AS = (".doc", ".wps", ".rtf")  # formats with no reader that Word or WPS saves as .docx or PDF
+SAVE_AS = (".rtf",)  # formats with no reader that Word or WPS saves as .docx or PDF
 
 
 def format_of(name: str, data: bytes = b"") -> Format:
