@@ -1,8 +1,11 @@
-"""The ``gongkai`` command: ``gongkai ingest DIR [--warehouse PATH]``, review, decide, serve, sql, export."""
+"""The ``gongkai`` command: ``gongkai fetch``, ``gongkai ingest DIR [--warehouse PATH]``, review, decide, serve, sql,
+export."""
 
 import argparse
+import dataclasses
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,6 +19,7 @@ from warehouse.stewardship import IDENTITY_IDS
 from warehouse.store import DEFAULT_WAREHOUSE, LOCK_WAIT_SECONDS, NotAWarehouse, WarehouseBusy, connect
 
 SHOWN_NAMES = 10  # unlinked agencies named in the summary; the rest are counted
+FETCH_LANDING = Path(__file__).resolve().parents[1] / "data" / "landing"  # where gongkai fetch saves by default
 
 
 def summary(warehouse_path: Path, lock_wait_seconds: float = LOCK_WAIT_SECONDS) -> str:
@@ -80,6 +84,50 @@ def positive(text: str) -> float:
     return value
 
 
+def a_date(text: str) -> str:
+    """An argparse type: a date written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date YYYY-MM-DD") from None
+
+
+def add_fetch_command(sub) -> None:
+    f = sub.add_parser("fetch", help="bring new reports from government sites into the landing folder")
+    which = f.add_mutually_exclusive_group(required=True)
+    which.add_argument("--sources", type=Path, metavar="FILE", help="the sites to follow (see sources.example.yaml)")
+    which.add_argument("--index", action="append", metavar="URL",
+                       help="an index page to fetch from once, links titled 年度报告 with a year (repeatable)")
+    f.add_argument("--landing", type=Path, default=Path(os.environ.get("GONGKAI_LANDING") or FETCH_LANDING),
+                   metavar="DIR",
+                   help="where files land: DIR/<source>/<date>/ (default: GONGKAI_LANDING or data/landing)")
+    f.add_argument("--since", type=a_date, metavar="DATE", help="only reports listed on or after DATE (YYYY-MM-DD)")
+    f.add_argument("--delay", type=positive, help="seconds between two requests to one host (default 2)")
+    f.add_argument("--max-mb", type=positive, help="abandon a file larger than this (default 100)")
+
+
+def fetch(args) -> int:
+    """``gongkai fetch``: progress lines on stderr, the summary on stdout; 1 when no page could be fetched."""
+    from fetching.run import fetch
+    from fetching.sources import Politeness, load, source_of
+
+    if args.sources:
+        try:
+            sources, politeness = load(args.sources)
+        except (OSError, ValueError) as e:
+            print(f"gongkai: {e}", file=sys.stderr)
+            return 2
+    else:
+        sources, politeness = [source_of(url) for url in args.index], Politeness()
+    changes = {"delay_seconds": args.delay, "max_megabytes": args.max_mb}
+    politeness = dataclasses.replace(politeness, **{k: v for k, v in changes.items() if v is not None})
+    done = fetch(sources, args.landing, politeness, since=args.since,
+                 say=lambda line: print(printable(line), file=sys.stderr, flush=True))
+    print(f"landing {args.landing}")
+    print("\n".join(printable(line) for line in done.lines()))
+    return 0 if done.pages else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gongkai", description="The warehouse of open-government annual reports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lock-wait", type=positive, default=LOCK_WAIT_SECONDS,
                    help=f"seconds to wait while another run holds the warehouse (default {LOCK_WAIT_SECONDS:g})")
     add_review_commands(sub)
+    add_fetch_command(sub)
     w = sub.add_parser("serve", help="the stewards' workbench: findings beside their sources, decided in the browser")
     w.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     w.add_argument("--landing", type=Path, default=Path(os.environ.get("GONGKAI_LANDING") or DEFAULT_LANDING),
@@ -120,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="xlsx: DIR/gongkai.xlsx, the data dictionary first, then one sheet per view")
     e.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
     args = parser.parse_args(argv)
+    if args.command == "fetch":
+        return fetch(args)
     if args.command != "ingest" and not args.warehouse.exists():
         print(f"gongkai: no warehouse at {args.warehouse}; run `gongkai ingest` first", file=sys.stderr)
         return 2

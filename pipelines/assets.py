@@ -1,4 +1,4 @@
-"""The asset graph: landed files → parsed reports and facts → warehouse tables → identity results."""
+"""The asset graph: (fetched files →) landed files → parsed reports and facts → warehouse tables → identity results."""
 
 import contextlib
 import shutil
@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import suite_checks
+from pipelines.fetch import fetched_files
 from pipelines.resources import LandingFolder, Progress, Readers, StewardFiles, Warehouse
 from reading import faults, landing
 from reading.pool import planned_tasks, read_files
@@ -21,7 +22,7 @@ from warehouse.schema import REPORTS
 GROUP = "ingest"
 
 
-@dg.asset(group_name=GROUP, kinds={"polars"})
+@dg.asset(group_name=GROUP, kinds={"polars"}, deps=[fetched_files])
 def landed_files(
     context: dg.AssetExecutionContext, landing_folder: LandingFolder, warehouse_db: Warehouse, progress: Progress
 ) -> pl.DataFrame:
@@ -93,7 +94,7 @@ def read_reports(
         progress.say(context, f"read {len(tasks)} files in {time.monotonic() - started:.1f}s")
     staged = batch.close()
     faults.reached("staged")
-    report_rows = landing.settle(report_rows, landed_files)
+    report_rows = landing.with_origin(landing.settle(report_rows, landed_files))
     context.add_output_metadata({"files": len(report_rows)}, output_name="parsed_reports")
     context.add_output_metadata({"staged_batches": len(staged)}, output_name="normalized_facts")
     yield dg.Output(REPORTS.frame(report_rows), output_name="parsed_reports")

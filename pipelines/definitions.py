@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipelines.assets import ASSETS
 from pipelines.automation import executor, ingest_job, ingest_job_with, landing_sensor, nightly_ingest, nightly_schedule
+from pipelines.fetch import DEFAULT_SOURCES, SourcesFile, fetch_job, fetched_files, nightly_fetch
 from pipelines.partitions import LANDING_FOLDERS, folder_sensor, partitioned
 from pipelines.resources import LandingFolder, Progress, Readers, StewardFiles, Warehouse, setting
 from reading.landing import DEFAULT_LANDING
@@ -30,9 +31,11 @@ def build_definitions(
     memory_megabytes: float = MEMORY_MEGABYTES,
     lock_wait_seconds: float = LOCK_WAIT_SECONDS,
     partitions: str | None = None,
+    sources: str | Path | None = None,
 ) -> dg.Definitions:
     """Definitions with explicit paths and limits (the CLI, tests) or, by default, from the
-    environment: GONGKAI_LANDING and GONGKAI_WAREHOUSE, else data/samples and data/warehouse.duckdb.
+    environment: GONGKAI_LANDING, GONGKAI_WAREHOUSE and GONGKAI_SOURCES, else data/samples,
+    data/warehouse.duckdb and data/sources.yaml (the nightly fetch is skipped while that file is missing).
 
     ``partitions`` (default GONGKAI_PARTITIONS): "" for one run over the whole landing folder,
     "folders" for a dynamic partition per first-level sub-folder (``pipelines.partitions``)."""
@@ -46,11 +49,12 @@ def build_definitions(
     else:
         raise ValueError(f"GONGKAI_PARTITIONS={partitions!r}: use 'folders' or leave it unset")
     return dg.Definitions(
-        assets=assets,
-        jobs=jobs,
-        schedules=schedules,
+        assets=[fetched_files, *assets],
+        jobs=[fetch_job, *jobs],
+        schedules=[nightly_fetch, *schedules],
         sensors=sensors,
         resources={
+            "sources_file": SourcesFile(path=str(sources) if sources else setting("GONGKAI_SOURCES", DEFAULT_SOURCES)),
             "landing_folder": LandingFolder(
                 path=str(landing) if landing else setting("GONGKAI_LANDING", DEFAULT_LANDING),
                 max_megabytes=max_megabytes,

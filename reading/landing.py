@@ -14,11 +14,15 @@ from pathlib import Path
 
 import polars as pl
 
+from fetching import provenance
 from transforms.model import Status
 from transforms.reports import PARSER_VERSION
 
 DEFAULT_LANDING = Path(__file__).resolve().parents[1] / "data" / "samples"
-SIDECARS = (".truth.json",)  # ground truth kept beside sample reports, not a report itself
+# Not reports, so not listed: ground truth beside sample reports; what gongkai fetch keeps beside a file (its
+# provenance record) and a report page that only links to its report (its cover, named in the report's record)
+SIDECARS = (".truth.json", provenance.SIDECAR, provenance.COVER)
+FETCH_STATE = provenance.STATE  # gongkai fetch's own folder at the top of the landing folder (its log, index pages)
 KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
          stat.S_IFBLK: "a block device"}
 
@@ -45,8 +49,9 @@ def shown(path: str) -> str:
 
 
 def scan(folder: str | Path) -> list[LandedFile]:
-    """Every entry below ``folder`` except folders and sidecars, sorted by path. Links to folders
-    are listed (not followed); a sub-folder that cannot be listed is listed itself."""
+    """Every entry below ``folder`` except folders, sidecars, covers and gongkai fetch's own folder,
+    sorted by path. Links to folders are listed (not followed); a sub-folder that cannot be listed is
+    listed itself."""
     base = root(folder)
     found = []
 
@@ -56,7 +61,7 @@ def scan(folder: str | Path) -> list[LandedFile]:
 
     for where, folders, names in os.walk(base, onerror=unlisted):
         links = [d for d in folders if os.path.islink(os.path.join(where, d))]
-        folders[:] = [d for d in folders if d not in links]
+        folders[:] = [d for d in folders if d not in links and not (where == base and d == FETCH_STATE)]
         for name in names + links:
             if not name.endswith(SIDECARS):
                 found.append(_landed(base, os.path.join(where, name)))
@@ -146,6 +151,14 @@ def plan(files: list[LandedFile], known: pl.DataFrame, *, max_bytes: float) -> p
         else:
             rows.append((f.path, target, f.size, f.mtime, None, None, "read", None, None))
     return pl.DataFrame(rows, schema=PLAN_SCHEMA, orient="row")
+
+
+def with_origin(rows: list[dict]) -> list[dict]:
+    """The rows with ``source_url`` and ``fetched_at`` from the provenance record beside each file
+    (``gongkai fetch`` writes it; a file landed by hand has none: NULL)."""
+    for row in rows:
+        row["source_url"], row["fetched_at"] = provenance.origin(row["source_path"])
+    return rows
 
 
 def settle(read: list[dict], planned: pl.DataFrame) -> list[dict]:

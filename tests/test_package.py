@@ -25,7 +25,7 @@ def test_the_wheel_installs_the_catalog_into_a_fresh_virtualenv(tmp_path):
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, source / name)
-    for package in ("cli", "expectations", "pipelines", "reading", "transforms", "warehouse", "web"):
+    for package in ("cli", "expectations", "fetching", "pipelines", "reading", "transforms", "warehouse", "web"):
         shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     dist = tmp_path / "dist"
     build = f"from setuptools import build_meta; print(build_meta.build_wheel({str(dist)!r}))"

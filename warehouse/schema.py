@@ -80,6 +80,8 @@ REPORTS = Table(
     C("present", B, "default true", loaded=False, note="false once the file is gone from the landing folder"),
     C("loaded_at", TIMESTAMP, "default current_timestamp", loaded=False),
     C("transient", B, note="rejected for a passing cause (a limit, the machine): read again next run"),
+    C("source_url", S, note="where gongkai fetch found the file (its provenance record); NULL if landed by hand"),
+    C("fetched_at", TIMESTAMP, note="when gongkai fetch received those bytes (UTC)"),
 )
 FACTS = Table(
     "facts",
@@ -157,7 +159,8 @@ CELLS = Table(
 LOADED_SQL = "(" + ", ".join(f"'{s}'" for s in LOADED) + ")"  # `status in {LOADED_SQL}`: reports whose facts are loaded
 
 TABLES = (REPORTS, FACTS, EXPECTATION_RESULTS, FINDINGS, DECISIONS, PENDING, RUNS, ITEMS, COLUMNS, AGENCIES, CELLS)
-ADDED = ((REPORTS, "transient"),)  # columns added since the first warehouses: added to those on opening
+# columns added since the first warehouses: added to those on opening
+ADDED = ((REPORTS, "transient"), (REPORTS, "source_url"), (REPORTS, "fetched_at"))
 
 
 def ddl() -> str:

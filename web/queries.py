@@ -18,10 +18,11 @@ PAGE_ROWS = 500  # findings or reports listed on one page
 STATES = ("open", "closed", "resolved")
 # one row per report_id (a file landed twice is shown under its first path), whatever its status
 REPORT_OF = """(select distinct on (report_id) report_id, agency, year, template, format, source_path, province,
-                       prefecture, county, status from reports order by report_id, source_path)"""
+                       prefecture, county, status, source_url, fetched_at
+                from reports order by report_id, source_path)"""
 BASE = f"""
 select f.*, r.agency, r.year, coalesce(r.province, '') as region, r.source_path, r.template, r.format,
-       cast(r.year as varchar) as year_text
+       r.source_url, r.fetched_at, cast(r.year as varchar) as year_text
 from findings f left join {REPORT_OF} r using (report_id)
 """
 _COLUMN = {"agency": "agency", "region": "region", "year": "year_text", "expectation": "expectation", "state": "state"}

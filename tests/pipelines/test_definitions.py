@@ -75,7 +75,8 @@ def test_partitioned_definitions_load(tmp_path):
     defs = build_definitions(landing=tmp_path, warehouse=tmp_path / "w.duckdb", partitions="folders")
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
-    assert {graph.get(k).partitions_def for k in graph.get_all_asset_keys()} == {LANDING_FOLDERS}
+    ingest = graph.get_all_asset_keys() - {dg.AssetKey("fetched_files")}  # fetching is not partitioned
+    assert {graph.get(k).partitions_def for k in ingest} == {LANDING_FOLDERS}
     assert {k.name for k in graph.asset_check_keys} == {
         "in_report_identities", "cross_year_identities", "value_domain", "completeness"
     }
@@ -128,3 +129,55 @@ def test_folder_sensor_adds_partitions_and_runs_changed_folders(tmp_path):
         second = sensor(ctx)
     assert [r.partition_key for r in second.run_requests] == ["b"]
     assert [list(r.partition_keys) for r in second.dynamic_partitions_requests] == [[]]
+
+
+def test_fetched_files_is_upstream_of_landed_files_with_its_own_earlier_schedule():
+    from pipelines.fetch import nightly_fetch
+
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey("fetched_files") in graph.get(dg.AssetKey("landed_files")).parent_keys
+    assert graph.get(dg.AssetKey("fetched_files")).group_name == "fetch"
+    ingest = defs.resolve_job_def("ingest").asset_layer.executable_asset_keys
+    assert dg.AssetKey("fetched_files") not in ingest  # the ingest (and its sensor's runs) never fetch
+    assert nightly_fetch.job_name == "fetch" and nightly_fetch.execution_timezone == nightly_ingest.execution_timezone
+    assert (nightly_fetch.cron_schedule, nightly_ingest.cron_schedule) == ("0 1 * * *", "0 2 * * *")  # an hour before
+    partitioned = build_definitions(partitions="folders").resolve_asset_graph()
+    assert partitioned.get(dg.AssetKey("fetched_files")).partitions_def is None
+
+
+def test_the_nightly_fetch_waits_for_a_sources_file(tmp_path):
+    from pipelines.fetch import SourcesFile, nightly_fetch
+
+    missing = SourcesFile(path=str(tmp_path / "sources.yaml"))
+    with dg.build_schedule_context(resources={"sources_file": missing}) as ctx:
+        assert isinstance(nightly_fetch(ctx), dg.SkipReason)
+    (tmp_path / "sources.yaml").write_text("sources: []\n", encoding="utf-8")
+    with dg.build_schedule_context(resources={"sources_file": missing}) as ctx:
+        assert isinstance(nightly_fetch(ctx), dg.RunRequest)
+
+
+def test_fetched_files_lands_files_the_sensor_sees(tmp_path):
+    from pipelines.fetch import SourcesFile, fetched_files
+    from pipelines.resources import Progress
+    from tools.mirror import COLUMN, Mirror
+
+    land = tmp_path / "land"
+    sources = tmp_path / "sources.yaml"
+    resources = {"landing_folder": LandingFolder(path=str(land))}
+    with Mirror(seconds=120) as site:  # no waiting: no delay, no backoff (the fetch tests use a fake clock)
+        sources.write_text(f"politeness: {{delay_seconds: 0, backoff_seconds: 0, max_megabytes: 0.2}}\n"
+                           f"sources:\n  - name: mirror\n    index: {site.url}{COLUMN}index.htm\n", encoding="utf-8")
+        run = {"sources_file": SourcesFile(path=str(sources)), "progress": Progress(), **resources}
+        first = dg.materialize([fetched_files], resources=run)
+        with dg.build_sensor_context(resources=resources) as ctx:
+            seen = landing_sensor(ctx)
+        second = dg.materialize([fetched_files], resources=run)
+    counts = first.asset_materializations_for_node("fetched_files")[0].metadata
+    assert (counts["new reports"].value, counts["failed"].value, counts["pages seen"].value) == (5, 5, 9)
+    assert "HTTP 404" in counts["failures"].value
+    assert len(seen.run_requests) == 1  # the new files, as any landed file
+    again = second.asset_materializations_for_node("fetched_files")[0].metadata
+    assert (again["new reports"].value, again["bodies transferred"].value) == (0, 0)
+    assert again["not modified (304)"].value == 16
+    with dg.build_sensor_context(cursor=seen.cursor, resources=resources) as ctx:
+        assert isinstance(landing_sensor(ctx), dg.SkipReason)  # revalidated records are not files to ingest

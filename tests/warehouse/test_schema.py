@@ -43,3 +43,20 @@ def test_a_column_the_table_does_not_declare_is_refused():
         schema.REPORTS.frame([{"report_id": "r1", "colour": "red"}])
     assert "present" not in schema.REPORTS.schema  # filled by the warehouse, not loaded from a frame
     assert "present boolean default true" in schema.REPORTS.ddl()
+
+
+def test_a_warehouse_made_before_the_added_columns_gets_them(tmp_path):
+    import duckdb
+
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    with duckdb.connect(str(path)) as con:  # as an older warehouse was: without the columns added since
+        for _, name in schema.ADDED:
+            con.execute(f"alter table reports drop column {name}")
+        con.execute("insert into reports (report_id, source_path, status) values ('r1', '/a.pdf', 'parsed')")
+    with connect(path) as con:
+        found = con.execute("select source_url, fetched_at, transient from reports").fetchall()
+        names = [r[0] for r in con.execute("select column_name from information_schema.columns "
+                                           "where table_name = 'reports'").fetchall()]
+    assert found == [(None, None, None)]  # the old row kept, the new columns NULL
+    assert names[-3:] == ["transient", "source_url", "fetched_at"]
