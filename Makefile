@@ -9,6 +9,7 @@ WAREHOUSE ?= data/warehouse.duckdb
 UV_PYTHON := --python $(PYTHON) --no-python-downloads
 
 REAL_FORMATS := text_tab,text_tokens,html_utf8,docx,text_blocks,html_gbk,text_tab_gbk
+NARRATIVE_FORMATS := text_tab,text_blocks,text_tokens,html_utf8,docx,pdf_reportlab,html_gbk,text_pipe
 
 DEMO := data/demo
 DEMO_WAREHOUSE := data/demo.duckdb
@@ -64,6 +65,8 @@ corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 94 --count 4 --seed 20261131 --real --formats text_pipe
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 98 --count 6 --seed 20261203 --real --formats doc,wps
 	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --count 10 --start 80 --seed 20261130
+	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --scan-cases --start 90 --seed 20261203
+	$(BIN)/python -m tools.corpus.generate tests/corpus --start 110 --count 20 --seed 20261202 --narrative --formats $(NARRATIVE_FORMATS)
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000
 	mkdir -p data/dagster_home

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from cli import search
+from cli.search import add_search_command
 from reading.landing import DEFAULT_LANDING
 from reading.pool import MAX_MEGABYTES, MEMORY_MEGABYTES, OCR_SECONDS, READ_SECONDS
 from transforms import catalog
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--format", choices=["parquet", "xlsx"], default="parquet",
                    help="xlsx: DIR/gongkai.xlsx, the data dictionary first, then one sheet per view")
     e.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, metavar="PATH")
+    add_search_command(sub, DEFAULT_WAREHOUSE)
     args = parser.parse_args(argv)
     if args.command == "fetch":
         return fetch(args)
@@ -183,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         from web import app
 
         return app.run(args)
+    if args.command == "search":
+        return search.run(args)
     if args.command in ("sql", "export"):
         from cli import analysis
 

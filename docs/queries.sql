@@ -72,3 +72,15 @@ from v_agency_year order by agency, year;
 -- Which reports could not be read completely, and why?
 select source_path, status_reason
 from reports where status = 'partial' order by source_path;
+
+-- name: fee_statements_by_region
+-- Which agencies say what about the 信息处理费 they charged, by region?
+select province, prefecture, agency, year, value as fee_yuan, sentence
+from v_statements where statement = 'fees_charged'
+order by province, prefecture, agency, year;
+
+-- name: text_and_table_disagree
+-- Which reports say one number in their words and print another in their tables?
+select agency, year, statement, value as stated, cell_value as printed, sentence
+from v_statements where agrees = false
+order by agency, year, statement;

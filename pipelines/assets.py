@@ -16,6 +16,7 @@ from reading.pool import planned_tasks, read_files
 from transforms import catalog
 from transforms.identities import completeness_sides, cross_year_items, cross_year_sides, domain_frame, identity_sides
 from transforms.model import Status
+from transforms.statements import narrative_sides
 from warehouse import stewardship, store
 from warehouse.schema import REPORTS
 
@@ -171,6 +172,7 @@ def expectation_results(
             judge_sides(identity_sides(facts, batch), "in_report_identities"),
             judge_sides(completeness_sides(facts, batch), "completeness"),
             domain_violations(domain_frame(facts)),
+            judge_sides(narrative_sides(store.statements_of(con, list(batch)), facts), "narrative"),
         ])
         store.replace_results(con, _shape(judged), IN_REPORT)
         progress.say(context, f"judged {start + len(batch)}/{len(ids)} reports ({judged.height} results)")

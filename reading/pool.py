@@ -24,7 +24,7 @@ from multiprocessing.connection import wait
 
 import polars as pl
 
-from transforms.facts import fact_columns, report_row
+from transforms.facts import report_row, staged_tables
 from transforms.model import ReadError, Status
 from transforms.readers.settings import DEFAULT, ReaderSettings
 from transforms.reports import PARSER_VERSION, read_report
@@ -47,9 +47,9 @@ OCR_STARTED = "ocr started"  # what a worker sends before it reads a scanned PDF
 
 
 def read_file(task: Task, max_bytes: float, ocr_started: Callable[[], None] | None = None,
-              settings: ReaderSettings = DEFAULT) -> tuple[dict, dict[str, list] | None]:
-    """The ``reports`` row of one file and its facts column by column (None when it has none),
-    read with ``settings``; never raises for a bad file."""
+              settings: ReaderSettings = DEFAULT) -> tuple[dict, dict[str, dict[str, list]] | None]:
+    """The ``reports`` row of one file and its facts, sections and statements, each table column
+    by column (None when it has none), read with ``settings``; never raises for a bad file."""
     try:  # not following a link, not waiting on a FIFO
         fd = os.open(task.target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -84,16 +84,16 @@ def read_file(task: Task, max_bytes: float, ocr_started: Callable[[], None] | No
                         report_id=report_id, transient=True, **file)
     except Exception as e:  # a reader bug must not stop the other files
         return rejected(task, f"reader error {type(e).__name__}: {e}", report_id=report_id, **file)
-    row, facts = report_row(report_id, task.path, report, transient=False, **file), fact_columns(report_id, report)
+    row, facts = report_row(report_id, task.path, report, transient=False, **file), staged_tables(report_id, report)
     if not _encodable(row, facts):  # a lone surrogate would stop the whole load, not just this file
         return rejected(task, "reader error: the text read is not valid Unicode (a lone surrogate)",
                         report_id=report_id, **file)
     return row, facts
 
 
-def _encodable(row: dict, facts: dict[str, list]) -> bool:
+def _encodable(row: dict, tables: dict[str, dict[str, list]]) -> bool:
     texts = [v for v in row.values() if isinstance(v, str)] + row["notes"]
-    texts += [v for values in facts.values() for v in values if isinstance(v, str)]
+    texts += [v for columns in tables.values() for values in columns.values() for v in values if isinstance(v, str)]
     try:
         "".join(texts).encode("utf-8")
     except UnicodeEncodeError:
@@ -175,8 +175,8 @@ class _Worker:
 def read_files(
     tasks: Iterable[Task], *, max_bytes: float, seconds: float, ocr_seconds: float | None = None,
     memory_mb: float | None = None, workers: int | None = None, settings: ReaderSettings = DEFAULT,
-) -> Iterator[tuple[int, dict, dict[str, list] | None]]:
-    """(index, row, facts) for every task, in the order they finish, read with ``settings`` by
+) -> Iterator[tuple[int, dict, dict[str, dict[str, list]] | None]]:
+    """(index, row, tables) for every task, in the order they finish, read with ``settings`` by
     worker processes whose memory grows by at most ``memory_mb`` each (None: unlimited); a file
     may take ``seconds``, or ``ocr_seconds`` (default the same) once OCR starts on it."""
     ocr_seconds = seconds if ocr_seconds is None else ocr_seconds

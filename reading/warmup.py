@@ -1,8 +1,7 @@
-"""Imported once by the forkserver that forks the reading workers: the readers, the gazetteer and
-the OCR library are loaded there, so every worker starts with them in memory instead of loading
-them again (the OCR models themselves are loaded by a worker when it first meets a scan)."""
-
-import rapidocr_onnxruntime  # noqa: F401
+"""Imported once by the forkserver that forks the reading workers: the readers and the gazetteer
+are loaded there, so every worker starts with them in memory instead of loading them again. The
+OCR library and its models are not: a worker loads them when it first meets a scan, so a run
+without scans never pays for them."""
 
 from transforms import gazetteer, readers, reports  # noqa: F401
 

@@ -10,10 +10,15 @@ files of data/real), per format, per producer, per table and per template; agenc
 name or one of its ``agency_aliases``), year, template, publication date and status accuracy;
 the scanned files (read by OCR) on their own line; every wrong cell; and the wrong cells that are
 silent (not in a partial report, breaking no identity, and not flagged as recognised with low
-confidence).
+confidence). For the truths that list them (``sections``: the headings printed, ``statements``:
+the numbers stated in words), the headings found (same section, form and words, spaces and
+punctuation aside), the statements found (same section and kind) and correct (the same value, approximate or not), per
+source, with every heading missed and every statement missed, wrong or read where the truth
+has none.
 """
 
 import json
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,6 +27,7 @@ from pathlib import Path
 from transforms import catalog
 from transforms.facts import fact_columns
 from transforms.identities import identity_sides
+from transforms.labels import normalize
 from transforms.model import ReadError, Status
 from transforms.readers import format_of
 from transforms.readers.settings import DEFAULT
@@ -61,6 +67,13 @@ class Result:
     scanned_meta: Tally = field(default_factory=Tally)  # their agency, year and template
     scanned_files: int = 0
     scanned_silent: int = 0
+    # the words: per source ('scanned' for the files read by OCR), headings and statements
+    headings: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    stated: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))  # found
+    stated_right: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))  # with the right value
+    wrong_values: int = 0
+    extra_statements: int = 0
+    narrative_wrong: list[str] = field(default_factory=list)
 
 
 def report_files(dirs: list[Path]) -> list[tuple[Path, dict]]:
@@ -92,7 +105,7 @@ def measure(dirs: list[Path]) -> Result:
         except ReadError:
             fmt = "unknown"
         producer = producer_of(path)
-        scanned = producer.startswith("scan")
+        scanned = producer.startswith(("scan", "mixed"))  # a mixed PDF has pages read by OCR
         res.scanned_files += scanned
         want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
         mixed = catalog.MIXED_ROWS.get(truth["template"], {})
@@ -121,6 +134,7 @@ def measure(dirs: list[Path]) -> Result:
             if status != truth["expected_status"]:
                 res.wrong.append(f"{path.name}: status '{status}' ({report and report.status_reason}), "
                                  f"truth {truth['expected_status']!r}")
+        _measure_words(res, path, truth, report, "scanned" if scanned else source_of(path))
         failing = _failing_cells(path.name, report) if report else set()
         low = {(c.table_code, c.item_code, c.column_code) for c in report.cells
                if c.source.confidence is not None and c.source.confidence < DEFAULT.low_confidence} if report else set()
@@ -140,6 +154,41 @@ def measure(dirs: list[Path]) -> Result:
                     res.silent.append(line)
                     res.scanned_silent += scanned
     return res
+
+
+def _measure_words(res: Result, path: Path, truth: dict, report, source: str) -> None:
+    """The headings and statements of one report against its truth (when the truth lists them)."""
+    if "sections" not in truth:
+        return
+    read = {s.number: s for s in report.sections} if report else {}
+    for want in truth["sections"]:
+        got = read.get(want["section"])
+        ok = got is not None and _words(got.heading) == _words(want["heading"]) and got.form == want["form"]
+        res.headings[source].add(ok)
+        if not ok:
+            res.narrative_wrong.append(f"{path.name}: section {want['section']} heading {want['heading']!r} "
+                                       f"({want['form']}) read {got and (got.heading, got.form)!r}")
+    stated = [(s.section, s.code, s.value, s.approximate) for s in report.statements] if report else []
+    for want in truth["statements"]:
+        key = (want["section"], want["statement"])
+        exact = (*key, want["value"], want.get("approximate", False))
+        same_kind = [s for s in stated if s[:2] == key]
+        res.stated[source].add(bool(same_kind))
+        res.stated_right[source].add(exact in stated)
+        if exact in stated:
+            stated.remove(exact)
+            continue
+        if same_kind:
+            stated.remove(same_kind[0])
+            res.wrong_values += 1
+        res.narrative_wrong.append(f"{path.name}: statement {want} read {same_kind[0] if same_kind else 'nothing'}")
+    res.extra_statements += len(stated)
+    res.narrative_wrong += [f"{path.name}: statement {s} read where the truth has none" for s in stated]
+
+
+def _words(heading: str | None) -> str:
+    """A heading's words, spaces and punctuation aside (OCR may drop a 、)."""
+    return re.sub(r"[\W_]", "", normalize(heading or ""))
 
 
 def _failing_cells(name: str, report) -> set[tuple[str, str, str]]:
@@ -162,6 +211,13 @@ def render(res: Result) -> str:
     if res.scanned_files:
         out.append(f"scanned files (OCR)      {res.scanned}  in {res.scanned_files} files; agency/year/template "
                    f"{100 * res.scanned_meta.rate:.1f}%; silent wrong cells {res.scanned_silent}")
+    for source in sorted(res.headings):
+        out.append(f"words {source:<10} headings found {res.headings[source]}  statements found "
+                   f"{res.stated[source]}  correct {res.stated_right[source]}")
+    if res.headings:
+        out.append(f"statements with a wrong value: {res.wrong_values}; read where the truth has none: "
+                   f"{res.extra_statements}")
+        out += [f"  {w}" for w in res.narrative_wrong]
     out.append("reports: " + ", ".join(f"{n} {s}" for s, n in sorted(res.statuses.items())))
     out.append(f"wrong: {len(res.wrong)}")
     out += [f"  {w}" for w in res.wrong]

@@ -2,12 +2,14 @@
 
 Generates N reports with the project's generator (about half PDF, then DOCX, HTML and text, and
 one in a hundred a scanned PDF), then measures in one run: (a) ``gongkai ingest`` into an empty
-warehouse: wall time, reports per second, CPU time, peak memory (PSS) of the process tree, time per
-stage; (b) a second ingest over the
-same unchanged files; (c) a naive baseline on the same PDFs (pdfplumber ``extract_text()`` and
+warehouse: wall time, reports per second, CPU time, peak memory (PSS) of the process tree and of
+its largest process (a reading worker), time per stage; (b) a second ingest over the same
+unchanged files; (c) a naive baseline on the same PDFs (pdfplumber ``extract_text()`` and
 ``extract_tables()`` on every page, one process) against the pipeline on those PDFs alone (the
 scanned ones left out); (d) the scanned PDFs ingested alone: OCR pages per second, and the share
-of the first ingest's time that they take.
+of the first ingest's time that they take, and a reading worker's peak memory; (e) the same for the
+committed scans of tests/corpus/scanned; (f) start-up: an ingest over one unchanged file, and
+the same with one new text file.
 Writes the figures to ``data/bench/results.json`` and ends with ``speedup X.XX`` (baseline time
 over pipeline time on the same PDFs; higher is better). With ``--no-baseline`` only (a) and (b)
 are measured, into ``data/bench/results-N.json`` (for large N, where the baseline takes long).
@@ -27,6 +29,7 @@ MIX = {"pdf_reportlab": 49, "scan": 1, "docx": 15, "html_utf8": 10, "html_gbk": 
        "text_tokens": 5, "text_blocks": 5}
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
 SCANNED_FROM = Path(__file__).parents[1] / "tests" / "corpus"
+SCANNED = SCANNED_FROM / "scanned"  # the committed scans, ingested alone for the OCR figures
 
 
 def generate(folder: Path, count: int, seed: int) -> Path:
@@ -79,15 +82,17 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _sample(pids: list[int], cpu: dict[int, float]) -> int:
+def _sample(pids: list[int], cpu: dict[int, float], each: dict[int, int]) -> int:
     """Proportional memory (PSS: shared pages split between the processes sharing them) of the
-    process tree, in bytes; records each process's CPU seconds in ``cpu``."""
+    process tree, in bytes; records each process's CPU seconds in ``cpu`` and its peak PSS in ``each``."""
     total = 0
     tick = os.sysconf("SC_CLK_TCK")
     for p in pids:
         try:
             with open(f"/proc/{p}/smaps_rollup") as f:
-                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+                pss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+            total += pss
+            each[p] = max(each.get(p, 0), pss)
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             cpu[p] = (int(fields[11]) + int(fields[12])) / tick
@@ -100,9 +105,9 @@ def ingest(landing: Path, warehouse: Path, timings: Path) -> dict:
     start = time.monotonic()
     proc = subprocess.Popen([GONGKAI, "ingest", str(landing), "--warehouse", str(warehouse), "--quiet",
                              "--timings", str(timings)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, cpu = 0, {}
+    peak, cpu, each = 0, {}, {}
     while proc.poll() is None:
-        peak = max(peak, _sample(_tree(proc.pid), cpu))
+        peak = max(peak, _sample(_tree(proc.pid), cpu, each))
         time.sleep(0.2)
     out, err = proc.communicate()
     wall = time.monotonic() - start
@@ -112,25 +117,46 @@ def ingest(landing: Path, warehouse: Path, timings: Path) -> dict:
         "wall_seconds": round(wall, 2),
         "cpu_seconds": round(sum(cpu.values()), 2),  # sampled every 0.2 s: the last fraction of a second is missed
         "peak_memory_mb": round(peak / 1e6, 1),
+        # the largest process below the ingest itself: a reading worker (the forkserver is smaller)
+        "peak_worker_memory_mb": round(max((m for p, m in each.items() if p != proc.pid), default=0) / 1e6, 1),
         "stages_seconds": json.loads(timings.read_text()) if timings.exists() else {},
         "summary": out.strip().splitlines(),
     }
 
 
-def ocr(scans: list[Path], runs: Path, first_seconds: float) -> dict:
-    """The scanned PDFs ingested alone: pages read by OCR per second, and their share of the time
-    of the first ingest of the whole corpus."""
+def ocr(scans: list[Path], runs: Path, name: str, first_seconds: float | None = None) -> dict:
+    """Scanned PDFs ingested alone: pages read by OCR per second (and per core), the peak memory
+    of a reading worker, and their share of the time of the first ingest of the whole corpus."""
     from transforms.readers.pdf_ocr import scanned_pages
 
-    folder = runs / "scans"
+    folder = runs / name
     folder.mkdir()
     for p in scans:
         os.link(p, folder / p.name)
-    run = ingest(folder, runs / "scans.duckdb", runs / "t4.json")
+    run = ingest(folder, runs / f"{name}.duckdb", runs / f"{name}.json")
     pages = sum(scanned_pages(p.read_bytes()) for p in scans)
-    return {"files": len(scans), "pages": pages, "seconds": run["wall_seconds"],
-            "pages_per_second": round(pages / run["wall_seconds"], 2),
-            "share_of_first_ingest": round(run["wall_seconds"] / first_seconds, 3)}
+    cores = min(os.cpu_count() or 1, len(scans))
+    out = {"files": len(scans), "pages": pages, "seconds": run["wall_seconds"], "cpu_seconds": run["cpu_seconds"],
+           "pages_per_second": round(pages / run["wall_seconds"], 2),
+           "pages_per_second_per_core": round(pages / run["wall_seconds"] / cores, 2),
+           "peak_worker_memory_mb": run["peak_worker_memory_mb"], "peak_memory_mb": run["peak_memory_mb"]}
+    if first_seconds:
+        out["share_of_first_ingest"] = round(run["wall_seconds"] / first_seconds, 3)
+    return out
+
+
+def startup(corpus: Path, runs: Path) -> dict:
+    """Start-up: an ingest over unchanged files (the corpus's second ingest is that, at scale; here
+    one small folder), and the same folder with one new text file."""
+    folder = runs / "startup"
+    folder.mkdir()
+    text = next(p for p in sorted(corpus.iterdir()) if p.name.endswith("_text_tab.txt"))
+    shutil.copy(text, folder / text.name)
+    ingest(folder, runs / "startup.duckdb", runs / "s0.json")
+    unchanged = ingest(folder, runs / "startup.duckdb", runs / "s1.json")
+    (folder / f"new_{text.name}").write_bytes(text.read_bytes() + "\n（另附一行）\n".encode())
+    one_text = ingest(folder, runs / "startup.duckdb", runs / "s2.json")
+    return {"unchanged_seconds": unchanged["wall_seconds"], "one_text_file_seconds": one_text["wall_seconds"]}
 
 
 def baseline(pdfs: list[Path]) -> float:
@@ -166,7 +192,11 @@ def main() -> int:
     results = {"reports": len(files), "cores": os.cpu_count(), "first_ingest": first, "second_ingest_unchanged": second}
     scans = sorted(p for p in files if "_scan_" in p.name)
     if scans:
-        results["ocr"] = ocr(scans, runs, first["wall_seconds"])
+        results["ocr"] = ocr(scans, runs, "scans", first["wall_seconds"])
+    committed = sorted(SCANNED.glob("*.pdf"))
+    if committed:
+        results["ocr_committed_scans"] = ocr(committed, runs, "committed_scans")
+    results["startup"] = startup(corpus, runs)
     speedup = None
     if not args.no_baseline:
         pdf_dir = runs / "pdfs"
@@ -187,8 +217,20 @@ def main() -> int:
     print(json.dumps(results, ensure_ascii=False, indent=2))
     if "ocr" in results:
         o = results["ocr"]
-        print(f"ocr {o['pages_per_second']:.2f} pages/s ({o['pages']} pages in {o['files']} scanned files), "
-              f"{100 * o['share_of_first_ingest']:.0f}% of the first ingest's time")
+        print(f"ocr {o['pages_per_second']:.2f} pages/s on {results['cores']} cores "
+              f"({o['pages_per_second_per_core']:.2f} a core; {o['pages']} pages in {o['files']} scanned files), "
+              f"{100 * o['share_of_first_ingest']:.0f}% of the first ingest's time, "
+              f"peak memory of a reading worker {o['peak_worker_memory_mb']:.0f} MB")
+    if "ocr_committed_scans" in results:
+        o = results["ocr_committed_scans"]
+        print(f"ocr on tests/corpus/scanned {o['pages_per_second']:.2f} pages/s ({o['pages_per_second_per_core']:.2f} "
+              f"a core; {o['pages']} pages in {o['files']} files, {o['seconds']:.1f} s), "
+              f"peak memory of a reading worker {o['peak_worker_memory_mb']:.0f} MB")
+    print(f"first ingest {first['wall_seconds']:.1f} s ({len(files)} reports), peak memory "
+          f"{first['peak_memory_mb']:.0f} MB, of a reading worker {first['peak_worker_memory_mb']:.0f} MB")
+    s_ = results["startup"]
+    print(f"start-up: unchanged files {second['wall_seconds']:.1f} s ({len(files)} reports), "
+          f"{s_['unchanged_seconds']:.1f} s (one report); one new text file {s_['one_text_file_seconds']:.1f} s")
     if speedup is not None:
         print(f"speedup {speedup:.2f}")
     return 0

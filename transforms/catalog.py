@@ -357,6 +357,50 @@ def pattern(kind: str) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True)
+class SectionTitle:
+    """One of the six sections of a report (sections.csv): its title as the template prints it,
+    the table it holds (if any) and the titles printed for it, over normalised text."""
+
+    number: int
+    title: str
+    table_code: str
+    pattern: re.Pattern[str]
+
+
+@cache
+def section_titles() -> tuple[SectionTitle, ...]:
+    return tuple(SectionTitle(int(r["section"]), r["title"], r["table_code"], re.compile(r["pattern"]))
+                 for r in _rows("sections.csv"))
+
+
+@dataclass(frozen=True)
+class StatementPattern:
+    """A phrase in which a report states one of its numbers (statements.csv): ``{n}`` in the
+    pattern stands for the number (a pattern without it states none: 0); the table cell it
+    corresponds to (items joined by '+' are summed), and how it is compared: 'equal', 'no_fee'
+    (a statement of none against a non-zero cell), or 'none'."""
+
+    code: str
+    sections: tuple[int, ...]
+    pattern: str
+    unit: str
+    table_code: str
+    items: tuple[str, ...]
+    column_code: str
+    comparison: str
+
+
+@cache
+def statement_patterns() -> tuple[StatementPattern, ...]:
+    return tuple(
+        StatementPattern(r["code"], tuple(int(s) for s in r["sections"].split(",")), r["pattern"], r["unit"],
+                         r["table_code"], tuple(i for i in r["item_code"].split("+") if i), r["column_code"],
+                         r["comparison"])
+        for r in _rows("statements.csv")
+    )
+
+
+@dataclass(frozen=True)
 class MeasureTerm:
     """One cell of a measure: ``sign`` × its value adds to the ``part`` ('numerator' or 'denominator')."""
 

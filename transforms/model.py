@@ -67,11 +67,13 @@ class Row:
 class Document:
     """What a reader gives (``transforms.readers.read``): the document's text lines in reading
     order, for the metadata, and its rows of cells, for the tables; ``ocr`` when the text was
-    recognised in page images (a scan)."""
+    recognised in page images (a scan); ``ocr_pages``, the pages of a text PDF recognised so
+    (image-only pages, as a scanned page inserted into a Word PDF)."""
 
     lines: list[str]
     rows: list[Row]
     ocr: bool = False
+    ocr_pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class ParsedReport:
     county: str | None = None
     cells: list[FoundCell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sections: list = field(default_factory=list)  # transforms.sections.Section, 0 to 6
+    statements: list = field(default_factory=list)  # transforms.statements.Statement
     status: Status = Status.PARSED
     status_reason: str | None = None
 

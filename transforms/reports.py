@@ -1,15 +1,18 @@
 """Reading one report file into a ParsedReport: format, metadata, table cells and status."""
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from transforms import catalog, metadata, readers
 from transforms.gazetteer import agency_id, region_of
 from transforms.labels import detect_template, normalize
-from transforms.model import Document, ParsedReport, ReadError, Status
+from transforms.model import Document, FoundCell, ParsedReport, ReadError, Status
 from transforms.readers.settings import DEFAULT, ReaderSettings
+from transforms.sections import split_sections, text_lines
+from transforms.statements import report_statements
 from transforms.tables import read_tables
 
-PARSER_VERSION = "5"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "7"  # raised whenever a reader changes what it reads: older rows are read again
 
 
 def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None,
@@ -23,6 +26,8 @@ def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None =
     document = readers.read(data, fmt, settings, ocr_started=ocr_started)
     if document.ocr:
         return read_scanned(fmt, document, settings)
+    if document.ocr_pages:
+        return read_mixed(fmt, document, settings)
     return interpret(fmt, document)
 
 
@@ -33,18 +38,71 @@ def read_scanned(fmt: str, document: Document, settings: ReaderSettings) -> Pars
         report = interpret(fmt, document)
     except ReadError as e:
         raise ReadError(f"scanned PDF read by OCR: {e}") from None
+    return _ocr_checked(report, "scanned PDF read by OCR", settings)
+
+
+def read_mixed(fmt: str, document: Document, settings: ReaderSettings) -> ParsedReport:
+    """A text PDF with pages that are only images: those pages were read by OCR, the others by
+    their text layer; the report is checked as a scan's is."""
+    pages = ", ".join(map(str, document.ocr_pages))
+    try:
+        report = interpret(fmt, document)
+    except ReadError as e:
+        raise ReadError(f"PDF with page(s) {pages} read by OCR: {e}") from None
+    return _ocr_checked(report, f"PDF with a text layer, its image-only page(s) {pages} read by OCR", settings)
+
+
+def _ocr_checked(report: ParsedReport, what: str, settings: ReaderSettings) -> ParsedReport:
+    """A cell missing makes a report read (partly) by OCR partial; an implausible OCR number is
+    flagged (``flag_implausible``); a note counts the cells recognised with low confidence."""
     # cells missing: a scan cannot say they were not printed
     if report.status == Status.PARSED and report.status_reason:
         report.status = Status.PARTIAL
         report.status_reason = ("read by OCR, which cannot tell an unprinted cell from an unread one: "
                                 f"{report.status_reason}")
+    report.cells, doubtful = flag_implausible(report.cells)
+    report.notes.extend(doubtful)
     threshold = settings.low_confidence
     low = [c for c in report.cells if c.source.confidence is not None and c.source.confidence < threshold]
-    report.notes.insert(0, f"scanned PDF read by OCR: {len(low)} of {len(report.cells)} cells recognised with "
+    report.notes.insert(0, f"{what}: {len(low)} of {len(report.cells)} cells recognised with "
                            f"low confidence (below {threshold:g})"
                         + "".join(f"; {c.table_code}/{c.item_code}/{c.column_code} '{c.source.text}' "
                                   f"({c.source.confidence:.2f}, page {c.source.page})" for c in low))
     return report
+
+
+ALIKE_ROWS = ("applications", "review_litigation")  # tables whose rows count one thing (with its total)
+
+
+def flag_implausible(cells: list[FoundCell]) -> tuple[list[FoundCell], list[str]]:
+    """OCR numbers that cannot be right for their cell, flagged instead of stored as read: a count
+    with a decimal point, or, in a table whose rows count one thing (ALIKE_ROWS; table 二's
+    columns differ in kind), a count three digits longer than any other number of its row, total
+    included (a ``3`` read as ``3000003`` beside cells of one digit). Such a cell keeps the text
+    recognised, its value becomes NULL and its confidence 0 (below the low-confidence mark: a
+    steward checks it first); a note says why."""
+    def digits(v: float) -> int:
+        return len(str(int(abs(v))))
+
+    rows: dict[tuple[str, str], list[FoundCell]] = {}
+    for c in cells:
+        rows.setdefault((c.table_code, c.item_code), []).append(c)
+    out, notes = [], []
+    for c in cells:
+        reason = None
+        if c.source.method == "ocr" and c.value is not None:
+            others = [digits(o.value) for o in rows[(c.table_code, c.item_code)] if o is not c and o.value is not None]
+            if c.unit != "yuan" and "." in c.source.text:
+                reason = "a count with a decimal point"
+            elif c.table_code in ALIKE_ROWS and len(others) >= 2 and digits(c.value) >= max(others) + 3:
+                reason = f"{digits(c.value)} digits where the row's other numbers have at most {max(others)}"
+        if reason is None:
+            out.append(c)
+            continue
+        out.append(replace(c, value=None, source=replace(c.source, confidence=0.0)))
+        notes.append(f"{c.source.where()}: {c.table_code}/{c.item_code}/{c.column_code} recognised as "
+                     f"'{c.source.text}', {reason}: not stored as read (NULL), flagged for checking")
+    return out, notes
 
 
 def interpret(fmt: str, document: Document) -> ParsedReport:
@@ -67,6 +125,8 @@ def interpret(fmt: str, document: Document) -> ParsedReport:
     report.cells = list(reader.cells.values())
     report.notes.extend(reader.notes)
     report.status, report.status_reason = assess(report)
+    report.sections = split_sections(text_lines(fmt, lines, rows), wrapped=fmt in ("pdf", "text"))
+    report.statements = report_statements(report.sections)
     return report
 
 

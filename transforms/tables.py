@@ -250,6 +250,11 @@ class TableReader:
                 header += r.label  # vertical headers arrive one character per row
                 continue
             if not r.values:
+                if not values and not r.label and len(r.blank_tail) == REVIEW_CELLS:
+                    values = r.blank_tail  # the value row printed with every cell blank: 15 blanks
+                    self.notes.append(f"{values[0].where()}: table 四 is printed with every value cell blank; "
+                                      "its cells are stored as blanks (NULL)")
+                    break
                 if values and len(r.label) > PROSE // 2:
                     break  # narrative after a short table
                 continue

@@ -153,6 +153,37 @@ AGENCIES = Table(
     C("level", S), C("province", S), C("prefecture", S), C("county", S),
     C("reports", I32), C("first_year", I32), C("last_year", I32),
 )
+SECTIONS = Table(
+    "sections",
+    C("report_id", S, "not null"),
+    C("section", I32, "not null", note="1 to 6 as the template numbers them; 0 the words before the first heading"),
+    C("title", S, note="the template's title of the section (transforms/template/sections.csv)"),
+    C("heading", S, note="the heading as printed; NULL when not found"),
+    C("heading_form", S, note="chinese (一、), parenthesised (（一）), arabic (1.) or unnumbered (the title alone)"),
+    C("state", S, "not null", note="text; empty (the heading alone, or only its table); missing (no heading found)"),
+    C("text", S, note="the section's paragraphs, one a line, the tables' rows left out; NULL when none"),
+    C("page", I32, note="the heading's provenance: page and box (PDF),"),
+    C("bbox", BOX), C("line", I32, note="line (text) or block index (DOCX, HTML)"),
+    C("paragraph_pages", pl.List(I32), note="each paragraph's page,"),
+    C("paragraph_lines", pl.List(I32), note="line or block index,"),
+    C("paragraph_boxes", pl.List(BOX), note="and box"),
+)
+STATEMENTS = Table(
+    "statements",
+    C("report_id", S, "not null"), C("section", I32, note="the section whose words state it"),
+    C("statement", S, "not null", note="what is stated (transforms/template/statements.csv: code)"),
+    C("value", F64, note="the number stated, in the unit; 0 for a statement of none (未收取)"),
+    C("unit", S, note="件, 条, 元"),
+    C("approximate", B, note="stated about (近百件, 100余件): never compared"),
+    C("number_text", S, note="the number as printed"),
+    C("sentence", S, note="the sentence as printed"),
+    C("table_code", S, note="the table cell it corresponds to (NULL: none);"),
+    C("item_codes", STRINGS, note="its items, summed;"),
+    C("column_code", S),
+    C("comparison", S, note="equal, no_fee (a statement of none against a non-zero cell), none"),
+    C("page", I32, note="the paragraph's page and box (PDF),"),
+    C("bbox", BOX), C("line", I32, note="line (text) or block index (DOCX, HTML)"),
+)
 CELLS = Table(
     "cells",
     C("template", S), C("table_code", S), C("item_code", S), C("column_code", S), C("unit", S),
@@ -160,7 +191,8 @@ CELLS = Table(
 
 LOADED_SQL = "(" + ", ".join(f"'{s}'" for s in LOADED) + ")"  # `status in {LOADED_SQL}`: reports whose facts are loaded
 
-TABLES = (REPORTS, FACTS, EXPECTATION_RESULTS, FINDINGS, DECISIONS, PENDING, RUNS, ITEMS, COLUMNS, AGENCIES, CELLS)
+TABLES = (REPORTS, FACTS, SECTIONS, STATEMENTS, EXPECTATION_RESULTS, FINDINGS, DECISIONS, PENDING, RUNS, ITEMS, COLUMNS,
+          AGENCIES, CELLS)
 # columns added since the first warehouses: added to those on opening
 ADDED = ((REPORTS, "transient"), (REPORTS, "source_url"), (REPORTS, "fetched_at"), (EXPECTATION_RESULTS, "terms"))
 

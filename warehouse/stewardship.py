@@ -36,9 +36,11 @@ from reports r where r.status = 'rejected' and r.present
 """
 CSV_COLUMNS = list(schema.DECISIONS.schema)  # the CSV holds the decisions table, column for column
 ERRORS = tuple(e.id for e in catalog.EXPECTATIONS.values() if e.severity == "error")
+# what a failure makes a finding of: the errors, and the text that disagrees with its table (a warning of its own kind)
+FOUND = (*ERRORS, "narrative_matches_table")
 IDENTITY_IDS = [*catalog.IDENTITIES, *catalog.CROSS_YEAR]
 FINDING_ID = "left(md5(e.report_id || '|' || e.expectation || '|' || e.scope), 12)"
-FAILING = "e.success = false and list_contains(?, e.expectation)"  # error-level failures: findings
+FAILING = "e.success = false and list_contains(?, e.expectation)"  # failures of FOUND: findings
 BY_FINDING = f"{FINDING_ID} = ?"
 AMONG = f"list_contains(?, {FINDING_ID})"  # the results of some findings
 # one row per loaded report_id (a report landed twice is shown under its first path)
@@ -348,7 +350,7 @@ def update_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
         from expectation_results e join ({_fingerprints_sql(FAILING)}) fp on fp.finding_id = {FINDING_ID}
         where {FAILING}
         union all {READING_FAILURES}
-    """, [list(ERRORS), list(ERRORS)])
+    """, [list(FOUND), list(FOUND)])
     con.execute(f"""
         create or replace temp table judged as
         select x.*, case when d.decision in {CLOSING_SQL} and d.fingerprint = x.fingerprint

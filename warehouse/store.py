@@ -162,37 +162,51 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, *, vie
 
 
 class Batch:
-    """Facts gathered column by column, each with the path of its file, and written to the
-    staging folder as Parquet every ``rows`` facts, so that memory holds one batch, not the whole
-    run. (The load takes the facts of the files that are not duplicates, by path.)"""
+    """Facts, sections and statements gathered column by column, each with the path of its file,
+    and written to the staging folder as Parquet (one file per table) every ``rows`` facts, so
+    that memory holds one batch, not the whole run. (The load takes the rows of the files that
+    are not duplicates, by path.)"""
 
     def __init__(self, staging: Path, rows: int = 50_000):
         self.staging, self.rows, self.staged = staging, rows, []
-        self.columns: dict[str, list] = {name: [] for name in STAGED}
+        self.columns = _empty()
 
-    def add(self, source_path: str, facts: dict[str, list] | None) -> None:
-        if facts:
-            for name, values in facts.items():
-                self.columns[name].extend(values)
-            self.columns["source_path"].extend([source_path] * len(facts["report_id"]))
-            if len(self.columns["report_id"]) >= self.rows:
+    def add(self, source_path: str, tables: dict[str, dict[str, list]] | None) -> None:
+        if tables:
+            for table, columns in tables.items():
+                for name, values in columns.items():
+                    self.columns[table][name].extend(values)
+                self.columns[table]["source_path"].extend([source_path] * len(columns["report_id"]))
+            if len(self.columns["facts"]["report_id"]) >= self.rows:
                 self._write()
 
     def close(self) -> list[str]:
         """The Parquet files written, after the last partial batch."""
-        if self.columns["report_id"]:
+        if any(columns["report_id"] for columns in self.columns.values()):
             self._write()
         return self.staged
 
     def _write(self) -> None:
         self.staging.mkdir(parents=True, exist_ok=True)
-        path = self.staging / f"facts-{len(self.staged):05d}.parquet"
-        pl.DataFrame(self.columns, schema=STAGED).write_parquet(path)
-        self.staged.append(str(path))
-        self.columns = {name: [] for name in STAGED}
+        number = len(self.staged) // len(STAGED)
+        for table, schema_ in STAGED.items():
+            path = self.staging / f"{table}-{number:05d}.parquet"
+            pl.DataFrame(self.columns[table], schema=schema_).write_parquet(path)
+            self.staged.append(str(path))
+        self.columns = _empty()
 
 
-STAGED = pl.Schema({**schema.FACTS.schema, "source_path": pl.String})  # a staged fact and the file it is from
+STAGED = {t.name: pl.Schema({**t.schema, "source_path": pl.String})  # a staged row and the file it is from
+          for t in (schema.FACTS, schema.SECTIONS, schema.STATEMENTS)}
+
+
+def _empty() -> dict[str, dict[str, list]]:
+    return {table: {name: [] for name in columns} for table, columns in STAGED.items()}
+
+
+def staged_table(path: str) -> str:
+    """The table a staged Parquet file holds rows of (its name: facts-00000.parquet)."""
+    return Path(path).name.split("-")[0]
 
 
 def remove_staging(staging: Path) -> None:
@@ -203,10 +217,10 @@ def remove_staging(staging: Path) -> None:
 
 
 def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_files: list[str]) -> int:
-    """In one transaction: the files' ``reports`` rows replaced; the facts of the reports loaded
-    from them replaced (read by DuckDB from the staged Parquet files, a file at a time, within its
-    memory limit; the staged facts of a file that turned out a duplicate are left out); the facts
-    and results of report_ids no longer loaded under any path removed; and, when the loaded
+    """In one transaction: the files' ``reports`` rows replaced; the facts, sections and statements
+    of the reports loaded from them replaced (read by DuckDB from the staged Parquet files, a file
+    at a time, within its memory limit; the staged rows of a file that turned out a duplicate are
+    left out); the rows and results of report_ids no longer loaded under any path removed; and, when the loaded
     reports changed, the cross-year identities marked for judging. Returns the facts written."""
     if reports.is_empty():
         return 0
@@ -221,14 +235,18 @@ def replace_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, fact_
         loaded = f"(select report_id from new_reports where status in {LOADED_SQL})"
         con.execute(f"delete from facts where report_id in {loaded}")
         con.execute(f"delete from expectation_results where report_id in {loaded}")
+        for table in ("sections", "statements"):
+            con.execute(f"delete from {table} where report_id in {loaded}")
         written = 0
-        cols = ", ".join(schema.FACTS.schema)
         for path in fact_files:
-            written += con.execute(
-                f"insert into facts ({cols}) select {cols} from read_parquet(?) "
+            table = staged_table(path)
+            cols = ", ".join(STAGED[table].names()[:-1])
+            inserted = con.execute(
+                f"insert into {table} ({cols}) select {cols} from read_parquet(?) "
                 f"where source_path in (select source_path from new_reports where status in {LOADED_SQL})", [path]
             ).fetchall()[0][0]
-        for table in ("facts", "expectation_results"):
+            written += inserted if table == "facts" else 0
+        for table in ("facts", "sections", "statements", "expectation_results"):
             con.execute(
                 f"delete from {table} where report_id not in "
                 f"(select report_id from reports where status in {LOADED_SQL})"
@@ -287,6 +305,17 @@ def facts_of(con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None
         "case when corrected then corrected_value else value end as value "
         f"from facts {'where ' + ' and '.join(where) if where else ''}",
         params=params or None,
+    ).pl()
+
+
+def statements_of(con: duckdb.DuckDBPyConnection, report_ids: list[str]) -> pl.DataFrame:
+    """The statements of some reports, in the order they are printed (narrative_matches_table's scopes
+    follow it: transforms.statements.compared_statements)."""
+    return con.sql(
+        "select report_id, section, statement, value, approximate, table_code, item_codes, column_code, comparison, "
+        "sentence from statements where list_contains(?, report_id) "
+        "order by report_id, section, page nulls first, line nulls first, bbox[2] nulls first, sentence, statement",
+        params=[report_ids],
     ).pl()
 
 

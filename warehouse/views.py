@@ -8,6 +8,10 @@ recorded (``has_corrections`` says so). The measures (measures.csv) become ``v_m
 from transforms import catalog
 from warehouse.schema import LOADED_SQL
 
+# one row per loaded report_id (a report landed twice is shown under its first path)
+REPORT_OF = f"""(select distinct on (report_id) * from reports where status in {LOADED_SQL}
+  order by report_id, source_path)"""
+
 
 def _pivot(codes: list[str], key: str) -> str:
     return ",\n  ".join(f"max(value_used) filter ({key} = '{c}') as {c}" for c in codes)
@@ -111,6 +115,25 @@ from (
     bool_or(corrected) as has_corrections
   from v_facts where table_code = 'applications' group by report_id, column_code
 );
+
+create or replace view v_sections as
+select r.agency, r.agency_id, r.year, r.province, r.prefecture, r.county, r.source_path, r.format, s.*
+from sections s join {REPORT_OF} r using (report_id);
+
+create or replace view v_statements as
+select r.agency, r.agency_id, r.year, r.province, r.prefecture, r.county, r.source_path, s.*,
+  c.cell_value, c.cells_printed,
+  case when s.comparison = 'none' or s.table_code is null then null
+       when s.approximate or c.cells_printed < len(s.item_codes) then null
+       when s.comparison = 'equal' then s.value = c.cell_value
+       when s.value = 0 then c.cell_value = 0  -- no_fee: a statement of none against the fee row
+  end as agrees
+from statements s join {REPORT_OF} r using (report_id)
+left join lateral (
+  select sum(coalesce(f.value_used, 0)) as cell_value, count(*) as cells_printed from v_facts f
+  where f.report_id = s.report_id and f.table_code = s.table_code and f.column_code = s.column_code
+    and list_contains(s.item_codes, f.item_code)
+) c on true;
 
 {measures_ddl()}
 create or replace view v_agency_year as

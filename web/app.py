@@ -37,7 +37,7 @@ from starlette.routing import Route
 from transforms import catalog, readers
 from warehouse import stewardship
 from warehouse.store import WarehouseBusy, connect, records, transaction
-from web import analysis, evidence, queries
+from web import analysis, evidence, queries, words
 
 COOKIE = "gongkai_session"
 DECIDE_WAIT_SECONDS = 2.0  # how long a decision waits for a run that holds the warehouse before it is kept for later
@@ -483,6 +483,9 @@ def create_app(
         Route("/reports/{report_id}", report_page),
         Route("/reports/{report_id}/cells/{table}/{item}/{column}", cell_page),
         Route("/reports/{report_id}/pages/{page:int}.png", page_image),
+        Route("/search", words.search_page),
+        Route("/reports/{report_id}/words", words.words_page),
+        Route("/reports/{report_id}/words/{section:int}/{n:int}.png", words.paragraph_image),
         *analysis.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={Busy: _busy},

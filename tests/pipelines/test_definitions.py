@@ -18,7 +18,7 @@ def test_definitions_load():
 
 def test_one_check_per_suite():
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
-    assert checks == {"in_report_identities", "cross_year_identities", "value_domain", "completeness"}
+    assert checks == {"in_report_identities", "cross_year_identities", "value_domain", "completeness", "narrative"}
 
 
 def test_nightly_schedule():
@@ -78,7 +78,7 @@ def test_partitioned_definitions_load(tmp_path):
     ingest = graph.get_all_asset_keys() - {dg.AssetKey("fetched_files")}  # fetching is not partitioned
     assert {graph.get(k).partitions_def for k in ingest} == {LANDING_FOLDERS}
     assert {k.name for k in graph.asset_check_keys} == {
-        "in_report_identities", "cross_year_identities", "value_domain", "completeness"
+        "in_report_identities", "cross_year_identities", "value_domain", "completeness", "narrative"
     }
     with pytest.raises(ValueError, match="GONGKAI_PARTITIONS='days'"):
         build_definitions(partitions="days")

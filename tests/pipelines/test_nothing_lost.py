@@ -86,12 +86,12 @@ def test_a_file_rewritten_after_the_scan_gets_the_hash_of_the_bytes_read(land):
     planned = landing.plan(landing.scan(land), reports_known_none(), max_bytes=1e6)
     shutil.copy(B, f)  # rewritten between the scan and the read
     (row_planned,) = planned.iter_rows(named=True)
-    row, facts = read_file(Task(row_planned["source_path"], row_planned["target"], row_planned["size_bytes"],
+    row, tables = read_file(Task(row_planned["source_path"], row_planned["target"], row_planned["size_bytes"],
                                 row_planned["mtime"]), max_bytes=1e6)
     new = B.read_bytes()
     assert row["report_id"] == hashlib.sha256(new).hexdigest() != hashlib.sha256(A.read_bytes()).hexdigest()
     assert row["size_bytes"] == len(new) and row["mtime"] == f.stat().st_mtime
-    assert set(facts["report_id"]) == {row["report_id"]}
+    assert all(set(columns["report_id"]) == {row["report_id"]} for columns in tables.values())  # facts and words
 
 
 def reports_known_none():

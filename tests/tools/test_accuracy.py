@@ -54,6 +54,17 @@ def test_no_wrong_value_is_silent(result):
     assert result.silent == []
 
 
+def test_words_are_read(result):
+    """Headings and statements of the corpus, the samples and the real report against their truth."""
+    for source in ("generated", "sample", "real"):
+        assert result.headings[source].total > 0, source
+        assert result.headings[source].rate >= 0.99, (source, result.narrative_wrong)
+        assert result.stated[source].rate >= 0.95, (source, result.narrative_wrong)
+    assert result.headings["generated"].total >= 700 and result.stated["generated"].total >= 300
+    assert result.wrong_values == 0, result.narrative_wrong
+    assert result.extra_statements == 0, result.narrative_wrong
+
+
 def test_legacy_word_reads_every_cell(result):
     """The .doc and .wps reports (Word 97 binaries), on lines of their own: every cell."""
     for producer in ("doc", "wps"):

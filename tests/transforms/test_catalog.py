@@ -65,7 +65,8 @@ def test_expectations_and_suites():
     assert catalog.IDENTITIES == ("applications_balance", "applications_outcomes", "applications_applicants",
                                   "review_litigation_total")
     assert catalog.CROSS_YEAR == ("carryover_continuity", "in_force_continuity")
-    assert catalog.SUITES == ("in_report_identities", "cross_year_identities", "value_domain", "completeness")
+    assert catalog.SUITES == ("in_report_identities", "cross_year_identities", "value_domain", "completeness",
+                              "narrative")
     assert catalog.EXPECTATIONS["blank_cells"].severity == "warning"
 
 

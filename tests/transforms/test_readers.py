@@ -1,6 +1,7 @@
 """Each format's reader: provenance that leads back to the printed cell, and clear rejections."""
 
 import io
+import random
 
 import lxml.html
 import pdfplumber
@@ -200,3 +201,27 @@ def test_a_word_file_named_pdf_is_read_as_word():
     report = read_report("x.pdf", _procurement_docx())
     assert report.format == "docx"
     assert next(c for c in report.cells if c.column_code == "procurement_amount").source.table_no == 1
+
+
+@pytest.mark.parametrize("render", ["reportlab", "docx", "html"])
+def test_a_table_printed_with_every_value_cell_blank_is_read_as_blanks(render):
+    """Table 四 printed with all 15 value cells empty (township reports often leave it so): 15
+    blanks (NULL) with their place, the report parsed, and a note; never "table … not read"."""
+    from tools.corpus import render_docx, render_html, render_pdf
+    from tools.corpus.layout import build
+    from tools.corpus.truth import make_truth
+
+    rng = random.Random(20261202)
+    truth = make_truth(rng, "blank.pdf", broken=False)
+    for key in truth.values:
+        if key[0] == "review_litigation":
+            truth.values[key] = None
+    doc = build(truth, rng, blank="")
+    name, data = {"reportlab": lambda: ("blank.pdf", render_pdf.render_reportlab(doc, rng)),
+                  "docx": lambda: ("blank.docx", render_docx.render_docx(doc, rng)),
+                  "html": lambda: ("blank.html", render_html.render_html(doc, rng, "utf-8"))}[render]()
+    report = read_report(name, data)
+    review = [c for c in report.cells if c.table_code == "review_litigation"]
+    assert report.status == "parsed", report.status_reason
+    assert len(review) == 15 and all(c.value is None and c.source.where() != "not read" for c in review)
+    assert any("table 四 is printed with every value cell blank" in n for n in report.notes)

@@ -9,6 +9,7 @@ already in OUT.
 ``--scan-from DIR`` prints the PDFs the generator made in DIR with LibreOffice and Chromium (their
 fonts are embedded, so pdfium renders their Chinese on any machine) and scans them again
 (``render_scan``), with their truth. ``--start`` numbers the files from N, to add a set beside another.
+``--narrative`` words the sections as published reports do (headings, numbers stated, fees).
 """
 
 import argparse
@@ -40,9 +41,10 @@ FORMATS = {
 }
 
 
-def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int = 0, real: bool = False) -> list[Path]:
+def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int = 0, real: bool = False,
+             narrative: bool = False) -> list[Path]:
     """Reports ``start`` to ``start + count - 1``; ``real`` gives them what published reports do
-    (see truth.make_truth)."""
+    (see truth.make_truth), ``narrative`` the wording of their sections (see layout.build)."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -51,7 +53,7 @@ def generate(out: Path, count: int, seed: int, formats: list[str], *, start: int
         ext, blanks, render = FORMATS[fmt]
         name = f"{n:03d}_{fmt}{ext}"
         truth = make_truth(rng, name, broken=rng.random() < 0.2, real=real)
-        doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25)
+        doc = build(truth, rng, blank=rng.choice(blanks), appendix=rng.random() < 0.25, narrative=narrative)
         (out / name).write_bytes(render(doc, rng))
         (out / f"{n:03d}_{fmt}.truth.json").write_text(
             json.dumps(truth.as_json(), ensure_ascii=False, indent=1), encoding="utf-8"
@@ -94,6 +96,48 @@ def scan_generated(source: Path, out: Path, count: int, seed: int, start: int) -
     return written
 
 
+def scan_cases(source: Path, out: Path, seed: int, start: int) -> list[Path]:
+    """The scanned cases, numbered from ``start``: a new report whose table 四 is printed with every
+    value cell blank (2019 and 2021 templates), one of ``source``'s PDFs with its rules faint, and
+    one with its table pages scanned into the text PDF (mixed), each with its truth."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def write(name: str, data: bytes, truth: dict, what: str) -> None:
+        truth["file"] = f"{name}.pdf"
+        (out / truth["file"]).write_bytes(data)
+        (out / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+        written.append(out / truth["file"])
+        print(f"{truth['file']}: {what}, {truth['agency']} {truth['year']} template {truth['template']}")
+
+    n = start
+    for year in (2019, 2021):
+        while (truth := make_truth(rng, "blank.pdf", broken=False)).template != str(year):
+            pass
+        for key in truth.values:
+            if key[0] == "review_litigation":
+                truth.values[key] = None
+        doc = build(truth, rng, blank="")
+        pdf = render_pdf.convert_with_libreoffice(render_docx.render_docx(doc, rng))
+        write(f"{n:03d}_scan_libreoffice_blank_review", render_scan.scan(pdf, rng), truth.as_json(),
+              "scan of a report whose table 四 is printed blank")
+        n += 1
+    pdfs = sorted(p for p in source.glob("*.pdf") if p.stem.endswith(("_pdf_libreoffice", "_pdf_chromium"))
+                  and p.with_name(p.stem + ".truth.json").exists())[-2:]  # not among the scans of scan_generated
+    for pdf, case in zip(pdfs, ("faint", "mixed"), strict=True):
+        truth = json.loads(pdf.with_name(pdf.stem + ".truth.json").read_text(encoding="utf-8"))
+        producer = pdf.stem.split("_pdf_", 1)[1]
+        if case == "faint":
+            write(f"{n:03d}_scan_{producer}_faint", render_scan.scan(pdf.read_bytes(), rng, faint=True), truth,
+                  f"scan of {pdf.name} with faint rules")
+        else:
+            write(f"{n:03d}_mixed_{producer}", render_scan.mixed(pdf.read_bytes(), rng, pages=[1]), truth,
+                  f"{pdf.name} with its page 2 scanned (mixed)")
+        n += 1
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=Path("tests/corpus"))
@@ -103,15 +147,21 @@ def main() -> None:
     parser.add_argument("--formats", default=",".join(classic), help="comma-separated, from: " + ", ".join(FORMATS))
     parser.add_argument("--start", type=int, default=0, help="number of the first report")
     parser.add_argument("--real", action="store_true", help="with the quirks of published reports")
+    parser.add_argument("--narrative", action="store_true", help="sections worded as published reports word them")
     parser.add_argument("--noembed", action="store_true", help="only add the copies without embedded fonts")
     parser.add_argument("--scan-from", type=Path, metavar="DIR", help="scan the generated PDFs of DIR instead")
+    parser.add_argument("--scan-cases", action="store_true",
+                        help="with --scan-from: the scanned cases (table 四 blank, faint rules, a mixed PDF)")
     args = parser.parse_args()
     if args.noembed:
         without_embedded_fonts(args.out)
+    elif args.scan_from and args.scan_cases:
+        scan_cases(args.scan_from, args.out, args.seed, args.start)
     elif args.scan_from:
         scan_generated(args.scan_from, args.out, args.count, args.seed, args.start)
     else:
-        generate(args.out, args.count, args.seed, args.formats.split(","), start=args.start, real=args.real)
+        generate(args.out, args.count, args.seed, args.formats.split(","), start=args.start, real=args.real,
+                 narrative=args.narrative)
 
 
 if __name__ == "__main__":

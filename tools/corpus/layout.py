@@ -74,38 +74,168 @@ def _label(rng: random.Random, text: str, quirky: bool) -> str:
     return text
 
 
-def build(truth: Truth, rng: random.Random, *, blank: str, quirky: bool = True, appendix: bool = False) -> Document:
-    """The report's blocks: title, narrative, the three tables, signature and date."""
+SECTION_TITLES = {1: "总体情况", 2: "主动公开政府信息情况", 3: "收到和处理政府信息公开申请情况",
+                  4: "政府信息公开行政复议、行政诉讼情况", 5: "存在的主要问题及改进情况", 6: "其他需要报告的事项"}
+TITLE_VARIANTS = {1: ["总体情况", "概述", "基本情况"], 5: ["存在的主要问题及改进情况", "存在的问题及改进措施"]}
+
+
+def build(truth: Truth, rng: random.Random, *, blank: str, quirky: bool = True, appendix: bool = False,
+          narrative: bool = False) -> Document:
+    """The report's blocks: title, narrative, the three tables, signature and date. ``narrative``
+    words them as published reports do (see ``_Words``), drawn only then, so the corpus made
+    without it stays as it was."""
     t = truth
+    words = _Words(t, rng) if narrative else None
     blocks = [*_title(t, rng)]
-    blocks.append(Block("heading", "一、总体情况"))
-    blocks.append(Block("para", f"{t.year}年，{t.issuer_line}认真贯彻落实《中华人民共和国政府信息公开条例》，"
-                                f"全年主动公开政府信息{rng.randint(50, 5000)}条，更新公开目录{rng.randint(5, 300)}条，"
-                                "及时回应群众关切。"))
+    blocks.append(_heading(t, 1, words))
+    proactive = rng.randint(50, 5000)
+    catalogue = rng.randint(5, 300)
+    if words:
+        blocks += [Block("para", p) for p in words.overall(proactive)]
+    else:
+        blocks.append(Block("para", f"{t.year}年，{t.issuer_line}认真贯彻落实《中华人民共和国政府信息公开条例》，"
+                                    f"全年主动公开政府信息{proactive}条，更新公开目录{catalogue}条，"
+                                    "及时回应群众关切。"))
+        t.statements += [{"section": 1, "statement": "proactive_published", "value": float(proactive)},
+                         {"section": 1, "statement": "catalogue_updated", "value": float(catalogue)}]
     blocks.append(Block("para", f"（二）依申请公开情况。全年收到和处理政府信息公开申请情况详见下表，"
                                 f"办结率为{rng.randint(90, 100)}%。"))
     tables = [
-        Block("heading", "二、主动公开政府信息情况"),
+        _heading(t, 2, words),
         _proactive(t, rng, blank, quirky),
-        Block("heading", "三、收到和处理政府信息公开申请情况"),
+        _heading(t, 3, words),
         _applications(t, rng, blank, quirky),
-        Block("heading", "四、政府信息公开行政复议、行政诉讼情况"),
+        _heading(t, 4, words),
         _review(t, rng, blank, quirky),
     ]
-    closing = [
-        Block("heading", "五、存在的主要问题及改进情况"),
-        Block("para", "一是公开内容还不够全面；二是信息更新还需更及时。"
-                      f"{t.year + 1}年将加强培训{rng.randint(2, 9)}次。"),
-        Block("heading", "六、其他需要报告的事项"),
-        Block("para", "无其他需要报告的事项。"),
-    ]
+    problems = Block("para", f"一是公开内容还不够全面；二是信息更新还需更及时。"
+                             f"{t.year + 1}年将加强培训{rng.randint(2, 9)}次。")
+    closing = [] if words and words.without_problems else [_heading(t, 5, words), problems]
+    closing += [_heading(t, 6, words), Block("para", words.other() if words else "无其他需要报告的事项。")]
     y, m, d = t.published.split("-")
     signature = [Block("signature", t.agency), Block("date", f"{y}年{int(m)}月{int(d)}日")]
     if appendix:
         blocks += closing + signature + [Block("heading", "附件：")] + tables
     else:
         blocks += tables + closing + signature
+    t.sections.sort(key=lambda s: s["section"])
     return Document(t, blocks)
+
+
+def _heading(t: Truth, number: int, words: "_Words | None") -> Block:
+    """A section's heading, as the report words it; recorded in the truth."""
+    text, form = words.heading(number) if words else (f"{CN[number - 1]}、{SECTION_TITLES[number]}", "chinese")
+    t.sections.append({"section": number, "heading": text, "form": form})
+    return Block("heading", text)
+
+
+def chinese_numeral(n: int) -> str:
+    """127 → 一百二十七, 2005 → 二千零五, 10 → 十, 32000 → 三万二千 (below 10**8)."""
+    digits = "零一二三四五六七八九"
+    if n == 0:
+        return "零"
+
+    def below_10000(v: int) -> str:
+        out, zero = "", False
+        for power, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+            d, v = divmod(v, power)
+            if d:
+                out += ("零" if zero and out else "") + digits[d] + unit
+                zero = False
+            else:
+                zero = True
+        return out
+
+    high, low = divmod(n, 10000)
+    text = (below_10000(high) + "万" if high else "")
+    if low:
+        text += ("零" if high and low < 1000 else "") + below_10000(low)
+    return text[1:] if text.startswith("一十") else text
+
+
+class _Words:
+    """How one report words its sections, in the variants published reports use: headings
+    numbered 一、 / （一） / 1. or not at all, 概述 for 总体情况, the problems section left out; the
+    numbers it states in Arabic or Chinese numerals (some about: 余件); the fee as 未收取, 无收费
+    or 收取…元; and now and then a number stated otherwise than the table prints it."""
+
+    def __init__(self, t: Truth, rng: random.Random):
+        self.t, self.rng = t, rng
+        self.form = rng.choice(["chinese", "chinese", "parenthesised", "arabic", "unnumbered"])
+        self.mark = rng.choice([".", "、", "．"])
+        self.titles = {n: rng.choice(TITLE_VARIANTS.get(n, [title])) for n, title in SECTION_TITLES.items()}
+        self.without_problems = rng.random() < 0.2
+        self.disagree = rng.choice(["received", "received", "fee"]) if rng.random() < 0.3 else None
+
+    def heading(self, number: int) -> tuple[str, str]:
+        title = self.titles[number]
+        numbered = {"chinese": f"{CN[number - 1]}、{title}", "parenthesised": f"（{CN[number - 1]}）{title}",
+                    "arabic": f"{number}{self.mark}{title}", "unnumbered": title}
+        return numbered[self.form], self.form
+
+    def number(self, n: int) -> str:
+        if self.rng.random() < 0.3:
+            return chinese_numeral(n)
+        return f"{n:,}" if n >= 1000 and self.rng.random() < 0.5 else str(n)
+
+    def state(self, section: int, code: str, value: float, *, approximate: bool = False) -> None:
+        self.t.statements.append({"section": section, "statement": code, "value": float(value),
+                                  **({"approximate": True} if approximate else {})})
+
+    def cell(self, table: str, item: str) -> float | None:
+        return self.t.values.get((table, item, "total"))
+
+    def overall(self, proactive: int) -> list[str]:
+        """总体情况: information published, applications received and answered, reviews and lawsuits."""
+        t, rng = self.t, self.rng
+        paras = [f"{t.year}年，{t.issuer_line}认真贯彻落实《中华人民共和国政府信息公开条例》，"
+                 f"全年主动公开政府信息{self.number(proactive)}条。"]
+        self.state(1, "proactive_published", proactive)
+        received, processed = self.cell("applications", "new_received"), self.cell("applications", "total_processed")
+        if received is not None:
+            stated = int(received) + (3 if self.disagree == "received" else 0)
+            if self.disagree == "received":
+                t.mismatches.append("applications_received")
+            style = rng.random()
+            if style < 0.15 and stated >= 10 and self.disagree is None:
+                paras.append(f"全年收到政府信息公开申请{stated // 10 * 10}余件，均按时答复。")
+                self.state(1, "applications_received", stated // 10 * 10, approximate=True)
+            elif style < 0.5 and processed is not None:
+                paras.append(f"全年共收到政府信息公开申请{self.number(stated)}件，办结{self.number(int(processed))}件。")
+                self.state(1, "applications_received", stated)
+                self.state(1, "applications_processed", processed)
+            else:
+                verb = rng.choice(["受理", "新收", "收到"])
+                paras.append(f"本年度{verb}政府信息公开申请{self.number(stated)}件，均已在法定期限内答复。")
+                self.state(1, "applications_received", stated)
+        reviews = self.cell("review_litigation", "administrative_review")
+        direct = self.cell("review_litigation", "litigation_direct")
+        after = self.cell("review_litigation", "litigation_after_review")
+        if None not in (reviews, direct, after):
+            lawsuits = direct + after
+            if reviews == 0 and lawsuits == 0:
+                paras.append("本年度未发生因政府信息公开引起的行政复议和行政诉讼。")
+            else:
+                paras.append(f"因政府信息公开被申请行政复议{self.number(int(reviews))}件，"
+                             f"被提起行政诉讼{self.number(int(lawsuits))}件。")
+            self.state(1, "reviews", reviews)
+            self.state(1, "lawsuits", lawsuits)
+        return paras
+
+    def other(self) -> str:
+        """六: the fee charged (信息处理费), said as none only where no application was left for an
+        unpaid fee notice, unless this report is made to disagree."""
+        unpaid = self.cell("applications", "other_unpaid_fee")
+        if self.disagree == "fee" and unpaid:
+            self.t.mismatches.append("fees_charged")
+            self.state(6, "fees_charged", 0)
+            return "本年度未收取信息处理费。"
+        if not unpaid and self.rng.random() < 0.5:
+            self.state(6, "fees_charged", 0)
+            return self.rng.choice(["本年度未收取信息处理费。", "全年无收费。", "全年收取信息处理费0元。"])
+        amount = self.rng.randint(1, 40) * 50
+        self.state(6, "fees_charged", amount)
+        return f"全年收取信息处理费{self.number(amount)}元，无其他需要报告的事项。"
 
 
 def _title(t: Truth, rng: random.Random) -> list[Block]:

@@ -38,6 +38,9 @@ class Truth:
     unknown: list[tuple[str, str, str]] = field(default_factory=list)
     expected_status: str = Status.PARSED
     quirks: dict[str, object] = field(default_factory=dict)  # what real reports do (see make_truth's ``real``)
+    sections: list[dict] = field(default_factory=list)  # headings printed: section, heading, form (layout.build)
+    statements: list[dict] = field(default_factory=list)  # numbers stated in words: section, statement, value
+    mismatches: list[str] = field(default_factory=list)  # statements made to disagree with their table cell
 
     def identity_failures(self) -> list[list[str]]:
         rows = [
@@ -67,6 +70,9 @@ class Truth:
             "unknown": [list(k) for k in self.unknown],
             "identity_failures": self.identity_failures(),
             "expected_status": self.expected_status,
+            "sections": self.sections,
+            "statements": self.statements,
+            "narrative_mismatches": self.mismatches,
         }
 
 

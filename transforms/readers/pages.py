@@ -50,7 +50,7 @@ class Page:
         return line.top < self.height * margin or line.bottom > self.height * (1 - margin)
 
 
-def assemble(pages: list[Page], margin: float, *, ocr: bool = False) -> Document:
+def assemble(pages: list[Page], margin: float, *, ocr: bool = False, ocr_pages: tuple[int, ...] = ()) -> Document:
     """The document's lines and rows from its pages' items, in reading order: running headers,
     footers (text repeated in the ``margin`` of two or more pages) and page numbers dropped, a
     table row split over two pages joined."""
@@ -70,7 +70,7 @@ def assemble(pages: list[Page], margin: float, *, ocr: bool = False) -> Document
                 rows[-1] = _joined(rows[-1], item.row)
             else:
                 rows.append(item.row)
-    return Document(lines, rows, ocr=ocr)
+    return Document(lines, rows, ocr=ocr, ocr_pages=ocr_pages)
 
 
 def _continues(prev: Row, row: Row) -> bool:

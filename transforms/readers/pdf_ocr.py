@@ -1,14 +1,19 @@
 """The pages of a scanned PDF (page images, no text layer) read with OCR, as the same items as
-``pdf_tables`` gives for a PDF with text.
+``pdf_tables`` gives for a PDF with text; also a text PDF's image-only pages (``image_page``).
 
 Each page is rendered with pdfium at the settings' ``dpi`` and levelled; its ruled tables are
-rebuilt from the lines in the image (``image_grid``) and each cell's text lines are recognised on
-their own, so a cell never borrows text from its neighbour; the rest of the page is read as text
-lines (detection and recognition) for the metadata and section headings. Only the pages that hold
-a table, and the first and last page (title, signature and date), are recognised. The recogniser
+rebuilt from the lines in the image (``image_grid``, looking again at a lower contrast when the
+rules are faint) and each cell's text lines are recognised on their own, so a cell never borrows
+text from its neighbour. Outside the tables, text is detected only in the bands of the page that
+hold marks, stacked into one image, for the metadata and section headings. Only the pages that
+hold a table, and the first and last page (title, signature and date), are read. The recogniser
 is the settings' (``recognizer``). Every cell says it was read by OCR and with what confidence
-(the lowest score of its text lines); nothing recognised is altered.
+(the lowest score of its text lines). Nothing recognised is altered, with one exception: a number
+followed by a lone point (a speck taken for a full stop; no cell of the template prints one)
+loses the point and is flagged with confidence ``DOUBTFUL``.
 """
+
+import re
 
 import cv2
 import numpy as np
@@ -33,6 +38,11 @@ def pages(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Page]:
     if not any(isinstance(item, TableRow) for page in read for item in page.items):
         raise ReadError("scanned PDF whose pages are too poor to read: no ruled table found in the page images")
     return read
+
+
+def image_page(page: pdfium.PdfPage, no: int, settings: ReaderSettings) -> Page:
+    """A page of a text PDF that is only an image (a scanned page inserted), read whole by OCR."""
+    return _page(page, no, True, settings, recognizer(settings.recognizer))
 
 
 def scanned_pages(data: bytes) -> int:
@@ -61,7 +71,7 @@ class _Page:
         angle = image_grid.skew(image_grid.ink(gray), dpi)
         self.back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
         level = image_grid.level(gray, angle)
-        self.grids, lines = image_grid.grids(level, dpi)
+        self.grids, lines = image_grid.page_grids(level, dpi)
         self.paper = int(np.median(level))
         self.clean = level
         self.clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = self.paper
@@ -110,11 +120,11 @@ def _page(page: pdfium.PdfPage, no: int, full: bool, settings: ReaderSettings, e
     items: list[TextLine | TableRow] = []
     for grid in p.grids:
         items.extend(TableRow(top, row) for top, row in _grid_rows(p, grid, no, engine, settings.low_confidence))
-    outside = p.clean.copy()
+    outside = p.text.copy()
     for grid in p.grids:
         x0, y0, x1, y1 = grid.box
-        outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = p.paper
-    for line in _text_lines(outside, engine):
+        outside[max(0, y0 - 4):y1 + 5, max(0, x0 - 4):x1 + 5] = 0
+    for line in _text_lines(p.clean, outside, p.dpi, engine):
         cells = [SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=score)
                  for box, text, score in line]
         box = p.points((min(b[0] for b, _, _ in line), min(b[1] for b, _, _ in line),
@@ -123,9 +133,50 @@ def _page(page: pdfium.PdfPage, no: int, full: bool, settings: ReaderSettings, e
     return Page(p.height, items)
 
 
-def _text_lines(image: np.ndarray, engine: Recognizer) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
-    """Text outside the tables: detected and recognised boxes grouped into lines, left to right."""
-    boxes = [(box, text.strip(), round(float(score), 4)) for box, text, score in engine.detect(image) if text.strip()]
+def _bands(marks: np.ndarray, dpi: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the horizontal bands of a page that hold text marks, with a
+    margin: the only places where text is looked for."""
+    rows = np.flatnonzero(marks.any(axis=1))
+    if not rows.size:
+        return []
+    gap, margin = int(dpi / 8), int(dpi / 20)
+    runs, start = [], rows[0]
+    for a, b in zip(rows, rows[1:], strict=False):
+        if b - a > gap:
+            runs.append((start, a + 1))
+            start = b
+    runs.append((start, rows[-1] + 1))
+    h, w = marks.shape
+    boxes = []
+    for top, bottom in runs:
+        cols = np.flatnonzero(marks[top:bottom].any(axis=0))
+        boxes.append((max(0, cols[0] - margin), max(0, top - margin),
+                      min(w, cols[-1] + 1 + margin), min(h, bottom + margin)))
+    return boxes
+
+
+def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
+                engine: Recognizer) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
+    """Text outside the tables (where ``marks`` has text): its bands stacked into one image (the
+    rest of the page is never searched), text boxes detected and recognised there, and grouped
+    into lines, left to right."""
+    bands = _bands(marks, dpi)
+    if not bands:
+        return []
+    space = int(dpi / 6)  # paper between two stacked bands
+    width = max(x1 - x0 for x0, _, x1, _ in bands)
+    stack = np.full((sum(y1 - y0 + space for _, y0, _, y1 in bands), width), int(np.median(image)), np.uint8)
+    offsets, at = [], 0
+    for x0, y0, x1, y1 in bands:
+        stack[at:at + y1 - y0, :x1 - x0] = image[y0:y1, x0:x1]
+        offsets.append((at, x0, y0 - at))
+        at += y1 - y0 + space
+    boxes = []
+    for (bx0, by0, bx1, by1), text, score in engine.detect(stack):
+        if not text.strip() or score < TEXT_SCORE:
+            continue
+        _, dx, dy = max((o for o in offsets if o[0] <= (by0 + by1) / 2), key=lambda o: o[0])
+        boxes.append(((bx0 + dx, by0 + dy, bx1 + dx, by1 + dy), text.strip(), round(float(score), 4)))
     lines: list[list] = []
     for box in sorted(boxes, key=lambda b: (b[0][1], b[0][0])):
         middle = (box[0][1] + box[0][3]) / 2
@@ -135,6 +186,11 @@ def _text_lines(image: np.ndarray, engine: Recognizer) -> list[list[tuple[tuple[
         else:
             line.append(box)
     return [sorted(line, key=lambda b: b[0][0]) for line in lines]
+
+
+DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below the low-confidence mark)
+TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
+_TRAILING_POINT = re.compile(r"^\d+[.。·]$")  # no cell of the template prints a number so; a row number is not alone
 
 
 def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low: float) -> list[tuple[float, Row]]:
@@ -152,6 +208,8 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low
     for cell, lines in zip(grid.cells, texts, strict=True):
         text = "\n".join(t for t, _ in lines if t)
         confidence = round(min(s for _, s in lines), 4) if lines else None
+        if _TRAILING_POINT.match(text):  # a speck of the scan read as a full stop after a number
+            text, confidence = text[:-1], min(confidence, DOUBTFUL)
         sources[cell] = SourceCell(text, page=no, bbox=p.points(cell.box), method="ocr", confidence=confidence)
     rows = []
     for r, slots in enumerate(grid.slots()):

@@ -1,17 +1,30 @@
 """The OCR engine behind the scanned-PDF reader: a small ``Recognizer`` protocol and its
 implementations, chosen by name in ``ReaderSettings.recognizer``.
 
-``RapidOCR`` is RapidOCR's PP-OCR models, shipped inside its wheel; it runs on one thread so that
-a file reads the same on any machine.
+``RapidOCR`` is RapidOCR's PP-OCR models (shipped inside its wheel) run directly with
+onnxruntime. RapidOCR's own pipeline pads every line it recognises to at least 320 pixels (and, in
+a batch, to the widest line), so a number 60 pixels wide costs as much as a line of 320, and the
+padding changes what is read. Here each line is scaled to the model's height and run at its own
+width; lines of the same width are batched together, so batching never pads and a line reads the
+same alone or in a batch (tests/reading/golden checks it). Text boxes are detected on the image at
+``DET_SCALE``. Each session runs on one thread without spinning and without onnxruntime's memory
+arena, so that a file reads the same on any machine and a reading worker stays small on a shared
+one; the models are loaded once per process, when the first scan is read.
 """
 
 import functools
+import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the image
+HEIGHT = 48  # the recognition model's line height
+MIN_WIDTH = 16  # a narrower line (a lone "1") is widened with paper to this
+BATCH = 32  # lines of one width run together
+DET_SCALE = 0.6  # detection runs on the image at this scale (a 200 dpi page at 120 dpi)
 
 
 class Recognizer(Protocol):
@@ -22,30 +35,79 @@ class Recognizer(Protocol):
         """The text boxes found on a grey-level image, each with its text and score."""
 
 
+def _session(name: str):
+    import onnxruntime as ort
+    import rapidocr_onnxruntime
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = False
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 4
+    model = Path(rapidocr_onnxruntime.__file__).parent / "models" / name
+    return ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+
+
 class RapidOCR:
-    """RapidOCR, loaded once per process from the models inside the rapidocr package: text is
-    detected on the page shrunk to 960 pixels (PaddleOCR's default) and recognised at full size."""
+    """RapidOCR's PP-OCRv4 detection and recognition models and its decoders, loaded once."""
 
     def __init__(self):
-        from rapidocr_onnxruntime import RapidOCR as Engine
+        from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
+        from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
-        self.engine = Engine(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False,
-                             det_limit_side_len=960, det_limit_type="max", rec_batch_num=16)
+        self.rec = _session("ch_PP-OCRv4_rec_infer.onnx")
+        self.decode = CTCLabelDecode(character=self.rec.get_modelmeta().custom_metadata_map["character"].splitlines())
+        self.det = _session("ch_PP-OCRv4_det_infer.onnx")
+        self.boxes = DBPostProcess(thresh=0.3, box_thresh=0.5, max_candidates=1000, unclip_ratio=1.6,
+                                   score_mode="fast", use_dilation=True)
 
     def recognise(self, lines: list[np.ndarray]) -> list[tuple[str, float]]:
-        import cv2
-
-        return self.engine.text_rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in lines])[0]
+        """Lines of equal width (once scaled to HEIGHT) are run as one batch, never padded."""
+        inputs = [line_input(g) for g in lines]
+        by_width: dict[int, list[int]] = {}
+        for i, x in enumerate(inputs):
+            by_width.setdefault(x.shape[2], []).append(i)
+        out: list[tuple[str, float]] = [("", 0.0)] * len(lines)
+        name = self.rec.get_inputs()[0].name
+        for indices in by_width.values():
+            for start in range(0, len(indices), BATCH):
+                chunk = indices[start:start + BATCH]
+                preds = self.rec.run(None, {name: np.stack([inputs[i] for i in chunk])})[0]
+                for i, (text, score) in zip(chunk, self.decode(preds), strict=True):
+                    out[i] = (text, float(score))
+        return out
 
     def detect(self, image: np.ndarray) -> list[tuple[Box, str, float]]:
+        """Boxes found at DET_SCALE, each recognised at full size from ``image``."""
         import cv2
 
-        found, _ = self.engine(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), use_cls=False)
-        boxes = []
-        for points, text, score in found or []:
-            xs, ys = [pt[0] for pt in points], [pt[1] for pt in points]
-            boxes.append(((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))), text, score))
-        return boxes
+        h, w = image.shape
+        rh, rw = max(32, round(h * DET_SCALE / 32) * 32), max(32, round(w * DET_SCALE / 32) * 32)
+        scaled = cv2.resize(image, (rw, rh)).astype(np.float32) / 127.5 - 1.0
+        batch = np.repeat(scaled[np.newaxis, np.newaxis], 3, axis=1)
+        pred = self.det.run(None, {self.det.get_inputs()[0].name: batch})[0]
+        quads, _ = self.boxes(pred, (h, w))
+        found = []
+        for quad in quads:
+            xs, ys = np.clip(quad[:, 0], 0, w), np.clip(quad[:, 1], 0, h)
+            box = (int(xs.min()), int(ys.min()), int(math.ceil(xs.max())), int(math.ceil(ys.max())))
+            if box[2] - box[0] > 3 and box[3] - box[1] > 3:
+                found.append(box)
+        readings = self.recognise([np.ascontiguousarray(image[y0:y1, x0:x1]) for x0, y0, x1, y1 in found])
+        return [(box, text, score) for box, (text, score) in zip(found, readings, strict=True)]
+
+
+def line_input(gray: np.ndarray) -> np.ndarray:
+    """A grey line image as the model reads it: HEIGHT tall at its own width (at least MIN_WIDTH,
+    widened with paper), scaled to [-1, 1], in three channels."""
+    import cv2
+
+    h, w = gray.shape
+    line = cv2.resize(gray, (math.ceil(HEIGHT * w / h), HEIGHT))
+    if line.shape[1] < MIN_WIDTH:
+        line = cv2.copyMakeBorder(line, 0, 0, 0, MIN_WIDTH - line.shape[1], cv2.BORDER_CONSTANT, value=int(line.max()))
+    return np.repeat((line.astype(np.float32) / 127.5 - 1.0)[np.newaxis], 3, axis=0)
 
 
 RECOGNIZERS: dict[str, Callable[[], Recognizer]] = {"rapidocr": RapidOCR}
