@@ -270,3 +270,29 @@ def test_stewardship_loads_no_reader():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_a_rejected_file_is_a_finding_with_its_reason_and_is_decided(tmp_path, capsys):
+    """A file the reader could not read is an ``unreadable_file`` finding (its path the scope, the
+    reason its evidence); a steward's ``reader_error`` closes it, and a file that goes takes its
+    finding out of the queue."""
+    landing, db = tmp_path / "landing", tmp_path / "w.duckdb"
+    landing.mkdir()
+    shutil.copy(SAMPLES / SEED_002, landing / SEED_002)
+    (landing / "scan.pdf").write_bytes(b"%PDF-1.4 not really a PDF")
+    (landing / "notes.rtf").write_bytes(b"{\\rtf1\\ansi a report saved as RTF}")
+    assert ingest(landing, db, echo=False)
+    found = query(db, "select f.scope, f.state, r.status_reason from findings f join reports r "
+                      "on r.report_id = f.report_id and r.source_path = f.scope "
+                      "where f.expectation = 'unreadable_file' order by f.scope")
+    assert [(Path(s).name, state) for s, state, _ in found] == [("notes.rtf", "open"), ("scan.pdf", "open")]
+    assert "unsupported file type '.rtf'" in found[0][2]
+    fid = query(db, "select finding_id from findings "
+                    "where expectation = 'unreadable_file' and scope like '%scan.pdf'")[0][0]
+    assert main(["decide", fid, "--as", "reader_error", "--by", "王芳", "--note", "pdfium refuses it",
+                 "--warehouse", str(db)]) == 0
+    assert query(db, "select state from findings where finding_id = ?", [fid]) == [("closed",)]
+    (landing / "notes.rtf").unlink()
+    assert ingest(landing, db, echo=False)
+    assert query(db, "select count(*) from findings where expectation = 'unreadable_file' and state = 'open'") == [(0,)]
