@@ -75,6 +75,55 @@ def test_a_table_cut_by_the_page_break_keeps_its_row_at_the_cut(cut):
     assert grid.rows[0] == pytest.approx(200, abs=5) and grid.rows[-1] == pytest.approx(440, abs=5)
 
 
+def _faint_rule_table() -> tuple[np.ndarray, list[int], list[int]]:
+    """A ruled table of 4 rows by 3 columns on grainy paper. In the first column, the rule between
+    the second and third rows is pale and broken into dashes, with letters standing on it (a worn
+    print: its runs are too short for a line, and the letters darken the ink test around it). In
+    the last column, the second and third rows are one cell with its text across their boundary."""
+    page = np.full((900, 1200), 228, np.uint8)
+    xs, ys = [200, 420, 700, 1000], [200, 290, 380, 470, 560]
+    for i, y in enumerate(ys):
+        cv2.line(page, (xs[0], y), (xs[-1] if i != 3 else xs[2], y), 20, 2)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 20, 2)
+    y = ys[2]
+    page[y - 2:y + 3, xs[0] + 3:xs[1] - 2] = 228
+    for x in range(xs[0] + 3, xs[1] - 2, 22):
+        cv2.line(page, (x, y + (x // 22) % 2), (min(x + 15, xs[1] - 3), y + (x // 22) % 2), 185, 2)
+    cv2.putText(page, "THIRT", (xs[0] + 15, y - 3), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 25, 3)
+    cv2.putText(page, "THIRT", (xs[2] + 40, ys[3] + 12), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 25, 3)
+    grain = np.random.default_rng(0).normal(0, 4, page.shape)
+    return np.clip(page + grain, 0, 255).astype(np.uint8), xs, ys
+
+
+def test_a_pale_broken_rule_still_parts_two_rows():
+    """The pale rule is found again as a thin line along the row boundary: the first column keeps
+    its two cells; the merged cell whose letters cross its boundary stays one cell."""
+    page, _, _ = _faint_rule_table()
+    (grid,), _ = image_grid.page_grids(page, DPI)
+    assert (len(grid.rows) - 1, len(grid.cols) - 1) == (4, 3)
+    slots = grid.slots()
+    assert slots[1][0] is not slots[2][0]
+    assert slots[2][2] is slots[3][2] and (slots[2][2].rowspan, slots[2][2].colspan) == (2, 1)
+    assert len(grid.cells) == 4 * 3 - 1
+
+
+def test_cells_joined_in_an_l_are_split_into_rectangles():
+    """A row of three cells above a heading row across the table, the rule between them lost in
+    the first column: the slots join in an L; they are split into the row's cells (fewest), so the
+    first cell's box does not take in the heading's text."""
+    page = np.full((900, 1200), 228, np.uint8)
+    xs, ys = [200, 420, 700, 1000], [200, 290, 380, 470]
+    for i, y in enumerate(ys):
+        cv2.line(page, (xs[1] if i == 2 else xs[0], y), (xs[-1], y), 20, 2)
+    for j, x in enumerate(xs):
+        cv2.line(page, (x, ys[0]), (x, ys[-1] if j in (0, 3) else ys[2]), 20, 2)
+    (grid,), _ = image_grid.grids(page, DPI)
+    spans = sorted((c.row, c.col, c.rowspan, c.colspan) for c in grid.cells)
+    assert spans == [(0, 0, 1, 1), (0, 1, 1, 1), (0, 2, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1), (1, 2, 1, 1),
+                     (2, 0, 1, 3)]
+
+
 def test_a_page_without_lines_has_no_grid():
     page = np.full((600, 800), 230, np.uint8)
     cv2.putText(page, "2023 1234", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 2, 30, 4)
