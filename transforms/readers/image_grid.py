@@ -61,7 +61,7 @@ def paper_ink(gray: np.ndarray, dpi: float, contrast: int = RULE_CONTRAST) -> np
     small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     size = max(3, int(dpi / 12)) | 1
     paper = cv2.resize(cv2.medianBlur(small, size), gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    return paper.astype(np.int16) - gray > contrast
+    return cv2.subtract(paper, gray) > contrast
 
 
 def skew(marks: np.ndarray, dpi: float) -> float:
@@ -144,17 +144,20 @@ def page_grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     """``grids`` of a levelled page, looked for again among fainter marks: a table printed with
     pale or broken rules loses lines at the usual contrast, and its rows and columns merge. The
     second look is kept when it finds clearly more cells (a twentieth more)."""
-    found, lines = grids(gray, dpi)
-    again, faint_lines = grids(gray, dpi, FAINT)
+    paper = paper_ink(gray, dpi)
+    found, lines = grids(gray, dpi, paper=paper)
+    again, faint_lines = grids(gray, dpi, FAINT, paper=paper)
     if sum(len(g.cells) for g in again) >= 1.05 * sum(len(g.cells) for g in found) > 0:
         return again, faint_lines
     return found, lines
 
 
-def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST) -> tuple[list[Grid], np.ndarray]:
-    """The ruled tables of a levelled page, top to bottom, and the mask of their lines."""
+def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
+          paper: np.ndarray | None = None) -> tuple[list[Grid], np.ndarray]:
+    """The ruled tables of a levelled page, top to bottom, and the mask of their lines; ``paper``:
+    the page's ``paper_ink`` when already measured."""
     marks = ink(gray, contrast)
-    paper = paper_ink(gray, dpi)
+    paper = paper_ink(gray, dpi) if paper is None else paper
     horizontal, vertical = line_masks(marks, dpi)
     tolerance = max(3, int(dpi / 25))
     h_lines = _segments(horizontal, 0)
