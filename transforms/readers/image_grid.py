@@ -203,7 +203,7 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
     return sorted(found, key=lambda g: g.box[1]), lines
 
 
-def thin_share(paper: np.ndarray, y: int, x0: int, x1: int, gap: int) -> float:
+def _thin_share(paper: np.ndarray, y: int, x0: int, x1: int, gap: int) -> float:
     """The share of the columns x0..x1 that a thin horizontal line crosses at ``y`` (give or take
     two rows): marks (``paper_ink``) within a row of it, paper ``gap`` rows above and below. Letters
     crossing that height are taller than that and mostly fail the test; a rule, even a broken or
@@ -222,7 +222,7 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, paper: np.ndarray, origi
           tolerance: int, coverage: float) -> Grid | None:
     """The grid of one table; two slots are one cell unless a line covers more than ``coverage``
     of the side between them (less for faint rules, which break up). A row boundary that the
-    line masks miss there is looked for again as a thin line in ``paper`` (``thin_share``): a pale
+    line masks miss there is looked for again as a thin line in ``paper`` (``_thin_share``): a pale
     rule loses pieces beside letters and its runs grow too short for the masks. Sides between
     columns are not looked for so (a letter's upright stroke is such a line, as long as a row)."""
     ys = _cluster([s[0] for s in _segments(horizontal, 0)], tolerance)
@@ -256,7 +256,7 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, paper: np.ndarray, origi
         if axis == 0:
             band = mask[max(0, at - tolerance):at + tolerance + 1, lo:hi]
             return (hi <= lo or band.any(axis=0).mean() > coverage
-                    or thin_share(paper, at + oy, lo + ox, hi + ox, gap) >= THIN)
+                    or _thin_share(paper, at + oy, lo + ox, hi + ox, gap) >= THIN)
         band = mask[lo:hi, max(0, at - tolerance):at + tolerance + 1]
         return hi <= lo or band.any(axis=1).mean() > coverage
 
