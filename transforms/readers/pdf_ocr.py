@@ -246,17 +246,21 @@ def _recognise(crops: list[np.ndarray], engine: Recognizer, low: float) -> list[
     if not crops:
         return []
     results = [(t.strip(), float(s)) for t, s in engine.recognise(crops)]
+    again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < low]
     for after in (False, True):
-        again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < low]
         if not again:
             break
         anchored = engine.recognise([_anchored(crops[i], after) for i in again])
+        unhelped = []
         for i, (text, score) in zip(again, anchored, strict=True):
             text, n = text.strip(), len(text.strip())
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
             held = text.endswith(ANCHOR) if after else text.startswith(ANCHOR)
             if held and own > results[i][1]:
                 results[i] = (text[:-len(ANCHOR)] if after else text[len(ANCHOR):], own)
+            else:
+                unhelped.append(i)
+        again = unhelped
     return [(t, round(s, 4)) for t, s in results]
 
 
