@@ -1,6 +1,7 @@
 """Scanned PDFs read with OCR: the grid found in a page image, the recogniser working without the
 network, the per-file OCR time limit, a scanned report ingested end to end, and the scanned corpus."""
 
+import io
 import json
 import re
 import socket
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
 import rapidocr_onnxruntime
 
@@ -15,9 +17,12 @@ from pipelines.run import ingest
 from reading.pool import Task, read_files
 from tools.accuracy import measure
 from transforms.model import FoundCell, ReadError, SourceCell
-from transforms.readers import image_grid
+from transforms.readers import image_grid, pdf_ocr
+from transforms.readers.pages import TableRow
 from transforms.readers.recognizer import RapidOCR, line_input
+from transforms.readers.settings import DEFAULT
 from transforms.reports import flag_implausible, read_report
+from transforms.values import parse_value
 from warehouse import stewardship
 from warehouse.store import connect, records
 
@@ -75,6 +80,55 @@ def test_a_table_cut_by_the_page_break_keeps_its_row_at_the_cut(cut):
     assert grid.rows[0] == pytest.approx(200, abs=5) and grid.rows[-1] == pytest.approx(440, abs=5)
 
 
+def _faint_rule_table() -> tuple[np.ndarray, list[int], list[int]]:
+    """A ruled table of 4 rows by 3 columns on grainy paper. In the first column, the rule between
+    the second and third rows is pale and broken into dashes, with letters standing on it (a worn
+    print: its runs are too short for a line, and the letters darken the ink test around it). In
+    the last column, the second and third rows are one cell with its text across their boundary."""
+    page = np.full((900, 1200), 228, np.uint8)
+    xs, ys = [200, 420, 700, 1000], [200, 290, 380, 470, 560]
+    for i, y in enumerate(ys):
+        cv2.line(page, (xs[0], y), (xs[-1] if i != 3 else xs[2], y), 20, 2)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 20, 2)
+    y = ys[2]
+    page[y - 2:y + 3, xs[0] + 3:xs[1] - 2] = 228
+    for x in range(xs[0] + 3, xs[1] - 2, 22):
+        cv2.line(page, (x, y + (x // 22) % 2), (min(x + 15, xs[1] - 3), y + (x // 22) % 2), 185, 2)
+    cv2.putText(page, "THIRT", (xs[0] + 15, y - 3), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 25, 3)
+    cv2.putText(page, "THIRT", (xs[2] + 40, ys[3] + 12), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 25, 3)
+    grain = np.random.default_rng(0).normal(0, 4, page.shape)
+    return np.clip(page + grain, 0, 255).astype(np.uint8), xs, ys
+
+
+def test_a_pale_broken_rule_still_parts_two_rows():
+    """The pale rule is found again as a thin line along the row boundary: the first column keeps
+    its two cells; the merged cell whose letters cross its boundary stays one cell."""
+    page, _, _ = _faint_rule_table()
+    (grid,), _ = image_grid.page_grids(page, DPI)
+    assert (len(grid.rows) - 1, len(grid.cols) - 1) == (4, 3)
+    slots = grid.slots()
+    assert slots[1][0] is not slots[2][0]
+    assert slots[2][2] is slots[3][2] and (slots[2][2].rowspan, slots[2][2].colspan) == (2, 1)
+    assert len(grid.cells) == 4 * 3 - 1
+
+
+def test_cells_joined_in_an_l_are_split_into_rectangles():
+    """A row of three cells above a heading row across the table, the rule between them lost in
+    the first column: the slots join in an L; they are split into the row's cells (fewest), so the
+    first cell's box does not take in the heading's text."""
+    page = np.full((900, 1200), 228, np.uint8)
+    xs, ys = [200, 420, 700, 1000], [200, 290, 380, 470]
+    for i, y in enumerate(ys):
+        cv2.line(page, (xs[1] if i == 2 else xs[0], y), (xs[-1], y), 20, 2)
+    for j, x in enumerate(xs):
+        cv2.line(page, (x, ys[0]), (x, ys[-1] if j in (0, 3) else ys[2]), 20, 2)
+    (grid,), _ = image_grid.grids(page, DPI)
+    spans = sorted((c.row, c.col, c.rowspan, c.colspan) for c in grid.cells)
+    assert spans == [(0, 0, 1, 1), (0, 1, 1, 1), (0, 2, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1), (1, 2, 1, 1),
+                     (2, 0, 1, 3)]
+
+
 def test_a_page_without_lines_has_no_grid():
     page = np.full((600, 800), 230, np.uint8)
     cv2.putText(page, "2023 1234", (100, 300), cv2.FONT_HERSHEY_SIMPLEX, 2, 30, 4)
@@ -127,6 +181,46 @@ def test_lines_read_the_same_alone_and_batched_by_width():
     reversed_ = ocr.recognise([lines[i] for i in order])[::-1]
     for (t, s), (bt, bs), (rt, rs) in zip(alone, batched, reversed_, strict=True):
         assert (bt, rt) == (t, t) and abs(bs - s) < 1e-4 and abs(rs - s) < 1e-4
+
+
+def test_a_lone_digit_is_read_again_beside_an_anchor_before_or_after_it():
+    """A lone 0 cut from a committed scan (088), read 'O' on its own and '12' with the anchor drawn
+    before it (the 0 dropped), reads 0 with the anchor after it; the score is its own."""
+    crop = cv2.imread(str(GOLDEN / "lone_zero.png"), cv2.IMREAD_GRAYSCALE)
+    ocr = RapidOCR()
+    assert ocr.recognise([crop])[0][0] == "O"
+    assert ocr.recognise([pdf_ocr._anchored(crop)])[0][0] == pdf_ocr.ANCHOR
+    (text, score), = pdf_ocr._recognise([crop], ocr, DEFAULT.low_confidence)
+    assert text == "0" and DEFAULT.low_confidence < score < 1
+
+
+def _image_pdf(page: np.ndarray, dpi: int) -> pdfium.PdfDocument:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(page).save(out, format="PDF", resolution=dpi)
+    return pdfium.PdfDocument(out.getvalue())
+
+
+def test_a_cell_whose_only_mark_is_a_bar_reads_as_a_dash():
+    """The recogniser reads a dash alone in its cell as 一 (one); a cell whose only mark is a short
+    thin bar reads as the dash it prints (a blank), its score kept; a minus sign before a number
+    is left alone."""
+    page = np.full((1100, 850), 228, np.uint8)
+    xs, ys = [100, 300, 450, 600], [300, 360, 420]
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 20, 2)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 20, 2)
+    for y in ys[:-1]:
+        cv2.putText(page, "-5", (xs[0] + 15, y + 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 30, 2)
+        cv2.line(page, (xs[1] + 15, y + 30), (xs[1] + 40, y + 30), 30, 2)
+        cv2.putText(page, "7", (xs[2] + 15, y + 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 30, 2)
+    pdf = _image_pdf(page, 100)
+    rows = [item.row for item in pdf_ocr.image_page(pdf[0], 1, DEFAULT).items if isinstance(item, TableRow)]
+    assert [[c.text for c in row.cells] for row in rows] == [["-5", "—", "7"]] * 2
+    assert all(0 < row.cells[1].confidence < 1 for row in rows)
+    assert parse_value(rows[0].cells[1].text).number is None
 
 
 def test_an_implausible_ocr_number_is_flagged_not_stored_as_read():
@@ -222,14 +316,17 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
 
 @pytest.mark.slow
 def test_scanned_corpus_accuracy():
-    """The committed scanned reports: cells ≥ 98%, agency, year and template all right, and every
-    wrong cell either breaks an identity or is flagged as recognised with low confidence; no table
-    is lost; the tables printed blank (090, 091) and the mixed PDF (093) are read exactly."""
+    """The committed scanned reports: cells ≥ 99.5%, agency, year, template and status all right
+    (no row lost, so no report partial), and every wrong cell either breaks an identity or is
+    flagged as recognised with low confidence; no table is lost; the tables printed blank (090,
+    091), the faint rules (092) and the mixed PDF (093) are read exactly."""
     result = measure([SCANNED])
     assert result.scanned_files >= 14
-    assert result.scanned.rate >= 0.98, "\n".join(result.wrong[:20])
+    assert result.scanned.rate >= 0.995, "\n".join(result.wrong[:20])
     assert result.scanned_meta.rate == 1.0, "\n".join(result.wrong[:20])
+    assert result.meta["status"].rate == 1.0, "\n".join(result.wrong[:20])
     assert result.silent == [], "\n".join(result.silent)
     assert not [w for w in result.wrong if re.search(r"table \w+ not read", w)]
     producers = result.by["producer"]
-    assert producers["scan_libreoffice_blank_review"].rate == producers["mixed_chromium"].rate == 1.0
+    assert (producers["scan_libreoffice_blank_review"].rate == producers["scan_libreoffice_faint"].rate
+            == producers["mixed_chromium"].rate == 1.0)

@@ -44,12 +44,24 @@ class Grid:
 
 CONTRAST = 20  # grey levels darker than its neighbourhood that make a pixel a mark
 FAINT = 7  # the same for the ruling lines of a table printed faint, when looking again
+RULE_CONTRAST = 10  # grey levels darker than the paper that make a pixel part of a faint rule
+THIN = 0.5  # share of a slot's side that a thin line must cover to be a rule found again
 
 
 def ink(gray: np.ndarray, contrast: int = CONTRAST) -> np.ndarray:
     """Dark marks (255) on the page whatever the shade of its paper: pixels darker than their
     neighbourhood by ``contrast``."""
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, contrast)
+
+
+def paper_ink(gray: np.ndarray, dpi: float, contrast: int = RULE_CONTRAST) -> np.ndarray:
+    """Pixels darker than the paper around them by ``contrast`` (True), the paper's shade being the
+    median of a neighbourhood a third of an inch across (taken at a quarter of the size): unlike
+    ``ink``, a pale rule beside dark letters stays a mark, the letters not darkening the measure."""
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    size = max(3, int(dpi / 12)) | 1
+    paper = cv2.resize(cv2.medianBlur(small, size), gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    return cv2.subtract(paper, gray) > contrast
 
 
 def skew(marks: np.ndarray, dpi: float) -> float:
@@ -132,16 +144,20 @@ def page_grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     """``grids`` of a levelled page, looked for again among fainter marks: a table printed with
     pale or broken rules loses lines at the usual contrast, and its rows and columns merge. The
     second look is kept when it finds clearly more cells (a twentieth more)."""
-    found, lines = grids(gray, dpi)
-    again, faint_lines = grids(gray, dpi, FAINT)
+    paper = paper_ink(gray, dpi)
+    found, lines = grids(gray, dpi, paper=paper)
+    again, faint_lines = grids(gray, dpi, FAINT, paper=paper)
     if sum(len(g.cells) for g in again) >= 1.05 * sum(len(g.cells) for g in found) > 0:
         return again, faint_lines
     return found, lines
 
 
-def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST) -> tuple[list[Grid], np.ndarray]:
-    """The ruled tables of a levelled page, top to bottom, and the mask of their lines."""
+def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
+          paper: np.ndarray | None = None) -> tuple[list[Grid], np.ndarray]:
+    """The ruled tables of a levelled page, top to bottom, and the mask of their lines; ``paper``:
+    the page's ``paper_ink`` when already measured."""
     marks = ink(gray, contrast)
+    paper = paper_ink(gray, dpi) if paper is None else paper
     horizontal, vertical = line_masks(marks, dpi)
     tolerance = max(3, int(dpi / 25))
     h_lines = _segments(horizontal, 0)
@@ -180,17 +196,35 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST) -> tuple[list[
         if w < dpi or h < dpi / 6:
             continue  # an underline or a rule, not a table
         region = np.where(labels[y:y + h, x:x + w] == i, np.uint8(255), np.uint8(0))
-        grid = _grid(horizontal[y:y + h, x:x + w] & region, vertical[y:y + h, x:x + w] & region, (x, y), tolerance,
-                     0.6 if contrast == CONTRAST else 0.3)
+        grid = _grid(horizontal[y:y + h, x:x + w] & region, vertical[y:y + h, x:x + w] & region, paper, (x, y),
+                     tolerance, 0.6 if contrast == CONTRAST else 0.3)
         if grid is not None:
             found.append(grid)
     return sorted(found, key=lambda g: g.box[1]), lines
 
 
-def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int], tolerance: int,
-          coverage: float) -> Grid | None:
+def _thin_share(paper: np.ndarray, y: int, x0: int, x1: int, gap: int) -> float:
+    """The share of the columns x0..x1 that a thin horizontal line crosses at ``y`` (give or take
+    two rows): marks (``paper_ink``) within a row of it, paper ``gap`` rows above and below. Letters
+    crossing that height are taller than that and mostly fail the test; a rule, even a broken or
+    pale one, or one that letters touch here and there, mostly passes it."""
+    best = 0.0
+    for at in range(max(gap + 1, y - 2), min(paper.shape[0] - gap - 1, y + 3)):
+        line = paper[at - 1:at + 2, x0:x1].any(axis=0)
+        above = paper[at - gap - 1:at - gap + 2, x0:x1].any(axis=0)
+        below = paper[at + gap - 1:at + gap + 2, x0:x1].any(axis=0)
+        if line.size:
+            best = max(best, float((line & ~above & ~below).mean()))
+    return best
+
+
+def _grid(horizontal: np.ndarray, vertical: np.ndarray, paper: np.ndarray, origin: tuple[int, int],
+          tolerance: int, coverage: float) -> Grid | None:
     """The grid of one table; two slots are one cell unless a line covers more than ``coverage``
-    of the side between them (less for faint rules, which break up)."""
+    of the side between them (less for faint rules, which break up). A row boundary that the
+    line masks miss there is looked for again as a thin line in ``paper`` (``_thin_share``): a pale
+    rule loses pieces beside letters and its runs grow too short for the masks. Sides between
+    columns are not looked for so (a letter's upright stroke is such a line, as long as a row)."""
     ys = _cluster([s[0] for s in _segments(horizontal, 0)], tolerance)
     columns = _segments(vertical, 1)
     xs = _cluster([s[0] for s in columns], tolerance)
@@ -206,6 +240,8 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int],
     if len(ys) < 2:
         return None
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    ox, oy = origin
+    gap = max(3, round(tolerance / 2))
     parent = list(range(n_rows * n_cols))
 
     def find(i: int) -> int:
@@ -219,7 +255,8 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int],
         lo, hi = start + (end - start) // 5, end - (end - start) // 5
         if axis == 0:
             band = mask[max(0, at - tolerance):at + tolerance + 1, lo:hi]
-            return hi <= lo or band.any(axis=0).mean() > coverage
+            return (hi <= lo or band.any(axis=0).mean() > coverage
+                    or _thin_share(paper, at + oy, lo + ox, hi + ox, gap) >= THIN)
         band = mask[lo:hi, max(0, at - tolerance):at + tolerance + 1]
         return hi <= lo or band.any(axis=1).mean() > coverage
 
@@ -233,12 +270,33 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, origin: tuple[int, int],
     for r in range(n_rows):
         for c in range(n_cols):
             groups.setdefault(find(r * n_cols + c), []).append((r, c))
-    ox, oy = origin
     cells = []
-    for slots in groups.values():
+    for slots in (part for group in groups.values() for part in _rectangles(group)):
         r0, r1 = min(s[0] for s in slots), max(s[0] for s in slots) + 1
         c0, c1 = min(s[1] for s in slots), max(s[1] for s in slots) + 1
         box = (xs[c0] + ox, ys[r0] + oy, xs[c1] + ox, ys[r1] + oy)
         cells.append(Cell(box, r0, c0, r1 - r0, c1 - c0))
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid((xs[0] + ox, ys[0] + oy, xs[-1] + ox, ys[-1] + oy), [y + oy for y in ys], [x + ox for x in xs], cells)
+
+
+def _rectangles(slots: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Slots joined into one cell, as rectangles. A cell is a rectangle; slots joined in another
+    shape (an L, where a lost rule joins a cell to a merged one beside it) are split into the runs
+    of each row, or of each column, whichever makes fewer cells: a cell never takes in a slot,
+    and its text, that is not its own."""
+    rows, cols = {r for r, _ in slots}, {c for _, c in slots}
+    if len(slots) == len(rows) * len(cols):
+        return [slots]
+
+    def runs(axis: int) -> list[list[tuple[int, int]]]:
+        out: list[list[tuple[int, int]]] = []
+        for slot in sorted(slots, key=lambda s: (s[axis], s[1 - axis])):
+            last = out[-1][-1] if out else None
+            if last and last[axis] == slot[axis] and slot[1 - axis] == last[1 - axis] + 1:
+                out[-1].append(slot)
+            else:
+                out.append([slot])
+        return out
+
+    return min(runs(0), runs(1), key=len)

@@ -8,9 +8,10 @@ text from its neighbour. Outside the tables, text is detected only in the bands 
 hold marks, stacked into one image, for the metadata and section headings. Only the pages that
 hold a table, and the first and last page (title, signature and date), are read. The recogniser
 is the settings' (``recognizer``). Every cell says it was read by OCR and with what confidence
-(the lowest score of its text lines). Nothing recognised is altered, with one exception: a number
+(the lowest score of its text lines). Nothing recognised is altered, with two exceptions: a number
 followed by a lone point (a speck taken for a full stop; no cell of the template prints one)
-loses the point and is flagged with confidence ``DOUBTFUL``.
+loses the point and is flagged with confidence ``DOUBTFUL``; a cell whose only mark is a short
+thin bar, which the recogniser reads as 一 (one) or a hyphen, reads as the dash it prints.
 """
 
 import re
@@ -219,6 +220,7 @@ def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
 TALL = 3.0  # inches: the most text stacked into one image for the detector (about a third of a page)
 DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below the low-confidence mark)
 TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
+DASH = "—"  # what a cell whose only mark is a short horizontal bar prints
 _TRAILING_POINT = re.compile(r"^\d+[.。·]$")  # no cell of the template prints a number so; a row number is not alone
 
 
@@ -239,6 +241,8 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low
         confidence = round(min(s for _, s in lines), 4) if lines else None
         if _TRAILING_POINT.match(text):  # a speck of the scan read as a full stop after a number
             text, confidence = text[:-1], min(confidence, DOUBTFUL)
+        elif len(lines) == 1 and len(text) == 1 and text != DASH and _bar(p, cell.box, pad):
+            text = DASH  # the recogniser reads a lone dash as 一 (one) or as a hyphen
         sources[cell] = SourceCell(text, page=no, bbox=p.points(cell.box), method="ocr", confidence=confidence)
     rows = []
     for r, slots in enumerate(grid.slots()):
@@ -247,37 +251,58 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low
     return rows
 
 
+def _bar(p: _Page, box: tuple[int, int, int, int], pad: int) -> bool:
+    """Whether a cell's only mark is a short, thin horizontal bar clear of its edges: a dash."""
+    x0, y0, x1, y1 = box
+    inner = p.text[y0 + pad:y1 - pad, x0 + pad:x1 - pad]
+    count, _, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    if count != 2:
+        return False
+    x, y, w, h, _ = stats[1]
+    clear = x > 0 and y > 0 and x + w < inner.shape[1] and y + h < inner.shape[0]
+    return clear and w >= 3 * h and h <= p.dpi / 25 and p.dpi / 30 <= w <= inner.shape[1] / 2
+
+
 ANCHOR = "12"  # digits drawn before a lone character so that the recogniser reads it among numbers
 
 
 def _recognise(crops: list[np.ndarray], engine: Recognizer, low: float) -> list[tuple[str, float]]:
     """(text, score) of each line image. A lone glyph is ambiguous on its own (0, o and 。 look
     alike), so a short line read with a score below ``low`` is read again after ``ANCHOR``, drawn
-    in OpenCV's own font; that reading is kept when it starts with the anchor and its own
-    characters score better (their score counted as if the anchor's scored 1, a lower bound)."""
+    in OpenCV's own font, and, when that does not help, again before it; a reading is kept when it
+    holds the anchor where it was drawn and its own characters score better (their score counted as
+    if the anchor's scored 1, a lower bound)."""
     if not crops:
         return []
     results = [(t.strip(), float(s)) for t, s in engine.recognise(crops)]
     again = [i for i, (t, s) in enumerate(results) if len(t) <= 2 and s < low]
-    if again:
-        anchored = engine.recognise([_anchored(crops[i]) for i in again])
+    for after in (False, True):
+        if not again:
+            break
+        anchored = engine.recognise([_anchored(crops[i], after) for i in again])
+        unhelped = []
         for i, (text, score) in zip(again, anchored, strict=True):
             text, n = text.strip(), len(text.strip())
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
-            if text.startswith(ANCHOR) and own > results[i][1]:
-                results[i] = (text[len(ANCHOR):], own)
+            held = text.endswith(ANCHOR) if after else text.startswith(ANCHOR)
+            if held and own > results[i][1]:
+                results[i] = (text[:-len(ANCHOR)] if after else text[len(ANCHOR):], own)
+            else:
+                unhelped.append(i)
+        again = unhelped
     return [(t, round(s, 4)) for t, s in results]
 
 
-def _anchored(crop: np.ndarray) -> np.ndarray:
+def _anchored(crop: np.ndarray, after: bool = False) -> np.ndarray:
+    """The line image with ``ANCHOR`` drawn before it (``after``: right after it) in its ink on its paper."""
     h = crop.shape[0]
     paper, ink = int(np.median(crop)), int(crop.min())
     scale = h * 0.45 / 22  # Hershey glyphs are 22 units tall at scale 1
     thickness = max(1, int(scale * 2))
     (width, height), _ = cv2.getTextSize(ANCHOR, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    prefix = np.full((h, width + h // 2), paper, np.uint8)
-    cv2.putText(prefix, ANCHOR, (0, (h + height) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, thickness, cv2.LINE_AA)
-    return np.hstack([prefix, crop])
+    anchor = np.full((h, width + h // 2), paper, np.uint8)
+    cv2.putText(anchor, ANCHOR, (0, (h + height) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, thickness, cv2.LINE_AA)
+    return np.hstack([crop, anchor] if after else [anchor, crop])
 
 
 def _cell_lines(p: _Page, box: tuple[int, int, int, int], pad: int) -> list[np.ndarray]:
