@@ -25,8 +25,11 @@ $(UV): requirements-uv.txt
 	.uv/bin/pip install --quiet --require-hashes -r requirements-uv.txt
 	touch $(UV)
 
-$(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --extra dev $(UV_PYTHON)
+# --compile-bytecode: the libraries' .pyc are written once here, not left to the first import (which
+# cannot write them where PYTHONDONTWRITEBYTECODE is set or the folder is read-only, and then compiles
+# Dagster, Great Expectations and the rest from source on every start: seconds of each `gongkai` command)
+$(STAMP): $(UV) pyproject.toml uv.lock Makefile
+	$(UV) sync --locked --extra dev --compile-bytecode $(UV_PYTHON)
 	touch $(STAMP)
 
 install: $(STAMP)  ## .venv exactly as uv.lock says (dev extra included), the project editable (console script gongkai)
