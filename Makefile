@@ -58,7 +58,7 @@ browser:  ## Debian's chromium and chromium-driver, for the tests that open the 
 accuracy: install  ## reader accuracy on tests/corpus (its scanned files on their own line), data/samples and data/real against their truth
 	$(BIN)/python -m tools.accuracy tests/corpus tests/corpus/scanned data/samples data/real
 
-bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison); figures in data/bench/results*.json
+bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison, "--only startup" measures start-up alone); figures in data/bench/results*.json
 	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000) $(BENCH_ARGS)
 
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)
