@@ -48,9 +48,9 @@ demo: install  ## generate a multi-province, multi-year corpus into data/demo/, 
 	$(BIN)/gongkai ingest $(DEMO) --warehouse $(DEMO_WAREHOUSE) --quiet
 	$(BIN)/gongkai serve --warehouse $(DEMO_WAREHOUSE) --landing $(DEMO) --banner "$(DEMO_BANNER)"
 
-test: install browser  ## the linter (ruff, rules in pyproject.toml), then the test suite
+test: install browser  ## the linter (ruff, rules in pyproject.toml), then the test suite on TEST_WORKERS processes (default 2)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(or $(TEST_WORKERS),2) --dist loadfile --no-loadscope-reorder
 
 browser:  ## Debian's chromium and chromium-driver, for the tests that open the review page and the workbench
 	@(command -v chromium && command -v chromedriver) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
