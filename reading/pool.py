@@ -25,6 +25,7 @@ from multiprocessing.connection import wait
 
 import polars as pl
 
+from transforms import readers
 from transforms.facts import report_row, staged_tables
 from transforms.model import ReadError, Status
 from transforms.readers.settings import DEFAULT, ReaderSettings
@@ -201,7 +202,7 @@ def read_files(
     if not pending:
         return
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["reading.pool", "reading.warmup"])
+    ctx.set_forkserver_preload(["reading.pool", *readers.modules(t.path for _, t in pending), "reading.warmup"])
 
     def worker() -> _Worker:
         return _Worker(ctx, max_bytes, memory_mb, settings)
