@@ -198,6 +198,13 @@ def startup_line(s: dict) -> str:
             f"(CPU {s['one_text_file_cpu_seconds']:.1f} s)")
 
 
+def committed_line(o: dict) -> str:
+    return (f"ocr on tests/corpus/scanned {o['pages_per_second']:.2f} pages/s ({o['pages_per_second_per_core']:.2f} "
+            f"a core; {o['pages']} pages in {o['files']} files, {o['seconds']:.1f} s, CPU {o['cpu_seconds']:.1f} s: "
+            f"{o['cpu_seconds'] / o['pages']:.2f} s a page), peak memory of a reading worker "
+            f"{o['peak_worker_memory_mb']:.0f} MB")
+
+
 def baseline(pdfs: list[Path]) -> float:
     import pdfplumber
 
@@ -217,9 +224,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("data/bench"))
     parser.add_argument("--no-baseline", action="store_true",
                         help="leave out the naive baseline (c): for large corpora, where it takes long")
-    parser.add_argument("--only", choices=["startup"],
-                        help="measure only this: startup is (f) alone, with no corpus generated "
-                             "(data/bench/results-startup.json)")
+    parser.add_argument("--only", choices=["startup", "scans"],
+                        help="measure only this, with no corpus generated: startup is (f) alone "
+                             "(data/bench/results-startup.json), scans is (e) alone (data/bench/results-scans.json)")
     args = parser.parse_args()
     # the ingest's forkserver and workers are reparented here, not to init, when it ends: waited
     # for here, their CPU time counts in the run's (``ingest``)
@@ -232,6 +239,12 @@ def main() -> int:
         (args.out / "results-startup.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
         print(json.dumps(results, indent=2))
         print(startup_line(results["startup"]))
+        return 0
+    if args.only == "scans":
+        results = {"cores": os.cpu_count(), "ocr_committed_scans": ocr(sorted(SCANNED.glob("*.pdf")), runs, "scans")}
+        (args.out / "results-scans.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+        print(json.dumps(results, indent=2))
+        print(committed_line(results["ocr_committed_scans"]))
         return 0
     corpus = generate(args.out, args.reports, args.seed)
     files = [p for p in corpus.iterdir() if not p.name.startswith(".")]
@@ -269,14 +282,12 @@ def main() -> int:
     if "ocr" in results:
         o = results["ocr"]
         print(f"ocr {o['pages_per_second']:.2f} pages/s on {results['cores']} cores "
-              f"({o['pages_per_second_per_core']:.2f} a core; {o['pages']} pages in {o['files']} scanned files), "
+              f"({o['pages_per_second_per_core']:.2f} a core; {o['pages']} pages in {o['files']} scanned files; "
+              f"CPU {o['cpu_seconds'] / o['pages']:.2f} s a page), "
               f"{100 * o['share_of_first_ingest']:.0f}% of the first ingest's time, "
               f"peak memory of a reading worker {o['peak_worker_memory_mb']:.0f} MB")
     if "ocr_committed_scans" in results:
-        o = results["ocr_committed_scans"]
-        print(f"ocr on tests/corpus/scanned {o['pages_per_second']:.2f} pages/s ({o['pages_per_second_per_core']:.2f} "
-              f"a core; {o['pages']} pages in {o['files']} files, {o['seconds']:.1f} s), "
-              f"peak memory of a reading worker {o['peak_worker_memory_mb']:.0f} MB")
+        print(committed_line(results["ocr_committed_scans"]))
     print(f"first ingest {first['wall_seconds']:.1f} s ({len(files)} reports), peak memory "
           f"{first['peak_memory_mb']:.0f} MB, of a reading worker {first['peak_worker_memory_mb']:.0f} MB")
     print(f"second ingest, unchanged: {second['wall_seconds']:.1f} s ({len(files)} reports, "
