@@ -1,6 +1,7 @@
 """Reading landed files into ``reports`` rows and facts, in worker processes, within limits.
 
-Files are read in parallel by a few worker processes (one per core). A worker that takes longer
+Files are read in parallel by a few worker processes (one per core), the largest first, and a
+worker hands the memory a file freed back to the system before the next. A worker that takes longer
 than the time limit on a file is killed and replaced, so a file that makes the parser hang only
 costs its own row; a scanned PDF read with OCR gets its own, larger limit (the worker says when
 OCR starts). Each worker's address space is limited, so a file that needs too much memory
