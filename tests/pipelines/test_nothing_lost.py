@@ -202,6 +202,18 @@ def test_a_file_that_needs_too_much_memory_is_rejected_by_its_worker(land):
     assert got[1]["status"] == "parsed"  # the same worker reads the next file within the limit
 
 
+def test_files_are_read_largest_first_each_under_its_own_index(land):
+    """One worker: the files come back largest first (a scan, the slowest, does not end the run
+    alone on one core), each under the index it was given."""
+    for name, lines in (("s.txt", 1), ("l.txt", 300), ("m.txt", 30)):
+        (land / name).write_text("年度报告\n" * lines, encoding="utf-8")
+    files = sorted(landing.scan(land), key=lambda f: f.path)
+    tasks = [Task(f.path, os.fsencode(f.target), f.size, f.mtime) for f in files]
+    got = [(i, row["source_path"]) for i, row, _ in read_files(tasks, max_bytes=1e9, seconds=600, workers=1)]
+    assert [path.rsplit("/", 1)[-1] for _, path in got] == ["l.txt", "m.txt", "s.txt"]
+    assert all(tasks[i].path == path for i, path in got)
+
+
 def test_the_size_limit_applies_before_any_byte_is_read(land, tmp_path):
     huge = land / "huge.pdf"
     with open(huge, "wb") as f:
