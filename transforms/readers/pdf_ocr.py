@@ -196,28 +196,22 @@ def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
 DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below the low-confidence mark)
 TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
 DASH = "—"  # what a cell whose only mark is a short horizontal bar prints
+_HAN = re.compile(r"[\u4e00-\u9fff]")  # a cell read with Chinese characters is a label, not numbers
 _TRAILING_POINT = re.compile(r"^\d+[.。·]$")  # no cell of the template prints a number so; a row number is not alone
 
 
 def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low: float) -> list[tuple[float, Row]]:
     """(top, Row) per grid row; a merged cell's SourceCell is repeated over the slots it covers. A
-    cell one row high that joins slots the rows beside it keep apart (``Cell.doubts``), with no text
-    across that boundary, is also read in parts, split there; when every part reads as a value or a
-    blank, the parts are its slots' cells (a rule lost between two numbers), and when only one part
-    holds a mark they are all flagged ``DOUBTFUL``: the image cannot tell a lost rule from a merged cell."""
+    cell one row high that joins slots the rows beside it keep apart (``Cell.doubts``), read with
+    no Chinese (not a label) and no text across that boundary, is read again in parts, split there;
+    when every part reads as a value or a blank, the parts are its slots' cells (a rule lost between
+    two numbers), and when only one part holds a mark they are all flagged ``DOUBTFUL``: the image
+    cannot tell a lost rule from a merged cell."""
     pad = max(2, int(p.dpi / 50))
-    splits = {cell: parts for cell in grid.cells if cell.doubts and len(parts := _parts(p, grid, cell, pad)) > 1}
-    boxes = [cell.box for cell in grid.cells] + [box for parts in splits.values() for _, box in parts]
-    crops, owners = [], []
-    for i, box in enumerate(boxes):
-        for crop in _cell_lines(p, box, pad):
-            crops.append(crop)
-            owners.append(i)
-    texts: list[list[tuple[str, float]]] = [[] for _ in boxes]
-    for owner, (text, score) in zip(owners, _recognise(crops, engine, low), strict=True):
-        texts[owner].append((text, score))
-    read = iter(_source(p, box, lines, pad, no) for box, lines in zip(boxes, texts, strict=True))
-    sources = {cell: next(read) for cell in grid.cells}
+    sources = dict(zip(grid.cells, _read(p, [c.box for c in grid.cells], engine, low, pad, no), strict=True))
+    splits = {cell: parts for cell in grid.cells if cell.doubts and sources[cell].text
+              and not _HAN.search(sources[cell].text) and len(parts := _parts(p, grid, cell, pad)) > 1}
+    read = iter(_read(p, [box for parts in splits.values() for _, box in parts], engine, low, pad, no))
     by_slot: dict[tuple[int, int], SourceCell] = {}
     for cell, parts in splits.items():
         cells = [next(read) for _ in parts]
@@ -232,6 +226,21 @@ def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low
         rows.append((top, Row([(by_slot.get((r, c)) or sources[cell]) if cell else SourceCell("", page=no, method="ocr")
                                for c, cell in enumerate(slots)], grid=True)))
     return rows
+
+
+def _read(p: _Page, boxes: list[tuple[int, int, int, int]], engine: Recognizer, low: float, pad: int,
+          no: int) -> list[SourceCell]:
+    """The SourceCell of each box of the page (a cell or part of one), its text lines recognised
+    in one batch."""
+    crops, owners = [], []
+    for i, box in enumerate(boxes):
+        for crop in _cell_lines(p, box, pad):
+            crops.append(crop)
+            owners.append(i)
+    texts: list[list[tuple[str, float]]] = [[] for _ in boxes]
+    for owner, (text, score) in zip(owners, _recognise(crops, engine, low), strict=True):
+        texts[owner].append((text, score))
+    return [_source(p, box, lines, pad, no) for box, lines in zip(boxes, texts, strict=True)]
 
 
 def _source(p: _Page, box: tuple[int, int, int, int], lines: list[tuple[str, float]], pad: int,
