@@ -25,8 +25,11 @@ $(UV): requirements-uv.txt
 	.uv/bin/pip install --quiet --require-hashes -r requirements-uv.txt
 	touch $(UV)
 
-$(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --extra dev $(UV_PYTHON)
+# --compile-bytecode: the libraries' .pyc are written once here, not left to the first import (which
+# cannot write them where PYTHONDONTWRITEBYTECODE is set or the folder is read-only, and then compiles
+# Dagster, Great Expectations and the rest from source on every start: seconds of each `gongkai` command)
+$(STAMP): $(UV) pyproject.toml uv.lock Makefile
+	$(UV) sync --locked --extra dev --compile-bytecode $(UV_PYTHON)
 	touch $(STAMP)
 
 install: $(STAMP)  ## .venv exactly as uv.lock says (dev extra included), the project editable (console script gongkai)
@@ -45,9 +48,9 @@ demo: install  ## generate a multi-province, multi-year corpus into data/demo/, 
 	$(BIN)/gongkai ingest $(DEMO) --warehouse $(DEMO_WAREHOUSE) --quiet
 	$(BIN)/gongkai serve --warehouse $(DEMO_WAREHOUSE) --landing $(DEMO) --banner "$(DEMO_BANNER)"
 
-test: install browser  ## the linter (ruff, rules in pyproject.toml), then the test suite
+test: install browser  ## the linter (ruff, rules in pyproject.toml), then the test suite on TEST_WORKERS processes (default 2)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(or $(TEST_WORKERS),2) --dist loadfile --no-loadscope-reorder
 
 browser:  ## Debian's chromium and chromium-driver, for the tests that open the review page and the workbench
 	@(command -v chromium && command -v chromedriver) >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
@@ -55,7 +58,7 @@ browser:  ## Debian's chromium and chromium-driver, for the tests that open the 
 accuracy: install  ## reader accuracy on tests/corpus (its scanned files on their own line), data/samples and data/real against their truth
 	$(BIN)/python -m tools.accuracy tests/corpus tests/corpus/scanned data/samples data/real
 
-bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison); figures in data/bench/results*.json
+bench: install  ## the benchmark (BENCH_REPORTS=1000; BENCH_ARGS=--no-baseline skips the PDF comparison, "--only startup" measures start-up alone); figures in data/bench/results*.json
 	$(BIN)/python -m tools.bench --reports $(or $(BENCH_REPORTS),1000) $(BENCH_ARGS)
 
 corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get install libreoffice-writer-nogui chromium fonts-wqy-zenhei)

@@ -1,8 +1,30 @@
 """Running the suites and reading back GX's verdict for every row."""
 
+import contextlib
+import sys
+import threading
+
 import polars as pl
 
 from transforms.identities import IDENTITY_SCHEMA
+
+_importing: threading.Thread | None = None
+
+
+def import_in_background() -> None:
+    """Start importing Great Expectations in a thread (once a process): a run about to read files,
+    whose reports it will then judge, calls this so that the import (seconds of CPU) goes on while
+    the run waits for its reading workers, instead of after them. Judging waits for it to end;
+    a failed import is left for the judging to raise."""
+    global _importing
+    if _importing is None and "great_expectations" not in sys.modules:
+        _importing = threading.Thread(target=_import, name="import great_expectations")
+        _importing.start()
+
+
+def _import() -> None:
+    with contextlib.suppress(Exception):
+        import great_expectations  # noqa: F401
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
 

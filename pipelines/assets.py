@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from expectations.runner import domain_violations, import_in_background, judge_sides
 from pipelines.checks import check_specs, suite_checks
 from pipelines.fetch import fetched_files
 from pipelines.resources import LandingFolder, Progress, Readers, StewardFiles, Warehouse
@@ -74,6 +75,8 @@ def read_reports(
     """The new and changed files read by the reading workers (``reading.pool``), within limits."""
     started = time.monotonic()
     tasks, report_rows = planned_tasks(landed_files)
+    if tasks and context.job_def.executor_def.name in ONE_PROCESS:  # the judging step runs in this process
+        import_in_background()
     for row in report_rows:
         progress.say(context, f"{row['source_path']}: rejected ({row['status_reason']})")
     staging = warehouse_db.staging(context.run.run_id)
@@ -160,8 +163,6 @@ def expectation_results(
     context: dg.AssetExecutionContext, warehouse_db: Warehouse, progress: Progress
 ) -> dg.MaterializeResult:
     """DuckDB table: every expectation judged by its Great Expectations suite."""
-    from expectations.runner import domain_violations, judge_sides
-
     con = warehouse_db.con
     templates = store.unchecked_reports(con)
     ids = sorted(templates)

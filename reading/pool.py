@@ -11,6 +11,7 @@ when the cause may pass (the run's limits, the machine), so that the next run re
 A worker hashes the bytes it read: the report_id is always that of the bytes the facts come from.
 """
 
+import ctypes
 import hashlib
 import multiprocessing as mp
 import os
@@ -24,6 +25,7 @@ from multiprocessing.connection import wait
 
 import polars as pl
 
+from transforms import readers
 from transforms.facts import report_row, staged_tables
 from transforms.model import ReadError, Status
 from transforms.readers.settings import DEFAULT, ReaderSettings
@@ -136,12 +138,26 @@ def limit_memory(megabytes: float) -> None:
     _memory_mb = megabytes
 
 
+def _release() -> Callable[[], object]:
+    """What gives the memory a read freed back to the system: glibc keeps freed pages in its heap
+    for the next allocation, and after a scan (page images, the recogniser's tensors) that heap is
+    left in pieces that later reads cannot reuse whole, so a worker would only grow. Nothing
+    where the C library has no ``malloc_trim``."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
 def _worker(conn, max_bytes: float, memory_mb: float | None, settings: ReaderSettings) -> None:
     if memory_mb:
         limit_memory(memory_mb)
+    release = _release()
     try:
         while (task := conn.recv()) is not None:
             conn.send(read_file(task, max_bytes, lambda: conn.send(OCR_STARTED), settings))
+            release()
     except (EOFError, OSError):  # the run ended without telling (it was killed)
         pass
 
@@ -181,11 +197,12 @@ def read_files(
     may take ``seconds``, or ``ocr_seconds`` (default the same) once OCR starts on it."""
     ocr_seconds = seconds if ocr_seconds is None else ocr_seconds
     limit = lambda w: ocr_seconds if w.ocr else seconds  # noqa: E731
-    pending = deque(enumerate(tasks))
+    # the largest files first (a scan takes longest): the last file to finish is then a short one
+    pending = deque(sorted(enumerate(tasks), key=lambda it: -it[1].size))
     if not pending:
         return
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["reading.pool", "reading.warmup"])
+    ctx.set_forkserver_preload(["reading.pool", *readers.modules(t.path for _, t in pending), "reading.warmup"])
 
     def worker() -> _Worker:
         return _Worker(ctx, max_bytes, memory_mb, settings)

@@ -1,9 +1,13 @@
-"""Imported once by the forkserver that forks the reading workers: the readers and the gazetteer
-are loaded there, so every worker starts with them in memory instead of loading them again. The
-OCR library and its models are not: a worker loads them when it first meets a scan, so a run
+"""Imported by the forkserver that forks the reading workers, after the readers the run needs
+(``reading.pool.read_files`` names them): the gazetteer is indexed there, so that every worker
+starts with it in memory instead of building it again, and then everything loaded so far is frozen
+(``gc.freeze``): the workers' cyclic collector skips it, and their pages of it stay shared. The OCR
+library and its models are not loaded: a worker loads them when it first meets a scan, so a run
 without scans never pays for them."""
 
-from transforms import gazetteer, readers, reports  # noqa: F401
+import gc
 
-readers.preload()
+from transforms import gazetteer
+
 gazetteer._index()
+gc.freeze()

@@ -1,18 +1,36 @@
+import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.run import ingest
+from transforms.model import ParsedReport, ReadError
+from transforms.reports import PARSER_VERSION, read_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 REAL = ROOT / "data" / "real"
 CORPUS = ROOT / "tests" / "corpus"
 DOCS = ROOT / "docs"
+
+
+# The files that take longest, started first: `make test` gives each worker a file at a time, in
+# collection order (--no-loadscope-reorder), so the two workers end together.
+LONGEST = ("pipelines/test_landing_states.py", "pipelines/test_faults.py", "reading/test_ocr.py",
+           "pipelines/test_nothing_lost.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.relative_to(ROOT / "tests").as_posix()
+        return LONGEST.index(path) if path in LONGEST else len(LONGEST)
+
+    items.sort(key=rank)
 
 
 def truths() -> dict[str, dict]:
@@ -48,6 +66,27 @@ def sample_warehouse(landing, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
     assert ingest(landing, path, echo=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def read_once() -> Callable[[str, bytes], ParsedReport]:
+    """``read_report`` reading each file once a session, keyed by its name, the bytes' checksum and
+    the parser's version: the tests that need a scan read by OCR (real OCR, never stubbed) share
+    one reading of it. The reports are shared: a test must not change them."""
+    readings: dict[tuple[str, str, str], ParsedReport | ReadError] = {}
+
+    def read(name: str, data: bytes) -> ParsedReport:
+        key = (name, hashlib.sha256(data).hexdigest(), PARSER_VERSION)
+        if key not in readings:
+            try:
+                readings[key] = read_report(name, data)
+            except ReadError as e:
+                readings[key] = e
+        if isinstance(readings[key], ReadError):
+            raise readings[key]
+        return readings[key]
+
+    return read
 
 
 def query(path: Path, sql: str, params=None) -> list[tuple]:

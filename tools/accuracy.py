@@ -21,6 +21,7 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from transforms import catalog
 from transforms.facts import fact_columns
 from transforms.identities import identity_sides
 from transforms.labels import normalize
-from transforms.model import ReadError, Status
+from transforms.model import ParsedReport, ReadError, Status
 from transforms.readers import format_of
 from transforms.readers.settings import DEFAULT
 from transforms.reports import read_report
@@ -97,7 +98,8 @@ def producer_of(path: Path) -> str:
     return path.name.split(".")[0].split("_", 1)[-1]
 
 
-def measure(dirs: list[Path]) -> Result:
+def measure(dirs: list[Path], *, read: Callable[[str, bytes], ParsedReport] = read_report) -> Result:
+    """The accuracy of the reports of ``dirs`` against their truth, each read by ``read``."""
     res = Result()
     for path, truth in report_files(dirs):
         try:
@@ -111,7 +113,7 @@ def measure(dirs: list[Path]) -> Result:
         mixed = catalog.MIXED_ROWS.get(truth["template"], {})
         as_printed = {tuple(k) for k in truth.get("unknown", []) if k[1] in mixed}
         try:
-            report = read_report(path.name, path.read_bytes())
+            report = read(path.name, path.read_bytes())
         except ReadError as e:
             report = None
             res.wrong.append(f"{path.name}: rejected ({e})")

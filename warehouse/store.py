@@ -69,30 +69,35 @@ def connect(path: str | Path, wait_seconds: float = 0.0, on_wait=None, *, read_o
             raise NotAWarehouse(f"{path} cannot be opened as a DuckDB warehouse: {e}") from None
     if read_only:
         return con
+    made = _columns(con, "expectation_results")  # before the DDL adds what an older warehouse lacks
     con.execute(schema.ddl())
-    _migrate(con)
+    _migrate(con, results_without_terms=bool(made) and "terms" not in made)
     if con.execute("select count(*) from cells").fetchall()[0][0] == 0:
         _load_catalog(con)
     con.execute(views.ddl())
     return con
 
 
-def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of ``table`` (none when the warehouse has no such table yet)."""
+    rows = con.execute("select column_name from information_schema.columns where table_name = ?", [table]).fetchall()
+    return {r[0] for r in rows}
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, *, results_without_terms: bool) -> None:
     """Bring a warehouse made by an older version to these tables (agency_id, agencies by id, the
-    facts' method and confidence, the results' terms)."""
+    facts' method and confidence, the results' terms). ``results_without_terms``: the warehouse's
+    results were judged before their terms were kept (the column was added on this opening)."""
     for table in ("reports", "facts"):
         con.execute(f"alter table {table} add column if not exists agency_id varchar")
     con.execute(UPGRADE)
-    found = con.execute("select count(*) from information_schema.columns where table_name = 'agencies' "
-                        "and column_name = 'agency_id'").fetchall()[0][0]
-    if not found:  # a dimension rebuilt from reports on every run: drop the old one
+    if "agency_id" not in _columns(con, "agencies"):  # a dimension rebuilt from reports on every run: drop the old one
         con.execute("drop table agencies")
         con.execute(schema.AGENCIES.ddl())
-    # results judged before their terms were kept: judged again by the next run (their reports count as unchecked)
-    stale = con.execute("select count(*) from expectation_results where terms is null").fetchall()[0][0]
-    if stale:
-        con.execute("delete from expectation_results where report_id in "
-                    "(select report_id from expectation_results where terms is null)")
+    # judged again by the next run (their reports count as unchecked); a result may hold no terms
+    # (narrative_matches_table): a NULL there is not a sign of an older warehouse
+    if results_without_terms:
+        con.execute("delete from expectation_results")
         mark_pending(con, "cross_year")
 
 

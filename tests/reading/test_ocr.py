@@ -320,7 +320,7 @@ def test_ocr_has_its_own_time_limit(tmp_path):
 
 
 @pytest.mark.slow
-def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
+def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path, read_once):
     path = SCANNED / "080_scan_libreoffice.pdf"
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text(encoding="utf-8"))
     landing = tmp_path / "landing"
@@ -342,6 +342,9 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
         want = {(c["table"], c["item"], c["column"]): c["value"] for c in truth["cells"]}
         right = sum(want.get((t, i, c)) == v for i, c, t, v, *_ in facts)
         assert right / len(want) >= 0.98
+        read = read_once(path.name, path.read_bytes())  # the stored facts are the cells as the reader read them
+        assert {(t, i, c): (v, s) for i, c, t, v, _, s, *_ in facts} == {
+            (c.table_code, c.item_code, c.column_code): (c.value, c.source.confidence) for c in read.cells}
         # an identity failing on this report (its result turned to a failure here, its cells as
         # read): the finding's evidence names its low-confidence cells for a steward to check first
         expectation, scope, item, column = con.execute(
@@ -360,13 +363,13 @@ def test_scanned_report_is_ingested_with_method_and_confidence(tmp_path):
 
 
 @pytest.mark.slow
-def test_scanned_corpus_accuracy():
+def test_scanned_corpus_accuracy(read_once):
     """The committed scanned reports: cells ≥ 99.5%, agency, year, template and status all right
     (no row lost, so no report partial), and every wrong cell either breaks an identity or is
     flagged as recognised with low confidence; no table is lost; the tables printed blank (090,
     091), the faint rules (092, and 094 where a broken column rule once merged two value cells)
     and the mixed PDF (093) are read exactly."""
-    result = measure([SCANNED])
+    result = measure([SCANNED], read=read_once)
     assert result.scanned_files >= 15
     assert result.scanned.rate >= 0.995, "\n".join(result.wrong[:20])
     assert result.scanned_meta.rate == 1.0, "\n".join(result.wrong[:20])

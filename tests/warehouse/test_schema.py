@@ -66,3 +66,18 @@ def test_a_warehouse_made_before_the_added_columns_gets_them(tmp_path):
                                            "where table_name = 'reports'").fetchall()]
     assert found == [(None, None, None)]  # the old row kept, the new columns NULL
     assert names[-3:] == ["transient", "source_url", "fetched_at"]
+
+
+def test_a_result_without_terms_is_kept_when_the_warehouse_is_opened_again(tmp_path):
+    # narrative_matches_table holds no terms: reopening must not take that for an older warehouse
+    # (it did: every run judged every report with a narrative result again, and loaded GX for it)
+    path = tmp_path / "w.duckdb"
+    with connect(path) as con:
+        con.execute("insert into reports (report_id, source_path, status) values ('r1', '/a.txt', 'parsed')")
+        con.execute("insert into expectation_results (report_id, expectation, scope, observed, expected, success) "
+                    "values ('r1', 'narrative_matches_table', 's1', 3, 3, true)")
+    with connect(path) as con:
+        kept = con.execute("select expectation, terms from expectation_results").fetchall()
+        pending = con.execute("select work from pending").fetchall()
+    assert kept == [("narrative_matches_table", None)]
+    assert pending == []

@@ -7,8 +7,9 @@ modules, imported when a file of the format is first read (so that naming the fo
 PDF or OCR library). Steps to add a format: docs/architecture.md.
 """
 
+import contextlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Protocol
@@ -32,9 +33,13 @@ class Format:
     reader: str  # module.function of this package, a Reader
     paged: bool = False  # its cells are placed by page and box (the workbench shows page crops)
 
+    @property
+    def module(self) -> str:
+        """The module that holds the reader."""
+        return f"{__name__}.{self.reader.rsplit('.', 1)[0]}"
+
     def load(self) -> Reader:
-        module, function = self.reader.rsplit(".", 1)
-        return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+        return getattr(importlib.import_module(self.module), self.reader.rsplit(".", 1)[1])
 
 
 FORMATS = (
@@ -69,7 +74,12 @@ def read(data: bytes, fmt: str, settings: ReaderSettings = DEFAULT, *,
     return BY_NAME[fmt].load()(data, settings, ocr_started)
 
 
-def preload() -> None:
-    """Import every reader (the reading workers' forkserver does, so that workers start with them)."""
-    for f in FORMATS:
-        f.load()
+def modules(names: Iterable[str]) -> list[str]:
+    """The reader modules of the formats that files named ``names`` have by their extension (the
+    reading workers' forkserver imports them, so that workers start with them and a run without
+    PDFs never loads pdfium); an extension no reader knows adds none."""
+    found = set()
+    for name in names:
+        with contextlib.suppress(ReadError):
+            found.add(format_of(name).module)
+    return sorted(found)

@@ -140,11 +140,13 @@ def _page(page: pdfium.PdfPage, no: int, full: bool, settings: ReaderSettings, e
 
 def _bands(marks: np.ndarray, dpi: int) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1) of the horizontal bands of a page that hold text marks, with a
-    margin: the only places where text is looked for."""
+    margin: the only places where text is looked for. A band is at most ``TALL`` inches high: a
+    taller one (a paragraph) is cut in the middle of its widest blank gap between lines, and its
+    margin there stops at the middle of the gap, so no band holds part of its neighbour's line."""
     rows = np.flatnonzero(marks.any(axis=1))
     if not rows.size:
         return []
-    gap, margin = int(dpi / 8), int(dpi / 20)
+    gap, margin, tall = int(dpi / 8), int(dpi / 20), int(TALL * dpi)
     runs, start = [], rows[0]
     for a, b in zip(rows, rows[1:], strict=False):
         if b - a > gap:
@@ -154,34 +156,60 @@ def _bands(marks: np.ndarray, dpi: int) -> list[tuple[int, int, int, int]]:
     h, w = marks.shape
     boxes = []
     for top, bottom in runs:
-        cols = np.flatnonzero(marks[top:bottom].any(axis=0))
-        boxes.append((max(0, cols[0] - margin), max(0, top - margin),
-                      min(w, cols[-1] + 1 + margin), min(h, bottom + margin)))
+        for (y0, m0), (y1, m1) in _cut(rows[(rows >= top) & (rows < bottom)], tall, margin):
+            cols = np.flatnonzero(marks[y0:y1].any(axis=0))
+            boxes.append((max(0, cols[0] - margin), max(0, y0 - m0), min(w, cols[-1] + 1 + margin), min(h, y1 + m1)))
     return boxes
+
+
+def _cut(rows: np.ndarray, tall: int, margin: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """A run of marked ``rows`` cut into pieces at most ``tall`` high where it can be: each piece
+    as ((top, margin above), (bottom, margin below)); a cut lies in the widest blank gap of the
+    lower half of the piece, and the margins on either side of it are half that gap at most."""
+    pieces, top, above = [], int(rows[0]), margin
+    while rows[-1] + 1 - top > tall:
+        inside = rows[(rows >= top) & (rows < top + tall)]
+        gaps = np.diff(inside)
+        lower = np.flatnonzero((gaps > 1) & (inside[:-1] >= top + tall // 2))
+        if not lower.size:
+            break  # no blank row in the lower half: the run is kept whole
+        i = lower[np.argmax(gaps[lower])]
+        half = int(gaps[i] - 1) // 2
+        pieces.append(((top, above), (int(inside[i]) + 1, min(margin, half))))
+        top, above = int(inside[i + 1]), min(margin, half)
+    pieces.append(((top, above), (int(rows[-1]) + 1, margin)))
+    return pieces
 
 
 def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
                 engine: Recognizer) -> list[list[tuple[tuple[int, int, int, int], str, float]]]:
-    """Text outside the tables (where ``marks`` has text): its bands stacked into one image (the
-    rest of the page is never searched), text boxes detected and recognised there, and grouped
-    into lines, left to right."""
+    """Text outside the tables (where ``marks`` has text): its bands stacked into images of at
+    most ``TALL`` inches (the rest of the page is never searched, and the detector's working memory
+    stays bounded), text boxes detected and recognised there, and grouped into lines, left to right."""
     bands = _bands(marks, dpi)
     if not bands:
         return []
     space = int(dpi / 6)  # paper between two stacked bands
-    width = max(x1 - x0 for x0, _, x1, _ in bands)
-    stack = np.full((sum(y1 - y0 + space for _, y0, _, y1 in bands), width), int(np.median(image)), np.uint8)
-    offsets, at = [], 0
-    for x0, y0, x1, y1 in bands:
-        stack[at:at + y1 - y0, :x1 - x0] = image[y0:y1, x0:x1]
-        offsets.append((at, x0, y0 - at))
-        at += y1 - y0 + space
+    paper = int(np.median(image))
+    stacks: list[list[tuple[int, int, int, int]]] = [[]]
+    for band in bands:
+        if stacks[-1] and sum(y1 - y0 + space for _, y0, _, y1 in stacks[-1]) + band[3] - band[1] > TALL * dpi:
+            stacks.append([])
+        stacks[-1].append(band)
     boxes = []
-    for (bx0, by0, bx1, by1), text, score in engine.detect(stack):
-        if not text.strip() or score < TEXT_SCORE:
-            continue
-        _, dx, dy = max((o for o in offsets if o[0] <= (by0 + by1) / 2), key=lambda o: o[0])
-        boxes.append(((bx0 + dx, by0 + dy, bx1 + dx, by1 + dy), text.strip(), round(float(score), 4)))
+    for stacked in stacks:
+        width = max(x1 - x0 for x0, _, x1, _ in stacked)
+        stack = np.full((sum(y1 - y0 + space for _, y0, _, y1 in stacked), width), paper, np.uint8)
+        offsets, at = [], 0
+        for x0, y0, x1, y1 in stacked:
+            stack[at:at + y1 - y0, :x1 - x0] = image[y0:y1, x0:x1]
+            offsets.append((at, x0, y0 - at))
+            at += y1 - y0 + space
+        for (bx0, by0, bx1, by1), text, score in engine.detect(stack):
+            if not text.strip() or score < TEXT_SCORE:
+                continue
+            _, dx, dy = max((o for o in offsets if o[0] <= (by0 + by1) / 2), key=lambda o: o[0])
+            boxes.append(((bx0 + dx, by0 + dy, bx1 + dx, by1 + dy), text.strip(), round(float(score), 4)))
     lines: list[list] = []
     for box in sorted(boxes, key=lambda b: (b[0][1], b[0][0])):
         middle = (box[0][1] + box[0][3]) / 2
@@ -193,6 +221,7 @@ def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
     return [sorted(line, key=lambda b: b[0][0]) for line in lines]
 
 
+TALL = 3.0  # inches: the most text stacked into one image for the detector (about a third of a page)
 DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below the low-confidence mark)
 TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
 DASH = "—"  # what a cell whose only mark is a short horizontal bar prints
