@@ -379,3 +379,35 @@ def test_scanned_corpus_accuracy(read_once):
     producers = result.by["producer"]
     assert (producers["scan_libreoffice_blank_review"].rate == producers["scan_libreoffice_faint"].rate
             == producers["scan_chromium_faint"].rate == producers["mixed_chromium"].rate == 1.0)
+
+
+def test_a_long_line_is_cut_only_in_blank_gaps_into_pieces_that_join_back():
+    """A model input of 1,000 columns is read in pieces of about PIECE columns, each cut in the
+    middle of a blank gap between glyphs; an input with no blank column is never cut."""
+    from transforms.readers.recognizer import PIECE, pieces
+
+    line = np.ones((3, 48, 1000), np.float32)
+    for x in range(0, 1000, 20):  # glyphs 14 columns wide, 6 blank columns between them
+        line[:, 10:38, x:x + 14] = -1.0
+    cut = pieces(line)
+    assert len(cut) == 4 and all(PIECE // 2 <= p.shape[2] <= PIECE * 3 // 2 for p in cut)
+    assert np.array_equal(np.concatenate(cut, axis=2), line)
+    edges = np.cumsum([p.shape[2] for p in cut])[:-1]
+    assert all((line[0, :, e - 1] == 1.0).all() and (line[0, :, e] == 1.0).all() for e in edges)
+    solid = np.full((3, 48, 1000), -1.0, np.float32)
+    assert len(pieces(solid)) == 1
+
+
+def test_a_tall_paragraph_is_looked_at_in_bands_no_taller_than_the_limit():
+    """Forty lines of text 20 px tall with 10 px between them (one paragraph at 200 dpi): the
+    detector gets bands of at most TALL inches, cut between lines, none taking in the ink of the
+    line beyond its cut; together they cover every line."""
+    dpi = 200
+    marks = np.zeros((40 * 30 + 100, 1200), np.uint8)
+    for i in range(40):
+        marks[50 + 30 * i:70 + 30 * i, 100:1100] = 255
+    bands = pdf_ocr._bands(marks, dpi)
+    assert len(bands) >= 2 and all(y1 - y0 <= pdf_ocr.TALL * dpi for _, y0, _, y1 in bands)
+    inked = set(np.flatnonzero(marks.any(axis=1)))
+    covered = [set(range(y0, y1)) & inked for _, y0, _, y1 in bands]
+    assert set().union(*covered) == inked and sum(len(c) for c in covered) == len(inked)
