@@ -69,6 +69,7 @@ corpus: install  ## regenerate tests/corpus (needs soffice and chromium: apt-get
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 98 --count 6 --seed 20261203 --real --formats doc,wps
 	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --count 10 --start 80 --seed 20261130
 	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --scan-cases --start 90 --seed 20261203
+	$(BIN)/python -m tools.corpus.generate tests/corpus/scanned --scan-from tests/corpus --faint --only 009 --count 1 --start 94 --seed 777
 	$(BIN)/python -m tools.corpus.generate tests/corpus --start 110 --count 20 --seed 20261202 --narrative --formats $(NARRATIVE_FORMATS)
 
 dev: install  ## the Dagster UI on http://127.0.0.1:3000

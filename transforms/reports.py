@@ -12,7 +12,7 @@ from transforms.sections import split_sections, text_lines
 from transforms.statements import report_statements
 from transforms.tables import read_tables
 
-PARSER_VERSION = "7"  # raised whenever a reader changes what it reads: older rows are read again
+PARSER_VERSION = "8"  # raised whenever a reader changes what it reads: older rows are read again
 
 
 def read_report(name: str, data: bytes, ocr_started: Callable[[], None] | None = None,

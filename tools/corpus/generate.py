@@ -8,7 +8,8 @@ often leave 宋体 out: ``python -m tools.corpus.generate OUT --noembed`` makes 
 already in OUT.
 ``--scan-from DIR`` prints the PDFs the generator made in DIR with LibreOffice and Chromium (their
 fonts are embedded, so pdfium renders their Chinese on any machine) and scans them again
-(``render_scan``), with their truth. ``--start`` numbers the files from N, to add a set beside another.
+(``render_scan``), with their truth; ``--faint`` prints their rules faint, ``--only 009,018`` scans
+only the PDFs of those numbers. ``--start`` numbers the files from N, to add a set beside another.
 ``--narrative`` words the sections as published reports do (headings, numbers stated, fees).
 """
 
@@ -78,18 +79,20 @@ def without_embedded_fonts(out: Path) -> list[Path]:
     return written
 
 
-def scan_generated(source: Path, out: Path, count: int, seed: int, start: int) -> list[Path]:
-    """Scanned copies of the first ``count`` generated PDFs of ``source``, with their truth."""
+def scan_generated(source: Path, out: Path, count: int, seed: int, start: int, *, faint: bool = False,
+                   only: list[str] | None = None) -> list[Path]:
+    """Scanned copies of the first ``count`` generated PDFs of ``source`` (of those numbered in
+    ``only``, when given), with their truth; ``faint``: their rules printed faint."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     pdfs = sorted(p for p in source.glob("*.pdf") if p.stem.endswith(("_pdf_libreoffice", "_pdf_chromium"))
-                  and p.with_name(p.stem + ".truth.json").exists())
+                  and p.with_name(p.stem + ".truth.json").exists() and (only is None or p.stem[:3] in only))
     for n, pdf in zip(range(start, start + count), pdfs, strict=False):
-        name = f"{n:03d}_scan_{pdf.stem.split('_pdf_', 1)[1]}"
+        name = f"{n:03d}_scan_{pdf.stem.split('_pdf_', 1)[1]}" + ("_faint" if faint else "")
         truth = json.loads(pdf.with_name(pdf.stem + ".truth.json").read_text(encoding="utf-8"))
         truth["file"] = name + ".pdf"
-        (out / truth["file"]).write_bytes(render_scan.scan(pdf.read_bytes(), rng))
+        (out / truth["file"]).write_bytes(render_scan.scan(pdf.read_bytes(), rng, faint=faint))
         (out / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
         written.append(out / truth["file"])
         print(f"{truth['file']}: scan of {pdf.name}, {truth['agency']} {truth['year']} template {truth['template']}")
@@ -152,13 +155,16 @@ def main() -> None:
     parser.add_argument("--scan-from", type=Path, metavar="DIR", help="scan the generated PDFs of DIR instead")
     parser.add_argument("--scan-cases", action="store_true",
                         help="with --scan-from: the scanned cases (table 四 blank, faint rules, a mixed PDF)")
+    parser.add_argument("--faint", action="store_true", help="with --scan-from: the rules printed faint")
+    parser.add_argument("--only", help="with --scan-from: the numbers of the PDFs to scan, comma-separated (009,018)")
     args = parser.parse_args()
     if args.noembed:
         without_embedded_fonts(args.out)
     elif args.scan_from and args.scan_cases:
         scan_cases(args.scan_from, args.out, args.seed, args.start)
     elif args.scan_from:
-        scan_generated(args.scan_from, args.out, args.count, args.seed, args.start)
+        scan_generated(args.scan_from, args.out, args.count, args.seed, args.start, faint=args.faint,
+                       only=args.only.split(",") if args.only else None)
     else:
         generate(args.out, args.count, args.seed, args.formats.split(","), start=args.start, real=args.real,
                  narrative=args.narrative)

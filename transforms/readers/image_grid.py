@@ -4,10 +4,13 @@ table's grid of cells rebuilt from them, merged cells included.
 Pixels are the image's, from the top-left corner. A table is a set of ruling lines that touch one
 another; its row and column boundaries are the heights of its horizontal lines and the places of
 its vertical ones; two neighbouring slots of that grid belong to one cell when no line separates
-them, so a merged cell is the rectangle of the slots it joins.
+them, so a merged cell is the rectangle of the slots it joins. A cell one row high that joins
+slots the rows beside it keep apart says where (``Cell.doubts``): a rule may be lost there, and
+the reader of its text decides from the ink (``pdf_ocr``).
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -23,6 +26,9 @@ class Cell:
     col: int
     rowspan: int
     colspan: int
+    doubts: tuple[int, ...] = ()  # column boundaries inside a one-row cell that a row beside it has
+
+
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,22 @@ def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
     return out
 
 
+def _joined(lines: list[tuple[float, int, int]], gap: int,
+            crossed: Callable[[float, int, int], bool]) -> list[tuple[float, int, int]]:
+    """Vertical runs in line with one another (within two pixels across) and less than ``gap``
+    apart joined into one, unless a horizontal line crosses between them (``crossed(x, y0, y1)``):
+    a faint rule broken by a pale spot is one line, and only the whole of it meets the lines at
+    both its ends; a letter's stroke above a row's line does not go on into the rule below it."""
+    out: list[list[float]] = []
+    for x, y0, y1 in sorted(lines, key=lambda s: s[1]):
+        near = next((o for o in out if abs(o[0] - x) <= 2 and y0 - o[2] <= gap and not crossed(x, o[2], y0)), None)
+        if near is None:
+            out.append([x, y0, y1])
+        else:
+            near[2] = max(near[2], y1)
+    return [(x, int(y0), int(y1)) for x, y0, y1 in out]
+
+
 def _cluster(values: list[float], gap: float) -> list[int]:
     """Values closer than ``gap`` merged into their mean: the boundaries of a grid."""
     out: list[list[float]] = []
@@ -174,7 +196,11 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
 
     # a vertical run is a ruling line when both its ends meet a horizontal line, or one end does
     # and it is longer than any letter (a table going on over the page break without a line below)
-    v_lines = [v for v in _segments(vertical, 1)
+    def crossed(x: float, y0: int, y1: int) -> bool:
+        return any(y0 - tolerance <= hy <= y1 + tolerance and x0 - tolerance <= x <= x1 + tolerance
+                   for hy, x0, x1 in h_lines)
+
+    v_lines = [v for v in _joined(_segments(vertical, 1), tolerance, crossed)
                if (top := meets(v[0], v[1], False)) + (bottom := meets(v[0], v[2] - 1, True)) == 2
                or ((top or bottom) and v[2] - v[1] > dpi / 4)]
     # and a horizontal run is one when it meets a vertical line (a run of letters' strokes does not)
@@ -270,12 +296,17 @@ def _grid(horizontal: np.ndarray, vertical: np.ndarray, paper: np.ndarray, origi
     for r in range(n_rows):
         for c in range(n_cols):
             groups.setdefault(find(r * n_cols + c), []).append((r, c))
+    parts = [part for group in groups.values() for part in _rectangles(group)]
+    owner = {slot: i for i, part in enumerate(parts) for slot in part}
     cells = []
-    for slots in (part for group in groups.values() for part in _rectangles(group)):
+    for slots in parts:
         r0, r1 = min(s[0] for s in slots), max(s[0] for s in slots) + 1
         c0, c1 = min(s[1] for s in slots), max(s[1] for s in slots) + 1
         box = (xs[c0] + ox, ys[r0] + oy, xs[c1] + ox, ys[r1] + oy)
-        cells.append(Cell(box, r0, c0, r1 - r0, c1 - c0))
+        # the boundaries inside a cell one row high that a row beside it has: a rule may be lost there
+        doubts = tuple(k for k in range(c0 + 1, c1) if r1 - r0 == 1 and any(
+            (r, k - 1) in owner and owner[(r, k - 1)] != owner[(r, k)] for r in (r0 - 1, r1)))
+        cells.append(Cell(box, r0, c0, r1 - r0, c1 - c0, doubts))
     cells.sort(key=lambda c: (c.row, c.col))
     return Grid((xs[0] + ox, ys[0] + oy, xs[-1] + ox, ys[-1] + oy), [y + oy for y in ys], [x + ox for x in xs], cells)
 

@@ -11,10 +11,13 @@ is the settings' (``recognizer``). Every cell says it was read by OCR and with w
 (the lowest score of its text lines). Nothing recognised is altered, with two exceptions: a number
 followed by a lone point (a speck taken for a full stop; no cell of the template prints one)
 loses the point and is flagged with confidence ``DOUBTFUL``; a cell whose only mark is a short
-thin bar, which the recogniser reads as 一 (one) or a hyphen, reads as the dash it prints.
+thin bar, which the recogniser reads as 一 (one) or a hyphen, reads as the dash it prints. A
+merged cell holding numbers where the rows beside it have a column boundary is read as the slots
+the image shows there (see ``_grid_rows``), flagged ``DOUBTFUL`` when its ink cannot tell.
 """
 
 import re
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -26,6 +29,7 @@ from transforms.readers.pages import Page, TableRow, TextLine
 from transforms.readers.pdf_objects import open_pdf
 from transforms.readers.recognizer import Recognizer, recognizer
 from transforms.readers.settings import ReaderSettings
+from transforms.values import parse_value
 
 
 def pages(pdf: pdfium.PdfDocument, settings: ReaderSettings) -> list[Page]:
@@ -221,34 +225,76 @@ TALL = 3.0  # inches: the most text stacked into one image for the detector (abo
 DOUBTFUL = 0.5  # the confidence given to a reading the reader had to doubt (below the low-confidence mark)
 TEXT_SCORE = 0.5  # a text box outside the tables recognised with a lower score is noise (RapidOCR's default)
 DASH = "—"  # what a cell whose only mark is a short horizontal bar prints
+_HAN = re.compile(r"[\u4e00-\u9fff]")  # a cell read with Chinese characters is a label, not numbers
 _TRAILING_POINT = re.compile(r"^\d+[.。·]$")  # no cell of the template prints a number so; a row number is not alone
 
 
 def _grid_rows(p: _Page, grid: image_grid.Grid, no: int, engine: Recognizer, low: float) -> list[tuple[float, Row]]:
-    """(top, Row) per grid row; a merged cell's SourceCell is repeated over the slots it covers."""
+    """(top, Row) per grid row; a merged cell's SourceCell is repeated over the slots it covers. A
+    cell one row high that joins slots the rows beside it keep apart (``Cell.doubts``), read with
+    no Chinese (not a label) and no text across that boundary, is read again in parts, split there;
+    when every part reads as a value or a blank, the parts are its slots' cells (a rule lost between
+    two numbers), and when only one part holds a mark they are all flagged ``DOUBTFUL``: the image
+    cannot tell a lost rule from a merged cell."""
     pad = max(2, int(p.dpi / 50))
-    crops, owners = [], []
-    for i, cell in enumerate(grid.cells):
-        for crop in _cell_lines(p, cell.box, pad):
-            crops.append(crop)
-            owners.append(i)
-    texts: list[list[tuple[str, float]]] = [[] for _ in grid.cells]
-    for owner, (text, score) in zip(owners, _recognise(crops, engine, low), strict=True):
-        texts[owner].append((text, score))
-    sources = {}
-    for cell, lines in zip(grid.cells, texts, strict=True):
-        text = "\n".join(t for t, _ in lines if t)
-        confidence = round(min(s for _, s in lines), 4) if lines else None
-        if _TRAILING_POINT.match(text):  # a speck of the scan read as a full stop after a number
-            text, confidence = text[:-1], min(confidence, DOUBTFUL)
-        elif len(lines) == 1 and len(text) == 1 and text != DASH and _bar(p, cell.box, pad):
-            text = DASH  # the recogniser reads a lone dash as 一 (one) or as a hyphen
-        sources[cell] = SourceCell(text, page=no, bbox=p.points(cell.box), method="ocr", confidence=confidence)
+    sources = dict(zip(grid.cells, _read(p, [c.box for c in grid.cells], engine, low, pad, no), strict=True))
+    splits = {cell: parts for cell in grid.cells if cell.doubts and sources[cell].text
+              and not _HAN.search(sources[cell].text) and len(parts := _parts(p, grid, cell, pad)) > 1}
+    read = iter(_read(p, [box for parts in splits.values() for _, box in parts], engine, low, pad, no))
+    by_slot: dict[tuple[int, int], SourceCell] = {}
+    for cell, parts in splits.items():
+        cells = [next(read) for _ in parts]
+        if any(c.text for c in cells) and all(parse_value(c.text) is not None for c in cells if c.text):
+            if sum(bool(c.text) for c in cells) < 2:
+                cells = [replace(c, confidence=min(c.confidence or 1.0, DOUBTFUL)) for c in cells]
+            for (cols, _), source in zip(parts, cells, strict=True):
+                by_slot.update({(cell.row, c): source for c in cols})
     rows = []
     for r, slots in enumerate(grid.slots()):
         top = p.points((grid.cols[0], grid.rows[r], grid.cols[-1], grid.rows[r + 1]))[1]
-        rows.append((top, Row([sources[c] if c else SourceCell("", page=no, method="ocr") for c in slots], grid=True)))
+        rows.append((top, Row([(by_slot.get((r, c)) or sources[cell]) if cell else SourceCell("", page=no, method="ocr")
+                               for c, cell in enumerate(slots)], grid=True)))
     return rows
+
+
+def _read(p: _Page, boxes: list[tuple[int, int, int, int]], engine: Recognizer, low: float, pad: int,
+          no: int) -> list[SourceCell]:
+    """The SourceCell of each box of the page (a cell or part of one), its text lines recognised
+    in one batch."""
+    crops, owners = [], []
+    for i, box in enumerate(boxes):
+        for crop in _cell_lines(p, box, pad):
+            crops.append(crop)
+            owners.append(i)
+    texts: list[list[tuple[str, float]]] = [[] for _ in boxes]
+    for owner, (text, score) in zip(owners, _recognise(crops, engine, low), strict=True):
+        texts[owner].append((text, score))
+    return [_source(p, box, lines, pad, no) for box, lines in zip(boxes, texts, strict=True)]
+
+
+def _source(p: _Page, box: tuple[int, int, int, int], lines: list[tuple[str, float]], pad: int,
+            no: int) -> SourceCell:
+    """The SourceCell of a cell (or part of one) from the readings of its text lines."""
+    text = "\n".join(t for t, _ in lines if t)
+    confidence = round(min(s for _, s in lines), 4) if lines else None
+    if _TRAILING_POINT.match(text):  # a speck of the scan read as a full stop after a number
+        text, confidence = text[:-1], min(confidence, DOUBTFUL)
+    elif len(lines) == 1 and len(text) == 1 and text != DASH and _bar(p, box, pad):
+        text = DASH  # the recogniser reads a lone dash as 一 (one) or as a hyphen
+    return SourceCell(text, page=no, bbox=p.points(box), method="ocr", confidence=confidence)
+
+
+def _parts(p: _Page, grid: image_grid.Grid, cell: image_grid.Cell,
+           pad: int) -> list[tuple[range, tuple[int, int, int, int]]]:
+    """A cell split at its ``doubts`` that no text mark crosses (a text across a boundary shows
+    there is no rule there; a mark narrower than that, a piece of the lost rule, does not cross it):
+    (its columns, box) per part."""
+    x0, y0, x1, y1 = cell.box
+    count, _, stats, _ = cv2.connectedComponentsWithStats(p.text[y0 + pad:y1 - pad, x0:x1], connectivity=8)
+    spans = [(x0 + x, x0 + x + w) for x, _, w, _, _ in stats[1:count]]
+    clear = [k for k in cell.doubts if not any(a < grid.cols[k] - pad and b > grid.cols[k] + pad for a, b in spans)]
+    edges = [cell.col, *clear, cell.col + cell.colspan]
+    return [(range(a, b), (grid.cols[a], y0, grid.cols[b], y1)) for a, b in zip(edges, edges[1:], strict=False)]
 
 
 def _bar(p: _Page, box: tuple[int, int, int, int], pad: int) -> bool:
