@@ -16,6 +16,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# one thread: a reading worker has a core of its own, and OpenCV's pool of threads costs CPU waiting
+# for work (connected components with their statistics take twice the CPU on two threads)
+cv2.setNumThreads(1)
+
 MAX_SKEW = 3.0  # degrees: a page turned further than this is not levelled
 
 
@@ -60,6 +64,14 @@ def ink(gray: np.ndarray, contrast: int = CONTRAST) -> np.ndarray:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, contrast)
 
 
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The 8-connected components of a mask: their count (background included), labels and stats,
+    as ``cv2.connectedComponentsWithStats`` gives them. Grana's algorithm labels them alike (in the
+    same order) and, in this OpenCV build, runs three times faster than the default (Spaghetti)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    return count, labels, stats
+
+
 def paper_ink(gray: np.ndarray, dpi: float, contrast: int = RULE_CONTRAST) -> np.ndarray:
     """Pixels darker than the paper around them by ``contrast`` (True), the paper's shade being the
     median of a neighbourhood a third of an inch across (taken at a quarter of the size): unlike
@@ -78,7 +90,7 @@ def skew(marks: np.ndarray, dpi: float) -> float:
     mostly do not). Fitting the pixels reads a turn of a tenth of a degree, which a line detector
     on the pixel grid rounds away, and costs a fraction of it."""
     pieces = cv2.morphologyEx(marks, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(dpi / 8), 1)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    count, labels, stats = components(pieces)
     steepest = math.tan(math.radians(MAX_SKEW))
     angles, weights = [], []
     for i in range(1, count):
@@ -125,7 +137,7 @@ def line_masks(marks: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
 def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
     """(position across, start, end) of each straight line in a mask: y, x0, x1 for horizontal
     lines (axis 0), x, y0, y1 for vertical ones."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, _, stats = components(mask)
     out = []
     for x, y, w, h, _ in stats[1:count]:
         if axis == 0:
@@ -204,7 +216,7 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
                if (top := meets(v[0], v[1], False)) + (bottom := meets(v[0], v[2] - 1, True)) == 2
                or ((top or bottom) and v[2] - v[1] > dpi / 4)]
     # and a horizontal run is one when it meets a vertical line (a run of letters' strokes does not)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    count, labels, stats = components(horizontal)
     ruled = [i for i, (hy, x0, x1) in enumerate(h_lines, start=1)
              if any(x0 - tolerance <= vx <= x1 + tolerance and vy0 - tolerance <= hy <= vy1 + tolerance
                     for vx, vy0, vy1 in v_lines)]
@@ -215,7 +227,7 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
     vertical = cv2.bitwise_and(vertical, cv2.dilate(kept, np.ones((1, 5), np.uint8)))
     lines = cv2.bitwise_or(horizontal, vertical)
     joined = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, labels, stats = components(joined)
     found = []
     for i in range(1, count):
         x, y, w, h, _ = stats[i]

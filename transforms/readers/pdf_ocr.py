@@ -99,7 +99,7 @@ def _text_marks(marks: np.ndarray, dpi: int) -> np.ndarray:
     """The marks that belong to text, speckle removed: a speck (too small for a stroke) stays only
     when it is long like a dash, or lies between two strokes like a decimal point, a comma or the
     dot of a character."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    count, labels, stats = image_grid.components(marks)
     small = stats[:, cv2.CC_STAT_AREA] < (dpi / 200) ** 2 * 20
     small[0] = False
     big = np.isin(labels, np.flatnonzero(~small)[1:])
@@ -290,7 +290,7 @@ def _parts(p: _Page, grid: image_grid.Grid, cell: image_grid.Cell,
     there is no rule there; a mark narrower than that, a piece of the lost rule, does not cross it):
     (its columns, box) per part."""
     x0, y0, x1, y1 = cell.box
-    count, _, stats, _ = cv2.connectedComponentsWithStats(p.text[y0 + pad:y1 - pad, x0:x1], connectivity=8)
+    count, _, stats = image_grid.components(p.text[y0 + pad:y1 - pad, x0:x1])
     spans = [(x0 + x, x0 + x + w) for x, _, w, _, _ in stats[1:count]]
     clear = [k for k in cell.doubts if not any(a < grid.cols[k] - pad and b > grid.cols[k] + pad for a, b in spans)]
     edges = [cell.col, *clear, cell.col + cell.colspan]
@@ -301,7 +301,7 @@ def _bar(p: _Page, box: tuple[int, int, int, int], pad: int) -> bool:
     """Whether a cell's only mark is a short, thin horizontal bar clear of its edges: a dash."""
     x0, y0, x1, y1 = box
     inner = p.text[y0 + pad:y1 - pad, x0 + pad:x1 - pad]
-    count, _, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    count, _, stats = image_grid.components(inner)
     if count != 2:
         return False
     x, y, w, h, _ = stats[1]
