@@ -9,6 +9,7 @@ slots the rows beside it keep apart says where (``Cell.doubts``): a rule may be 
 the reader of its text decides from the ink (``pdf_ocr``).
 """
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,13 +139,14 @@ def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
     """(position across, start, end) of each straight line in a mask: y, x0, x1 for horizontal
     lines (axis 0), x, y0, y1 for vertical ones."""
     count, _, stats = components(mask)
-    out = []
-    for x, y, w, h, _ in stats[1:count]:
-        if axis == 0:
-            out.append((y + h / 2, int(x), int(x + w)))
-        else:
-            out.append((x + w / 2, int(y), int(y + h)))
-    return out
+    return _spans(stats[1:count], axis)
+
+
+def _spans(stats: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
+    """``_segments`` from the statistics of the components, in their order."""
+    if axis == 0:
+        return [(y + h / 2, x, x + w) for x, y, w, h, _ in stats.tolist()]
+    return [(x + w / 2, y, y + h) for x, y, w, h, _ in stats.tolist()]
 
 
 def _joined(lines: list[tuple[float, int, int]], gap: int,
@@ -152,11 +154,16 @@ def _joined(lines: list[tuple[float, int, int]], gap: int,
     """Vertical runs in line with one another (within two pixels across) and less than ``gap``
     apart joined into one, unless a horizontal line crosses between them (``crossed(x, y0, y1)``):
     a faint rule broken by a pale spot is one line, and only the whole of it meets the lines at
-    both its ends; a letter's stroke above a row's line does not go on into the rule below it."""
+    both its ends; a letter's stroke above a row's line does not go on into the rule below it.
+    A run joins the first line (in the order they were begun) that it can."""
     out: list[list[float]] = []
+    begun: dict[int, list[int]] = {}  # the lines begun at each whole pixel across, by their place in out
     for x, y0, y1 in sorted(lines, key=lambda s: s[1]):
-        near = next((o for o in out if abs(o[0] - x) <= 2 and y0 - o[2] <= gap and not crossed(x, o[2], y0)), None)
+        at = math.floor(x)
+        near = next((o for o in (out[i] for i in sorted(i for k in range(at - 2, at + 3) for i in begun.get(k, ())))
+                     if abs(o[0] - x) <= 2 and y0 - o[2] <= gap and not crossed(x, o[2], y0)), None)
         if near is None:
+            begun.setdefault(at, []).append(len(out))
             out.append([x, y0, y1])
         else:
             near[2] = max(near[2], y1)
@@ -194,13 +201,20 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
     paper = paper_ink(gray, dpi) if paper is None else paper
     horizontal, vertical = line_masks(marks, dpi)
     tolerance = max(3, int(dpi / 25))
-    h_lines = _segments(horizontal, 0)
+    count, labels, stats = components(horizontal)
+    h_lines = _spans(stats[1:count], 0)
+    by_height = sorted(h_lines)
+    heights = [hy for hy, _, _ in by_height]
+
+    def between(lo: float, hi: float) -> list[tuple[float, int, int]]:
+        """The horizontal lines from height ``lo`` to ``hi``."""
+        return by_height[bisect.bisect_left(heights, lo):bisect.bisect_right(heights, hi)]
 
     def meets(x: float, y: int, down: bool) -> bool:
         """A horizontal line lies at this end of a vertical run, or beyond it joined by ink (a
         letter's stroke stops short of the lines around its cell)."""
-        for hy, x0, x1 in h_lines:
-            if abs(y - hy) <= tolerance and x0 - tolerance <= x <= x1 + tolerance:
+        for hy, x0, x1 in between(y - tolerance, y + tolerance):
+            if x0 - tolerance <= x <= x1 + tolerance:
                 lo, hi = (y, round(hy)) if down else (round(hy), y)
                 if lo >= hi or marks[lo:hi + 1, max(0, round(x) - 2):round(x) + 3].any(axis=1).all():
                     return True
@@ -209,18 +223,18 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
     # a vertical run is a ruling line when both its ends meet a horizontal line, or one end does
     # and it is longer than any letter (a table going on over the page break without a line below)
     def crossed(x: float, y0: int, y1: int) -> bool:
-        return any(y0 - tolerance <= hy <= y1 + tolerance and x0 - tolerance <= x <= x1 + tolerance
-                   for hy, x0, x1 in h_lines)
+        return any(x0 - tolerance <= x <= x1 + tolerance for _, x0, x1 in between(y0 - tolerance, y1 + tolerance))
 
     v_lines = [v for v in _joined(_segments(vertical, 1), tolerance, crossed)
                if (top := meets(v[0], v[1], False)) + (bottom := meets(v[0], v[2] - 1, True)) == 2
                or ((top or bottom) and v[2] - v[1] > dpi / 4)]
     # and a horizontal run is one when it meets a vertical line (a run of letters' strokes does not)
-    count, labels, stats = components(horizontal)
-    ruled = [i for i, (hy, x0, x1) in enumerate(h_lines, start=1)
-             if any(x0 - tolerance <= vx <= x1 + tolerance and vy0 - tolerance <= hy <= vy1 + tolerance
-                    for vx, vy0, vy1 in v_lines)]
-    horizontal = np.where(np.isin(labels, ruled), np.uint8(255), np.uint8(0))
+    ruled = np.zeros(count, bool)
+    if h_lines and v_lines:
+        h, v = np.array(h_lines), np.array(v_lines)
+        ruled[1:] = ((h[:, 1:2] - tolerance <= v[:, 0]) & (v[:, 0] <= h[:, 2:3] + tolerance)
+                     & (v[:, 1] - tolerance <= h[:, 0:1]) & (h[:, 0:1] <= v[:, 2] + tolerance)).any(axis=1)
+    horizontal = np.where(ruled[labels], np.uint8(255), np.uint8(0))
     kept = np.zeros_like(vertical)
     for x, y0, y1 in v_lines:
         cv2.line(kept, (round(x), y0), (round(x), y1 - 1), 255, max(1, int(dpi / 100)))
