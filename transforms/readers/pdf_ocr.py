@@ -77,7 +77,7 @@ class _Page:
         self.back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
         level = image_grid.level(gray, angle)
         self.grids, lines = image_grid.page_grids(level, dpi)
-        self.paper = int(np.median(level))
+        self.paper = image_grid.median(level)
         self.clean = level
         self.clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = self.paper
         marks = image_grid.ink(self.clean)
@@ -102,7 +102,9 @@ def _text_marks(marks: np.ndarray, dpi: int) -> np.ndarray:
     count, labels, stats = image_grid.components(marks)
     small = stats[:, cv2.CC_STAT_AREA] < (dpi / 200) ** 2 * 20
     small[0] = False
-    big = np.isin(labels, np.flatnonzero(~small)[1:])
+    strokes = ~small
+    strokes[0] = False  # the paper
+    big = np.take(strokes, labels)
     near = max(2, int(dpi / 40))
     keep = big.copy()
     for i in np.flatnonzero(small):
@@ -190,7 +192,7 @@ def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
     if not bands:
         return []
     space = int(dpi / 6)  # paper between two stacked bands
-    paper = int(np.median(image))
+    paper = image_grid.median(image)
     stacks: list[list[tuple[int, int, int, int]]] = [[]]
     for band in bands:
         if stacks[-1] and sum(y1 - y0 + space for _, y0, _, y1 in stacks[-1]) + band[3] - band[1] > TALL * dpi:
