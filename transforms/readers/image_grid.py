@@ -149,16 +149,20 @@ def line_masks(marks: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
     """(position across, start, end) of each straight line in a mask: y, x0, x1 for horizontal
-    lines (axis 0), x, y0, y1 for vertical ones."""
-    count, _, stats = components(mask)
-    return _spans(stats[1:count], axis)
+    lines (axis 0), x, y0, y1 for vertical ones. A line is a component of the mask, boxed by the
+    outer border OpenCV traces around it (in a fraction of the time its labelling takes)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    return _spans([cv2.boundingRect(c) for c, (*_, parent) in zip(contours, hierarchy[0], strict=True) if parent < 0],
+                  axis)
 
 
-def _spans(stats: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
-    """``_segments`` from the statistics of the components, in their order."""
+def _spans(boxes: list[tuple[int, int, int, int]], axis: int) -> list[tuple[float, int, int]]:
+    """``_segments`` from the boxes (x, y, width, height) of the lines, in their order."""
     if axis == 0:
-        return [(y + h / 2, x, x + w) for x, y, w, h, _ in stats.tolist()]
-    return [(x + w / 2, y, y + h) for x, y, w, h, _ in stats.tolist()]
+        return [(y + h / 2, x, x + w) for x, y, w, h in boxes]
+    return [(x + w / 2, y, y + h) for x, y, w, h in boxes]
 
 
 def _joined(lines: list[tuple[float, int, int]], gap: int,
@@ -167,10 +171,11 @@ def _joined(lines: list[tuple[float, int, int]], gap: int,
     apart joined into one, unless a horizontal line crosses between them (``crossed(x, y0, y1)``):
     a faint rule broken by a pale spot is one line, and only the whole of it meets the lines at
     both its ends; a letter's stroke above a row's line does not go on into the rule below it.
-    A run joins the first line (in the order they were begun) that it can."""
+    Runs are taken from the top (from the left at one height); a run joins the first line (in the
+    order they were begun) that it can."""
     out: list[list[float]] = []
     begun: dict[int, list[int]] = {}  # the lines begun at each whole pixel across, by their place in out
-    for x, y0, y1 in sorted(lines, key=lambda s: s[1]):
+    for x, y0, y1 in sorted(lines, key=lambda s: (s[1], s[0])):
         at = math.floor(x)
         near = next((o for o in (out[i] for i in sorted(i for k in range(at - 2, at + 3) for i in begun.get(k, ())))
                      if abs(o[0] - x) <= 2 and y0 - o[2] <= gap and not crossed(x, o[2], y0)), None)
@@ -214,7 +219,7 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
     horizontal, vertical = line_masks(marks, dpi)
     tolerance = max(3, int(dpi / 25))
     count, labels, stats = components(horizontal)
-    h_lines = _spans(stats[1:count], 0)
+    h_lines = _spans(stats[1:count, :4].tolist(), 0)
     by_height = sorted(h_lines)
     heights = [hy for hy, _, _ in by_height]
 
