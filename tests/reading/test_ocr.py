@@ -174,6 +174,22 @@ def test_components_are_labelled_as_opencvs_own():
         assert np.array_equal(found[1], labels) and np.array_equal(found[2], stats)
 
 
+def test_components_from_their_outlines_are_the_labelled_ones():
+    """Each component of a mask, boxed and cut out from the border traced around it, is the one
+    OpenCV labels, on masks with components inside the holes of others and boxes that overlap."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        mask = np.where(rng.random(tuple(rng.integers(1, 30, 2))) < rng.random(), np.uint8(255), np.uint8(0))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        outlines = image_grid._outlines(mask)
+        every = [True] * len(outlines)
+        found = sorted((box, pixels.tobytes()) for box, pixels in image_grid._pixels(mask, outlines, every))
+        expected = sorted((tuple(int(v) for v in stats[i, :4]), np.where(
+            labels[y:y + h, x:x + w] == i, np.uint8(255), np.uint8(0)).tobytes())
+            for i in range(1, count) for x, y, w, h in [stats[i, :4]])
+        assert found == expected
+
+
 def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch):
     """The models are files of the installed wheel, run on one thread without spinning or memory
     arena, and recognition opens no connection."""

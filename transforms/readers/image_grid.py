@@ -11,7 +11,7 @@ the reader of its text decides from the ink (``pdf_ocr``).
 
 import bisect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -151,11 +151,35 @@ def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
     """(position across, start, end) of each straight line in a mask: y, x0, x1 for horizontal
     lines (axis 0), x, y0, y1 for vertical ones. A line is a component of the mask, boxed by the
     outer border OpenCV traces around it (in a fraction of the time its labelling takes)."""
+    return _spans([box for _, box in _outlines(mask)], axis)
+
+
+def _outlines(mask: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int, int, int]]]:
+    """The components of a mask as a pixel of each (x, y) and its box (x, y, width, height), from
+    the outer borders OpenCV traces around them: a fraction of the time their labelling takes."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
-    return _spans([cv2.boundingRect(c) for c, (*_, parent) in zip(contours, hierarchy[0], strict=True) if parent < 0],
-                  axis)
+    return [((int(c[0, 0, 0]), int(c[0, 0, 1])), cv2.boundingRect(c))
+            for c, (*_, parent) in zip(contours, hierarchy[0], strict=True) if parent < 0]
+
+
+def _pixels(mask: np.ndarray, outlines: list[tuple[tuple[int, int], tuple[int, int, int, int]]],
+            wanted: list[bool]) -> Iterator[tuple[tuple[int, int, int, int], np.ndarray]]:
+    """The box and pixels (255, within the box) of each wanted component of a mask (``_outlines``):
+    the box's marks when no other component's box meets it, else the marks joined to its pixel."""
+    if not outlines:
+        return
+    boxes = np.array([box for _, box in outlines])
+    x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 0] + boxes[:, 2], boxes[:, 1] + boxes[:, 3]
+    alone = ((x0[:, None] < x1) & (x0 < x1[:, None]) & (y0[:, None] < y1) & (y0 < y1[:, None])).sum(axis=1) == 1
+    for ((px, py), (x, y, w, h)), single, want in zip(outlines, alone, wanted, strict=True):
+        if want:
+            part = mask[y:y + h, x:x + w]
+            if not single:
+                _, labels, _ = components(part)
+                part = np.where(labels == labels[py - y, px - x], np.uint8(255), np.uint8(0))
+            yield (x, y, w, h), part
 
 
 def _spans(boxes: list[tuple[int, int, int, int]], axis: int) -> list[tuple[float, int, int]]:
@@ -218,8 +242,8 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
     paper = paper_ink(gray, dpi) if paper is None else paper
     horizontal, vertical = line_masks(marks, dpi)
     tolerance = max(3, int(dpi / 25))
-    count, labels, stats = components(horizontal)
-    h_lines = _spans(stats[1:count, :4].tolist(), 0)
+    h_outlines = _outlines(horizontal)
+    h_lines = _spans([box for _, box in h_outlines], 0)
     by_height = sorted(h_lines)
     heights = [hy for hy, _, _ in by_height]
 
@@ -246,30 +270,30 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
                if (top := meets(v[0], v[1], False)) + (bottom := meets(v[0], v[2] - 1, True)) == 2
                or ((top or bottom) and v[2] - v[1] > dpi / 4)]
     # and a horizontal run is one when it meets a vertical line (a run of letters' strokes does not)
-    ruled = np.zeros(count, bool)
+    ruled = np.zeros(len(h_lines), bool)
     if h_lines and v_lines:
-        h, v = np.array(h_lines), np.array(v_lines)
-        ruled[1:] = ((h[:, 1:2] - tolerance <= v[:, 0]) & (v[:, 0] <= h[:, 2:3] + tolerance)
-                     & (v[:, 1] - tolerance <= h[:, 0:1]) & (h[:, 0:1] <= v[:, 2] + tolerance)).any(axis=1)
-    horizontal = np.where(np.take(ruled, labels), np.uint8(255), np.uint8(0))
+        hs, vs = np.array(h_lines), np.array(v_lines)
+        ruled = ((hs[:, 1:2] - tolerance <= vs[:, 0]) & (vs[:, 0] <= hs[:, 2:3] + tolerance)
+                 & (vs[:, 1] - tolerance <= hs[:, 0:1]) & (hs[:, 0:1] <= vs[:, 2] + tolerance)).any(axis=1)
+    kept_h = np.zeros_like(horizontal)
+    for (x, y, w, h), pixels in _pixels(horizontal, h_outlines, ruled.tolist()):
+        kept_h[y:y + h, x:x + w] |= pixels
+    horizontal = kept_h
     kept = np.zeros_like(vertical)
     for x, y0, y1 in v_lines:
         cv2.line(kept, (round(x), y0), (round(x), y1 - 1), 255, max(1, int(dpi / 100)))
     vertical = cv2.bitwise_and(vertical, cv2.dilate(kept, np.ones((1, 5), np.uint8)))
     lines = cv2.bitwise_or(horizontal, vertical)
     joined = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    count, labels, stats = components(joined)
+    outlines = _outlines(joined)
     found = []
-    for i in range(1, count):
-        x, y, w, h, _ = stats[i]
-        if w < dpi or h < dpi / 6:
-            continue  # an underline or a rule, not a table
-        region = np.where(labels[y:y + h, x:x + w] == i, np.uint8(255), np.uint8(0))
+    # an underline or a rule is not a table
+    for (x, y, w, h), region in _pixels(joined, outlines, [w >= dpi and h >= dpi / 6 for _, (_, _, w, h) in outlines]):
         grid = _grid(horizontal[y:y + h, x:x + w] & region, vertical[y:y + h, x:x + w] & region, paper, (x, y),
                      tolerance, 0.6 if contrast == CONTRAST else 0.3)
         if grid is not None:
             found.append(grid)
-    return sorted(found, key=lambda g: g.box[1]), lines
+    return sorted(found, key=lambda g: (g.box[1], g.box[0])), lines
 
 
 def _thin_share(paper: np.ndarray, y: int, x0: int, x1: int, gap: int) -> float:
