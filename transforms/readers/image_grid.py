@@ -91,14 +91,12 @@ def skew(marks: np.ndarray, dpi: float) -> float:
     mostly do not). Fitting the pixels reads a turn of a tenth of a degree, which a line detector
     on the pixel grid rounds away, and costs a fraction of it."""
     pieces = cv2.morphologyEx(marks, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(dpi / 8), 1)))
-    count, labels, stats = components(pieces)
+    outlines = _outlines(pieces)
     steepest = math.tan(math.radians(MAX_SKEW))
     angles, weights = [], []
-    for i in range(1, count):
-        x, y, w, h, _ = stats[i]
-        if w < dpi * 1.5 or h > w * steepest + dpi / 20:
-            continue
-        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
+    for (_, _, w, _), pixels in _pixels(pieces, outlines, [w >= dpi * 1.5 and h <= w * steepest + dpi / 20
+                                                            for _, (_, _, w, h) in outlines]):
+        ys, xs = np.nonzero(pixels)
         slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
         angles.append(-math.degrees(math.atan(slope)))  # image rows grow downwards
         weights.append(float(w))
