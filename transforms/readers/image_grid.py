@@ -91,11 +91,11 @@ def skew(marks: np.ndarray, dpi: float) -> float:
     mostly do not). Fitting the pixels reads a turn of a tenth of a degree, which a line detector
     on the pixel grid rounds away, and costs a fraction of it."""
     pieces = cv2.morphologyEx(marks, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(dpi / 8), 1)))
-    outlines = _outlines(pieces)
     steepest = math.tan(math.radians(MAX_SKEW))
+    outlines = _outlines(pieces)
+    long = [w >= dpi * 1.5 and h <= w * steepest + dpi / 20 for _, (_, _, w, h) in outlines]
     angles, weights = [], []
-    for (_, _, w, _), pixels in _pixels(pieces, outlines, [w >= dpi * 1.5 and h <= w * steepest + dpi / 20
-                                                            for _, (_, _, w, h) in outlines]):
+    for (_, _, w, _), pixels in _pixels(pieces, outlines, long):
         ys, xs = np.nonzero(pixels)
         slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
         angles.append(-math.degrees(math.atan(slope)))  # image rows grow downwards
@@ -145,14 +145,17 @@ def line_masks(marks: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
+Box = tuple[int, int, int, int]  # x, y, width, height
+Outline = tuple[tuple[int, int], Box]  # a pixel (x, y) of a component of a mask and the component's box
+
+
 def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, int, int]]:
     """(position across, start, end) of each straight line in a mask: y, x0, x1 for horizontal
-    lines (axis 0), x, y0, y1 for vertical ones. A line is a component of the mask, boxed by the
-    outer border OpenCV traces around it (in a fraction of the time its labelling takes)."""
+    lines (axis 0), x, y0, y1 for vertical ones: a line is a component of the mask (``_outlines``)."""
     return _spans([box for _, box in _outlines(mask)], axis)
 
 
-def _outlines(mask: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int, int, int]]]:
+def _outlines(mask: np.ndarray) -> list[Outline]:
     """The components of a mask as a pixel of each (x, y) and its box (x, y, width, height), from
     the outer borders OpenCV traces around them: a fraction of the time their labelling takes."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
@@ -162,8 +165,7 @@ def _outlines(mask: np.ndarray) -> list[tuple[tuple[int, int], tuple[int, int, i
             for c, (*_, parent) in zip(contours, hierarchy[0], strict=True) if parent < 0]
 
 
-def _pixels(mask: np.ndarray, outlines: list[tuple[tuple[int, int], tuple[int, int, int, int]]],
-            wanted: list[bool]) -> Iterator[tuple[tuple[int, int, int, int], np.ndarray]]:
+def _pixels(mask: np.ndarray, outlines: list[Outline], wanted: list[bool]) -> Iterator[tuple[Box, np.ndarray]]:
     """The box and pixels (255, within the box) of each wanted component of a mask (``_outlines``):
     the box's marks when no other component's box meets it, else the marks joined to its pixel."""
     if not outlines:
@@ -180,7 +182,7 @@ def _pixels(mask: np.ndarray, outlines: list[tuple[tuple[int, int], tuple[int, i
             yield (x, y, w, h), part
 
 
-def _spans(boxes: list[tuple[int, int, int, int]], axis: int) -> list[tuple[float, int, int]]:
+def _spans(boxes: list[Box], axis: int) -> list[tuple[float, int, int]]:
     """``_segments`` from the boxes (x, y, width, height) of the lines, in their order."""
     if axis == 0:
         return [(y + h / 2, x, x + w) for x, y, w, h in boxes]
@@ -199,7 +201,8 @@ def _joined(lines: list[tuple[float, int, int]], gap: int,
     begun: dict[int, list[int]] = {}  # the lines begun at each whole pixel across, by their place in out
     for x, y0, y1 in sorted(lines, key=lambda s: (s[1], s[0])):
         at = math.floor(x)
-        near = next((o for o in (out[i] for i in sorted(i for k in range(at - 2, at + 3) for i in begun.get(k, ())))
+        nearby = sorted(i for k in range(at - 2, at + 3) for i in begun.get(k, ()))
+        near = next((o for o in map(out.__getitem__, nearby)
                      if abs(o[0] - x) <= 2 and y0 - o[2] <= gap and not crossed(x, o[2], y0)), None)
         if near is None:
             begun.setdefault(at, []).append(len(out))
@@ -273,10 +276,10 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
         hs, vs = np.array(h_lines), np.array(v_lines)
         ruled = ((hs[:, 1:2] - tolerance <= vs[:, 0]) & (vs[:, 0] <= hs[:, 2:3] + tolerance)
                  & (vs[:, 1] - tolerance <= hs[:, 0:1]) & (hs[:, 0:1] <= vs[:, 2] + tolerance)).any(axis=1)
-    kept_h = np.zeros_like(horizontal)
+    rules = np.zeros_like(horizontal)
     for (x, y, w, h), pixels in _pixels(horizontal, h_outlines, ruled.tolist()):
-        kept_h[y:y + h, x:x + w] |= pixels
-    horizontal = kept_h
+        rules[y:y + h, x:x + w] |= pixels
+    horizontal = rules
     kept = np.zeros_like(vertical)
     for x, y0, y1 in v_lines:
         cv2.line(kept, (round(x), y0), (round(x), y1 - 1), 255, max(1, int(dpi / 100)))
@@ -284,9 +287,9 @@ def grids(gray: np.ndarray, dpi: float, contrast: int = CONTRAST,
     lines = cv2.bitwise_or(horizontal, vertical)
     joined = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     outlines = _outlines(joined)
+    tables = [w >= dpi and h >= dpi / 6 for _, (_, _, w, h) in outlines]  # not an underline or a rule
     found = []
-    # an underline or a rule is not a table
-    for (x, y, w, h), region in _pixels(joined, outlines, [w >= dpi and h >= dpi / 6 for _, (_, _, w, h) in outlines]):
+    for (x, y, w, h), region in _pixels(joined, outlines, tables):
         grid = _grid(horizontal[y:y + h, x:x + w] & region, vertical[y:y + h, x:x + w] & region, paper, (x, y),
                      tolerance, 0.6 if contrast == CONTRAST else 0.3)
         if grid is not None:
