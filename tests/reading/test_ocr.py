@@ -19,7 +19,7 @@ from tools.accuracy import measure
 from transforms.model import FoundCell, ReadError, SourceCell
 from transforms.readers import image_grid, pdf_ocr
 from transforms.readers.pages import TableRow
-from transforms.readers.recognizer import RapidOCR, line_input
+from transforms.readers.recognizer import DET_MODEL, REC_MODEL, RapidOCR, line_input, model_file
 from transforms.readers.settings import DEFAULT
 from transforms.reports import flag_implausible, read_report
 from transforms.values import parse_value
@@ -164,9 +164,10 @@ def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     ocr = RapidOCR()
     package = Path(rapidocr_onnxruntime.__file__).parent.resolve()
-    for session in (ocr.rec, ocr.det):
-        model = Path(session._model_path).resolve()
+    for name in (REC_MODEL, DET_MODEL):
+        model = model_file(name).resolve()
         assert model.is_relative_to(package) and model.suffix == ".onnx" and model.stat().st_size > 100_000
+    for session in (ocr.rec, ocr.det):
         options = session.get_session_options()
         threads = (options.intra_op_num_threads, options.inter_op_num_threads)
         assert threads == (1, 1) and options.enable_cpu_mem_arena is False
