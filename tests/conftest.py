@@ -89,6 +89,20 @@ def read_once() -> Callable[[str, bytes], ParsedReport]:
     return read
 
 
+class FakeClock:
+    """Time that moves only when something waits (or a test moves ``t``): nothing sleeps."""
+
+    def __init__(self):
+        self.t, self.slept = 1000.0, []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.t += seconds
+
+
 def query(path: Path, sql: str, params=None) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()

@@ -3,24 +3,13 @@ never retries, how long it waits, and its caps."""
 
 import httpx
 import pytest
+from conftest import FakeClock
 
 from fetching.client import Failed, PoliteClient, registrable
 from fetching.pages import document, further_pages, links, sniff
 from fetching.sources import Politeness
 
 URL = "http://www.example.gov.cn/col/ndbg/index.htm"
-
-
-class FakeClock:
-    def __init__(self):
-        self.t, self.slept = 0.0, []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.t += seconds
 
 
 def client(answers, clock, robots: str | None = None, **polite) -> PoliteClient:

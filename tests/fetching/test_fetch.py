@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, FakeClock
 
 from fetching.provenance import COVER, LOG, REFUSED, STATE, read_record
 from fetching.run import fetch
@@ -18,20 +18,6 @@ from tools.mirror import COLUMN, REDIRECTED, STREAMED, UNAVAILABLE_ONCE, Mirror
 NOW = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)  # 01:30 the next day in Beijing: the folder is the UTC day
 DAY = "2026-12-01"
 POLITE = Politeness(max_megabytes=0.2, backoff_seconds=5.0)  # the real report (240 KB) is over this cap
-
-
-class FakeClock:
-    """Time that moves only when something waits: nothing sleeps."""
-
-    def __init__(self):
-        self.t, self.slept = 1000.0, []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 3))
-        self.t += seconds
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tools.accuracy import measure
 from transforms.model import FoundCell, ReadError, SourceCell
 from transforms.readers import image_grid, pdf_ocr
 from transforms.readers.pages import TableRow
-from transforms.readers.recognizer import RapidOCR, line_input
+from transforms.readers.recognizer import DET_MODEL, REC_MODEL, RapidOCR, line_input, model_file
 from transforms.readers.settings import DEFAULT
 from transforms.reports import flag_implausible, read_report
 from transforms.values import parse_value
@@ -201,9 +201,10 @@ def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     ocr = RapidOCR()
     package = Path(rapidocr_onnxruntime.__file__).parent.resolve()
-    for session in (ocr.rec, ocr.det):
-        model = Path(session._model_path).resolve()
+    for name in (REC_MODEL, DET_MODEL):
+        model = model_file(name).resolve()
         assert model.is_relative_to(package) and model.suffix == ".onnx" and model.stat().st_size > 100_000
+    for session in (ocr.rec, ocr.det):
         options = session.get_session_options()
         threads = (options.intra_op_num_threads, options.inter_op_num_threads)
         assert threads == (1, 1) and options.enable_cpu_mem_arena is False
@@ -238,14 +239,22 @@ def test_lines_read_the_same_alone_and_batched_by_width():
 
 
 def test_a_lone_digit_is_read_again_beside_an_anchor_before_or_after_it():
-    """A lone 0 cut from a committed scan (088), read 'O' on its own and '12' with the anchor drawn
-    before it (the 0 dropped), reads 0 with the anchor after it; the score is its own."""
-    crop = cv2.imread(str(GOLDEN / "lone_zero.png"), cv2.IMREAD_GRAYSCALE)
+    """Two lone 0s cut from committed scans. The first, read 'O' on its own, reads 0 with the
+    anchor drawn before it. The second, read 0 with a low score on its own and no better with the
+    anchor before it, reads 0 with the anchor after it. Each score is the 0's own."""
     ocr = RapidOCR()
-    assert ocr.recognise([crop])[0][0] == "O"
-    assert ocr.recognise([pdf_ocr._anchored(crop)])[0][0] == pdf_ocr.ANCHOR
-    (text, score), = pdf_ocr._recognise([crop], ocr, DEFAULT.low_confidence)
-    assert text == "0" and DEFAULT.low_confidence < score < 1
+    low = DEFAULT.low_confidence
+    before = cv2.imread(str(GOLDEN / "lone_zero.png"), cv2.IMREAD_GRAYSCALE)
+    assert ocr.recognise([before])[0][0] == "O"
+    assert ocr.recognise([pdf_ocr._anchored(before)])[0][0] == pdf_ocr.ANCHOR + "0"
+    (text, score), = pdf_ocr._recognise([before], ocr, low)
+    assert text == "0" and low < score < 1
+    after = cv2.imread(str(GOLDEN / "lone_zero_after.png"), cv2.IMREAD_GRAYSCALE)
+    (alone, alone_score), (anchored, anchored_score) = ocr.recognise([after, pdf_ocr._anchored(after)])
+    assert alone == "0" and alone_score < low
+    assert anchored == pdf_ocr.ANCHOR + "0" and 2 * anchored_score - 1 < alone_score  # its own score no better
+    (text, score), = pdf_ocr._recognise([after], ocr, low)
+    assert text == "0" and low < score < 1
 
 
 def _image_pdf(page: np.ndarray, dpi: int) -> pdfium.PdfDocument:

@@ -8,9 +8,11 @@ import pdfplumber
 import pytest
 from conftest import CORPUS, make_pdf
 from docx import Document
+from docx.oxml.ns import qn
 
 from transforms.labels import normalize
 from transforms.model import ReadError
+from transforms.readers.docx_tables import docx_document
 from transforms.reports import read_report
 
 
@@ -43,6 +45,24 @@ def test_docx_cells_point_at_their_table_cell():
         src = cell.source
         assert doc.tables[src.table_no - 1].cell(src.row_no - 1, src.col_no - 1).text.strip() == src.text
 
+
+
+def test_a_docx_vertical_merge_repeats_its_cell_and_one_continued_in_the_top_row_is_its_own():
+    """Word shows a cell whose vMerge says "continue" in a table's top row as a cell of its own
+    (python-docx raises there); lower down, a continued cell is the cell above it."""
+    doc = Document()
+    table = doc.add_table(rows=3, cols=2)
+    for r, texts in enumerate([("总计", "5"), ("其中", "3"), ("", "2")]):
+        for c, text in enumerate(texts):
+            table.cell(r, c).text = text
+    table.cell(1, 0).merge(table.cell(2, 0))  # 其中 over two rows
+    properties = table.cell(0, 0)._tc.get_or_add_tcPr()
+    properties.append(properties.makeelement(qn("w:vMerge"), {qn("w:val"): "continue"}))
+    out = io.BytesIO()
+    doc.save(out)
+    rows = docx_document(out.getvalue()).rows
+    assert [[c.text for c in row.cells] for row in rows] == [["总计", "5"], ["其中", "3"], ["其中", "2"]]
+    assert rows[2].cells[0] is rows[1].cells[0] and (rows[0].cells[0].row_no, rows[2].cells[1].row_no) == (1, 3)
 
 def test_html_cells_point_at_their_row():
     name = first("*_html_gbk.htm")

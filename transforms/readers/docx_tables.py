@@ -1,7 +1,8 @@
 """Reading a Word (.docx) report with python-docx: paragraphs and tables in document order.
 
-python-docx gives every grid position of a table its cell, the same cell object for the
-positions a merged cell covers (gridSpan, vMerge), so the rows come out as full grids.
+Each row comes out as a full grid: a merged cell (gridSpan, vMerge) is repeated at every grid
+position it covers, as python-docx's ``row.cells`` does, but a vertical merge that has no cell
+above it to continue is read as a cell of its own instead of failing.
 """
 
 import io
@@ -10,7 +11,7 @@ from collections.abc import Callable
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
-from docx.table import Table
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from transforms.model import Document, ReadError, Row, SourceCell
@@ -51,14 +52,24 @@ def docx_document(data: bytes, settings: ReaderSettings = DEFAULT,
 
 
 def _table_rows(table: Table, table_no: int) -> list[Row]:
-    origins: dict[object, SourceCell] = {}  # keyed by the <w:tc> element, which the dict keeps alive
+    """Each row's cell at each of its grid places; a merged cell is the same SourceCell at each
+    place it covers. A cell that continues a vertical merge is the cell above it in the grid, or
+    its own cell where there is none (a merge "continued" in a table's top row, which Word shows
+    as a cell of its own: python-docx raises there)."""
+    above: dict[int, SourceCell] = {}  # grid place: the cell there in the row above
     out = []
-    for r, row in enumerate(table.rows):
-        cells = []
-        for c, cell in enumerate(row.cells):
-            key = cell._tc
-            if key not in origins:
-                origins[key] = SourceCell(cell.text.strip(), table_no=table_no, row_no=r + 1, col_no=c + 1)
-            cells.append(origins[key])
+    for r, tr in enumerate(table._tbl.tr_lst):
+        cells: list[SourceCell] = []
+        here: dict[int, SourceCell] = {}
+        place = tr.grid_before
+        for tc in tr.tc_lst:
+            cell = above.get(place) if tc.vMerge == "continue" else None
+            if cell is None:
+                cell = SourceCell(_Cell(tc, table).text.strip(), table_no=table_no, row_no=r + 1, col_no=len(cells) + 1)
+            for k in range(place, place + tc.grid_span):
+                here[k] = cell
+            cells.extend([cell] * tc.grid_span)
+            place += tc.grid_span
+        above = here
         out.append(Row(cells, grid=True))
     return out

@@ -311,15 +311,17 @@ def _bar(p: _Page, box: tuple[int, int, int, int], pad: int) -> bool:
     return clear and w >= 3 * h and h <= p.dpi / 25 and p.dpi / 30 <= w <= inner.shape[1] / 2
 
 
-ANCHOR = "12"  # digits drawn before a lone character so that the recogniser reads it among numbers
+ANCHOR = "1"  # a digit drawn beside a lone character so that the recogniser reads it among numbers
 
 
 def _recognise(crops: list[np.ndarray], engine: Recognizer, low: float) -> list[tuple[str, float]]:
     """(text, score) of each line image. A lone glyph is ambiguous on its own (0, o and 。 look
     alike), so a short line read with a score below ``low`` is read again after ``ANCHOR``, drawn
-    in OpenCV's own font, and, when that does not help, again before it; a reading is kept when it
-    holds the anchor where it was drawn and its own characters score better (their score counted as
-    if the anchor's scored 1, a lower bound)."""
+    in OpenCV's own font a quarter of the line's height away, and, when that does not help, again
+    before it; a reading is kept when it holds the anchor where it was drawn and its own characters
+    score better (their score counted as if the anchor's scored 1, a lower bound). One narrow digit
+    close by costs half the model's columns that two digits half a height away did, and leaves fewer
+    cells below ``low`` (measured on the scanned corpus and unseen scans)."""
     if not crops:
         return []
     results = [(t.strip(), float(s)) for t, s in engine.recognise(crops)]
@@ -334,7 +336,7 @@ def _recognise(crops: list[np.ndarray], engine: Recognizer, low: float) -> list[
             own = (score * n - len(ANCHOR)) / (n - len(ANCHOR)) if n > len(ANCHOR) else 0.0
             held = text.endswith(ANCHOR) if after else text.startswith(ANCHOR)
             if held and own > results[i][1]:
-                results[i] = (text[:-len(ANCHOR)] if after else text[len(ANCHOR):], own)
+                results[i] = ((text[:-len(ANCHOR)] if after else text[len(ANCHOR):]).strip(), own)
             else:
                 unhelped.append(i)
         again = unhelped
@@ -348,8 +350,10 @@ def _anchored(crop: np.ndarray, after: bool = False) -> np.ndarray:
     scale = h * 0.45 / 22  # Hershey glyphs are 22 units tall at scale 1
     thickness = max(1, int(scale * 2))
     (width, height), _ = cv2.getTextSize(ANCHOR, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    anchor = np.full((h, width + h // 2), paper, np.uint8)
-    cv2.putText(anchor, ANCHOR, (0, (h + height) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, thickness, cv2.LINE_AA)
+    gap = h // 4
+    anchor = np.full((h, width + gap), paper, np.uint8)
+    cv2.putText(anchor, ANCHOR, (gap if after else 0, (h + height) // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, ink,
+                thickness, cv2.LINE_AA)
     return np.hstack([crop, anchor] if after else [anchor, crop])
 
 
