@@ -153,6 +153,43 @@ def test_a_page_without_lines_has_no_grid():
     assert image_grid.skew(image_grid.ink(page), DPI) == 0.0
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (3, 5), (4, 4), (1, 2), (61, 37)])
+def test_the_median_of_an_image_is_numpys(shape):
+    """An even count of pixels has the mean of its two middle ones for median, cut to a whole level."""
+    rng = np.random.default_rng(len(shape) + shape[0])
+    for top in (1, 2, 9, 256):
+        gray = rng.integers(0, top, size=shape).astype(np.uint8)
+        assert image_grid.median(gray) == int(np.median(gray))
+    assert image_grid.median(np.array([[10, 11]], np.uint8)) == 10
+
+
+def test_components_are_labelled_as_opencvs_own():
+    """Grana's algorithm labels a page's marks in the order, and with the statistics, that
+    ``cv2.connectedComponentsWithStats`` gives them (the readings depend on that order)."""
+    page, _, _ = _faint_rule_table()
+    for marks in (image_grid.ink(page), *image_grid.line_masks(image_grid.ink(page), DPI)):
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+        found = image_grid.components(marks)
+        assert found[0] == count > 2
+        assert np.array_equal(found[1], labels) and np.array_equal(found[2], stats)
+
+
+def test_components_from_their_outlines_are_the_labelled_ones():
+    """Each component of a mask, boxed and cut out from the border traced around it, is the one
+    OpenCV labels, on masks with components inside the holes of others and boxes that overlap."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        mask = np.where(rng.random(tuple(rng.integers(1, 30, 2))) < rng.random(), np.uint8(255), np.uint8(0))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        outlines = image_grid._outlines(mask)
+        every = [True] * len(outlines)
+        found = sorted((box, pixels.tobytes()) for box, pixels in image_grid._pixels(mask, outlines, every))
+        expected = sorted((tuple(int(v) for v in stats[i, :4]), np.where(
+            labels[y:y + h, x:x + w] == i, np.uint8(255), np.uint8(0)).tobytes())
+            for i in range(1, count) for x, y, w, h in [stats[i, :4]])
+        assert found == expected
+
+
 def test_ocr_runs_from_the_models_in_the_package_without_the_network(monkeypatch):
     """The models are files of the installed wheel, run on one thread without spinning or memory
     arena, and recognition opens no connection."""

@@ -77,7 +77,7 @@ class _Page:
         self.back = cv2.invertAffineTransform(image_grid.rotation(gray.shape, angle)) if angle else None
         level = image_grid.level(gray, angle)
         self.grids, lines = image_grid.page_grids(level, dpi)
-        self.paper = int(np.median(level))
+        self.paper = image_grid.median(level)
         self.clean = level
         self.clean[cv2.dilate(lines, np.ones((5, 5), np.uint8)) > 0] = self.paper
         marks = image_grid.ink(self.clean)
@@ -99,10 +99,12 @@ def _text_marks(marks: np.ndarray, dpi: int) -> np.ndarray:
     """The marks that belong to text, speckle removed: a speck (too small for a stroke) stays only
     when it is long like a dash, or lies between two strokes like a decimal point, a comma or the
     dot of a character."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    count, labels, stats = image_grid.components(marks)
     small = stats[:, cv2.CC_STAT_AREA] < (dpi / 200) ** 2 * 20
     small[0] = False
-    big = np.isin(labels, np.flatnonzero(~small)[1:])
+    strokes = ~small
+    strokes[0] = False  # the paper
+    big = np.take(strokes, labels)
     near = max(2, int(dpi / 40))
     keep = big.copy()
     for i in np.flatnonzero(small):
@@ -190,7 +192,7 @@ def _text_lines(image: np.ndarray, marks: np.ndarray, dpi: int,
     if not bands:
         return []
     space = int(dpi / 6)  # paper between two stacked bands
-    paper = int(np.median(image))
+    paper = image_grid.median(image)
     stacks: list[list[tuple[int, int, int, int]]] = [[]]
     for band in bands:
         if stacks[-1] and sum(y1 - y0 + space for _, y0, _, y1 in stacks[-1]) + band[3] - band[1] > TALL * dpi:
@@ -290,7 +292,7 @@ def _parts(p: _Page, grid: image_grid.Grid, cell: image_grid.Cell,
     there is no rule there; a mark narrower than that, a piece of the lost rule, does not cross it):
     (its columns, box) per part."""
     x0, y0, x1, y1 = cell.box
-    count, _, stats, _ = cv2.connectedComponentsWithStats(p.text[y0 + pad:y1 - pad, x0:x1], connectivity=8)
+    count, _, stats = image_grid.components(p.text[y0 + pad:y1 - pad, x0:x1])
     spans = [(x0 + x, x0 + x + w) for x, _, w, _, _ in stats[1:count]]
     clear = [k for k in cell.doubts if not any(a < grid.cols[k] - pad and b > grid.cols[k] + pad for a, b in spans)]
     edges = [cell.col, *clear, cell.col + cell.colspan]
@@ -301,7 +303,7 @@ def _bar(p: _Page, box: tuple[int, int, int, int], pad: int) -> bool:
     """Whether a cell's only mark is a short, thin horizontal bar clear of its edges: a dash."""
     x0, y0, x1, y1 = box
     inner = p.text[y0 + pad:y1 - pad, x0 + pad:x1 - pad]
-    count, _, stats, _ = cv2.connectedComponentsWithStats(inner, connectivity=8)
+    count, _, stats = image_grid.components(inner)
     if count != 2:
         return False
     x, y, w, h, _ = stats[1]
