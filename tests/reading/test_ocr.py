@@ -113,6 +113,21 @@ def test_a_pale_broken_rule_still_parts_two_rows():
     assert len(grid.cells) == 4 * 3 - 1
 
 
+
+def test_a_table_printed_all_faint_is_found_by_the_second_look():
+    """Every rule of the table is pale (12 grey levels darker than the paper): the usual contrast
+    finds no table, the faint look finds all of it, and it is kept."""
+    page = np.full((900, 1200), 228, np.uint8)
+    xs, ys = [200, 500, 800, 1000], [200, 260, 320, 380, 440]
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 216, 2)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 216, 2)
+    cv2.putText(page, "17", (xs[1] + 20, ys[1] + 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 30, 3)
+    assert image_grid.grids(page, DPI)[0] == []
+    (grid,), _ = image_grid.page_grids(page, DPI)
+    assert (len(grid.rows) - 1, len(grid.cols) - 1) == (4, 3) and len(grid.cells) == 4 * 3
+
 def test_cells_joined_in_an_l_are_split_into_rectangles():
     """A row of three cells above a heading row across the table, the rule between them lost in
     the first column: the slots join in an L; they are split into the row's cells (fewest), so the

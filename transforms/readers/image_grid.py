@@ -226,11 +226,12 @@ def _cluster(values: list[float], gap: float) -> list[int]:
 def page_grids(gray: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     """``grids`` of a levelled page, looked for again among fainter marks: a table printed with
     pale or broken rules loses lines at the usual contrast, and its rows and columns merge. The
-    second look is kept when it finds clearly more cells (a twentieth more)."""
+    second look is kept when it finds clearly more cells (a twentieth more), or a table where the
+    first found none (a table printed all faint)."""
     paper = paper_ink(gray, dpi)
     found, lines = grids(gray, dpi, paper=paper)
     again, faint_lines = grids(gray, dpi, FAINT, paper=paper)
-    if sum(len(g.cells) for g in again) >= 1.05 * sum(len(g.cells) for g in found) > 0:
+    if (cells := sum(len(g.cells) for g in again)) and cells >= 1.05 * sum(len(g.cells) for g in found):
         return again, faint_lines
     return found, lines
 
