@@ -153,8 +153,10 @@ def test_a_truncated_piece_table_is_damage_not_a_crash():
 
 def test_a_web_page_or_docx_under_a_doc_name_is_read_as_what_it_is():
     page = "<html><head><meta charset='utf-8'></head><body><p>某某县2019年政府信息公开工作年度报告</p></body></html>"
-    lines, _ = _read(page.encode("utf-8"))
-    assert lines == ["某某县2019年政府信息公开工作年度报告"]
+    unicode = (page.encode("utf-16"), b"\xfe\xff" + page.encode("utf-16-be"))  # Word's "Unicode": UTF-16 with a BOM
+    for data in (page.encode("utf-8"), *unicode):
+        lines, _ = _read(data)
+        assert lines == ["某某县2019年政府信息公开工作年度报告"]
     lines, _ = _read(_docx())
     assert lines == ["某某县2019年政府信息公开工作年度报告"]
 

@@ -83,6 +83,17 @@ def test_text_cells_point_at_their_line():
         assert cell.source.text in lines[cell.source.line - 1]
 
 
+
+@pytest.mark.parametrize("pattern", ["*_html_utf8.html", "*_text_tab.txt"])
+def test_a_web_page_or_text_saved_as_utf16_reads_as_its_utf8_original(pattern):
+    """Windows saves "Unicode" as UTF-16 with a byte-order mark, little- or big-endian."""
+    name = first(pattern)
+    original = read(name)
+    text = (CORPUS / name).read_bytes().decode("utf-8")
+    for data in (text.encode("utf-16"), b"\xfe\xff" + text.encode("utf-16-be")):
+        report = read_report(name, data)
+        assert report.status == original.status and [c.value for c in report.cells] == [c.value for c in original.cells]
+
 def test_pdf_ruling_lines_drawn_in_a_moved_form_land_where_printed():
     """pdfium gives a form XObject's paths in the form's space: they must be placed on the page."""
     import pypdfium2 as pdfium

@@ -13,7 +13,7 @@ from lxml import etree
 
 from transforms.model import Document, ReadError, Row, SourceCell
 from transforms.readers.settings import DEFAULT, ReaderSettings
-from transforms.readers.text_layout import decode, merge_tokens
+from transforms.readers.text_layout import UTF16_BOMS, decode, merge_tokens
 
 BLOCKS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "table", "section", "article", "td", "th"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -21,6 +21,8 @@ _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
 
 
 def decode_html(data: bytes) -> str:
+    if data.startswith(UTF16_BOMS):
+        return decode(data, "web page in an unknown encoding")
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     m = _META.search(data[:4096])

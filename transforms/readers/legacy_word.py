@@ -25,7 +25,7 @@ from transforms.model import Document, ReadError, Row, SourceCell
 from transforms.readers.docx_tables import docx_document
 from transforms.readers.html_tables import html_document
 from transforms.readers.settings import DEFAULT, ReaderSettings
-from transforms.readers.text_layout import merge_tokens
+from transforms.readers.text_layout import UTF16_BOMS, merge_tokens
 
 MAX_STREAM = 200e6  # bytes of one stream read into memory
 WORD97_NFIB = 0xC1  # FibBase.nFib of Word 97 and every later version; Word 6 and 95 wrote 0x65–0x69
@@ -70,7 +70,10 @@ def legacy_word_document(data: bytes, settings: ReaderSettings = DEFAULT,
 
 def _not_ole(data: bytes) -> Document:
     """A file named .doc that is no OLE2 compound file: read as what it is, or rejected saying what it is."""
-    head = data[:1024].lstrip(b"\xef\xbb\xbf\xff\xfe\xfe\xff \t\r\n\x00")
+    head = data[:2048]
+    if head.startswith(UTF16_BOMS):  # a web page saved as "Unicode"
+        head = head.decode("utf-16", errors="replace").encode()
+    head = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n\x00")
     if head.startswith(b"{\\rtf"):
         raise ReadError("an RTF document saved as .doc: not read (save it as .docx or PDF)")
     if head.startswith(b"PK\x03\x04"):

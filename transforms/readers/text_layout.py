@@ -19,9 +19,13 @@ _SIGN_WORDS = {"增加", "减少", "增", "减"}
 _UNIT_WORDS = {form for w in catalog.printed_units("yuan") for form in (w, f"（{w}）", f"({w})")}  # a money unit
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # what Windows' "Unicode" saves a file as starts with one of these
+
+
 def decode(data: bytes, unknown: str = "text in an unknown encoding (neither UTF-8 nor GBK/GB18030)") -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK and GB2312); else ReadError(``unknown``)."""
-    for encoding in ("utf-8-sig", "gb18030"):
+    """UTF-16 when it starts with its byte-order mark, else UTF-8 (with or without BOM), else
+    GB18030 (a superset of GBK and GB2312); else ReadError(``unknown``)."""
+    for encoding in ("utf-16",) if data.startswith(UTF16_BOMS) else ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
