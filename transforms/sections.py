@@ -5,7 +5,9 @@ The input is the reader's lines in reading order (``text_lines``): for a PDF eac
 with its page and box, for DOCX and HTML each paragraph with its block index, for text each line
 with its number; the rows of a table are marks, not text. A heading is recognised by its title
 (``template/sections.csv``) in any of the printed forms: 一、总体情况, （一）总体情况, 1.总体情况,
-or the title alone; the form is kept. Sections come in order: a heading that names a section at
+or the title alone; the form is kept. Under its own number a title is also recognised with one
+character in six misprinted or misread by OCR (三、收至和处理…, 五、存在的--要问题…): the heading
+is kept as printed. Sections come in order: a heading that names a section at
 or before the current one (a table heading repeated in an appendix, a subsection titled like a
 section) is not a new section, except the heading of a table not met yet (the tables printed
 in an appendix after 六). Inside a table's section only sentences are text; the table's
@@ -131,7 +133,25 @@ def heading_of(text: str) -> tuple[int, str] | None:
             continue
         if printed == t.number or form != "parenthesised":  # (一) inside 总体情况 is a subsection
             return t.number, form
+    if printed is None or form == "parenthesised":
+        return None
+    for t in TITLES:  # characters misprinted or misread (收至 for 收到, -- for 主) in a title under its own number
+        if printed == t.number and _edits(title, wanted := normalize(t.title)) <= len(wanted) // FUZZY_CHARS:
+            return t.number, form
     return None
+
+
+FUZZY_CHARS = 6  # a title under its own number is still recognised with a character wrong in every this many
+
+
+def _edits(a: str, b: str) -> int:
+    """The fewest characters changed, added or left out that make ``a`` into ``b`` (Levenshtein)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        diagonal, row[0] = row[0], i
+        for j, y in enumerate(b, start=1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (x != y))
+    return row[-1]
 
 
 def split_sections(lines: list[Line], *, wrapped: bool = False) -> list[Section]:

@@ -24,6 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
     ("（一）主动公开情况", None),  # a subsection of 总体情况, not section 二
     ("（二）依申请公开情况。全年收到申请情况详见下表。", None),
     ("主动公开情况", None),
+    # a character misprinted or misread by OCR, under the section's own number: one in six may be wrong
+    ("三、收至和处理政府信息公开申请情况", (3, "chinese")),
+    ("五、存在的--要问题及改进情况", (5, "chinese")),
+    ("六、其他需要报告的事顶", (6, "chinese")),
+    ("一、总休情况", None),  # four characters: none may be wrong
+    ("四、存在的--要问题及改进情况", None),  # under another section's number
+    ("（五）存在的--要问题及改进情况", None),  # a subsection's form
+    ("五、加强政务公开队伍建设情况", None),
 ])
 def test_heading_forms(printed, expected):
     assert heading_of(printed) == expected
