@@ -3,19 +3,15 @@
 import cv2
 import numpy as np
 import onnx
-import onnxruntime as ort
 import pytest
 
 from transforms.readers.onnx_fold import fold
-from transforms.readers.recognizer import DET_MODEL, REC_MODEL, line_input, model_file
+from transforms.readers.recognizer import DET_MODEL, REC_MODEL, line_input, model_file, session
 
 
 def _run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 4
-    session = ort.InferenceSession(model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"])
-    return session.run(None, {session.get_inputs()[0].name: x})[0]
+    runner = session(model)
+    return runner.run(None, {runner.get_inputs()[0].name: x})[0]
 
 
 def _line() -> np.ndarray:

@@ -346,7 +346,7 @@ def _recognise(crops: list[np.ndarray], engine: Recognizer, low: float) -> list[
 def _anchored(crop: np.ndarray, after: bool = False) -> np.ndarray:
     """The line image with ``ANCHOR`` drawn before it (``after``: right after it) in its ink on its paper."""
     h = crop.shape[0]
-    paper, ink = int(np.median(crop)), int(crop.min())
+    paper, ink = image_grid.median(crop), int(crop.min())
     scale = h * 0.45 / 22  # Hershey glyphs are 22 units tall at scale 1
     thickness = max(1, int(scale * 2))
     (width, height), _ = cv2.getTextSize(ANCHOR, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)

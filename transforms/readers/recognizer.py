@@ -47,12 +47,9 @@ def model_file(name: str) -> Path:
     return Path(rapidocr_onnxruntime.__file__).parent / "models" / name
 
 
-def _session(name: str):
-    """A session of the model file ``name``, its graph folded (``onnx_fold``)."""
-    import onnx
+def session(model):
+    """An onnxruntime session of an ``onnx`` model: one thread, no spinning, no memory arena."""
     import onnxruntime as ort
-
-    from transforms.readers.onnx_fold import fold
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -60,9 +57,18 @@ def _session(name: str):
     options.enable_cpu_mem_arena = False
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 4
+    return ort.InferenceSession(model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _folded(name: str):
+    """The model file ``name``, its graph folded (``onnx_fold``)."""
+    import onnx
+
+    from transforms.readers.onnx_fold import fold
+
     model = onnx.load(model_file(name))
     fold(model)
-    return ort.InferenceSession(model.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"])
+    return model
 
 
 class RapidOCR:
@@ -72,9 +78,9 @@ class RapidOCR:
         from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
         from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
 
-        self.rec = _session(REC_MODEL)
+        self.rec = session(_folded(REC_MODEL))
         self.decode = CTCLabelDecode(character=self.rec.get_modelmeta().custom_metadata_map["character"].splitlines())
-        self.det = _session(DET_MODEL)
+        self.det = session(_folded(DET_MODEL))
         self.boxes = DBPostProcess(thresh=0.3, box_thresh=0.5, max_candidates=1000, unclip_ratio=1.6,
                                    score_mode="fast", use_dilation=True)
 
